@@ -1,0 +1,5 @@
+"""``python -m hwsim`` runs the CLI."""
+
+from hwsim.cli import main
+
+main()

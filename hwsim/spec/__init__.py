@@ -1,0 +1,28 @@
+"""Hardware specs: pydantic models, YAML loading, overrides."""
+
+from hwsim.spec.loader import builtin_hardware_names, load_hardware, load_profile, override
+from hwsim.spec.models import (
+    DTYPE_BYTES,
+    ArrayShape,
+    ComputeUnit,
+    DType,
+    HardwareSpec,
+    MemoryLevel,
+    Power,
+    SoftwareProfile,
+)
+
+__all__ = [
+    "DTYPE_BYTES",
+    "ArrayShape",
+    "ComputeUnit",
+    "DType",
+    "HardwareSpec",
+    "MemoryLevel",
+    "Power",
+    "SoftwareProfile",
+    "builtin_hardware_names",
+    "load_hardware",
+    "load_profile",
+    "override",
+]

@@ -1,0 +1,184 @@
+"""Loading hardware specs and software profiles from YAML, with one-line errors."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from hwsim.errors import SpecError
+from hwsim.resources import builtin_dir
+from hwsim.spec.models import HardwareSpec, SoftwareProfile
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that rejects duplicate mapping keys."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"duplicate key {key!r} (line {key_node.start_mark.line + 1}, first at line "
+                f"{seen[key] + 1})",
+                key_node.start_mark,
+            )
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _construct_mapping,  # type: ignore[arg-type]
+)
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file, rejecting duplicate keys; errors become one-line SpecError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        problem = exc.problem or str(exc)
+        raise SpecError(f"{path.name}: invalid YAML{where}: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise SpecError(f"{path.name}: invalid YAML: {exc}") from None
+
+
+def format_loc(loc: tuple[int | str, ...], data: Any = None) -> str:
+    """Turn a pydantic error location into ``memory[1].bandwidth``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part.startswith("function-") or part in ("tagged-union",):
+            continue
+        else:
+            out += f".{part}" if out else part
+    return out or "(top level)"
+
+
+def format_validation_error(where: str, exc: ValidationError) -> str:
+    """One line per problem: ``file: field.path: reason``; the first problem leads."""
+    parts = []
+    for err in exc.errors():
+        msg = err["msg"]
+        for prefix in ("Value error, ", "Assertion failed, "):
+            if msg.startswith(prefix):
+                msg = msg[len(prefix) :]
+        loc = format_loc(tuple(err["loc"]))
+        if err["type"] == "missing":
+            msg = "required field is missing"
+        elif err["type"] == "extra_forbidden":
+            msg = "unknown field"
+        parts.append(f"{where}: {loc}: {msg}")
+    return parts[0] + (f" (and {len(parts) - 1} more problem(s))" if len(parts) > 1 else "")
+
+
+def validate_model(model: type[BaseModel], data: Any, where: str) -> Any:
+    """Validate ``data`` as ``model`` with strict units; raise SpecError with the field path."""
+    if not isinstance(data, Mapping):
+        raise SpecError(f"{where}: expected a mapping at the top level, got {type(data).__name__}")
+    try:
+        return model.model_validate(data, context={"strict_units": True})
+    except ValidationError as exc:
+        raise SpecError(format_validation_error(where, exc)) from None
+
+
+def builtin_hardware_names() -> list[str]:
+    """Names of the built-in chips (file stems under hardware_specs/)."""
+    return sorted(p.stem for p in builtin_dir("hardware_specs").glob("*.yaml"))
+
+
+def resolve_hardware_path(name_or_path: str | Path) -> Path:
+    """A built-in chip name or a path to a YAML file -> the file path."""
+    p = Path(name_or_path)
+    if p.suffix in (".yaml", ".yml") or p.exists():
+        if not p.is_file():
+            raise SpecError(f"{p}: no such hardware spec file")
+        return p
+    cand = builtin_dir("hardware_specs") / f"{name_or_path}.yaml"
+    if cand.is_file():
+        return cand
+    names = ", ".join(builtin_hardware_names())
+    raise SpecError(f"unknown hardware {str(name_or_path)!r}; built-in chips: {names}")
+
+
+def load_hardware(name_or_path: str | Path | HardwareSpec) -> HardwareSpec:
+    """Load a chip by built-in name or YAML path (a HardwareSpec passes through)."""
+    if isinstance(name_or_path, HardwareSpec):
+        return name_or_path
+    path = resolve_hardware_path(name_or_path)
+    spec: HardwareSpec = validate_model(HardwareSpec, read_yaml(path), path.name)
+    return spec
+
+
+def load_profile(path: str | Path) -> SoftwareProfile:
+    """Load a standalone software profile YAML file."""
+    p = Path(path)
+    prof: SoftwareProfile = validate_model(SoftwareProfile, read_yaml(p), p.name)
+    return prof
+
+
+def _set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
+    parts = dotted.split(".")
+    node: Any = data
+    walked: list[str] = []
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(node, list):
+            match = [e for e in node if isinstance(e, dict) and e.get("name") == part]
+            if not match:
+                if part.isdigit() and int(part) < len(node):
+                    match = [node[int(part)]]
+                else:
+                    names = [str(e.get("name")) for e in node if isinstance(e, dict)]
+                    raise SpecError(
+                        f"override {dotted!r}: no entry named {part!r} under "
+                        f"{'.'.join(walked) or '(top)'} (has: {', '.join(names)})"
+                    )
+            if last:
+                raise SpecError(f"override {dotted!r}: cannot replace a whole list entry")
+            node = match[0]
+        elif isinstance(node, dict):
+            if last:
+                # An unknown field name is caught by validation (extra="forbid").
+                node[part] = value
+                return
+            if part not in node:
+                raise SpecError(
+                    f"override {dotted!r}: unknown field {part!r} under {'.'.join(walked) or '(top)'}"
+                )
+            node = node[part]
+        else:
+            raise SpecError(f"override {dotted!r}: {'.'.join(walked)} is not a section")
+        walked.append(part)
+
+
+def override(spec: HardwareSpec, changes: Mapping[str, Any]) -> HardwareSpec:
+    """Return a validated variant of ``spec`` with dotted-path fields replaced.
+
+    List entries are addressed by name: ``memory.dram.bandwidth``, ``compute.npu.count``,
+    ``profiles.tensorrt.efficiency.gemm``. Values are unit strings (``"100 GB/s"``) or
+    plain numbers for plain fields (``count``).
+    """
+    data = copy.deepcopy(spec.model_dump(mode="json", exclude_none=True))
+    for path, value in changes.items():
+        _set_path(data, path, value)
+    try:
+        return HardwareSpec.model_validate(data, context={"strict_units": True})
+    except ValidationError as exc:
+        raise SpecError(format_validation_error(f"{spec.name} override", exc)) from None

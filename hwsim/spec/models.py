@@ -1,0 +1,357 @@
+"""Hardware spec data model (pydantic v2, frozen, ``extra="forbid"``).
+
+Quantities are unit strings in files and SI floats here (see :mod:`hwsim.units`).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from hwsim.spec.quantity import (
+    Bytes,
+    BytesPerSecond,
+    Hertz,
+    JoulesPerByte,
+    JoulesPerOp,
+    OpsPerSecond,
+    PositiveWatts,
+    Seconds,
+    Watts,
+)
+from hwsim.units import OPS_PER_MAC
+
+SCHEMA_VERSION = 1
+
+
+class Frozen(BaseModel):
+    """Base: immutable, no unknown keys."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+
+
+class DType(str, Enum):
+    """Numeric formats. Byte widths are in :data:`DTYPE_BYTES`."""
+
+    int4 = "int4"
+    int8 = "int8"
+    int16 = "int16"
+    fp8 = "fp8"
+    fp16 = "fp16"
+    bf16 = "bf16"
+    tf32 = "tf32"
+    fp32 = "fp32"
+
+
+DTYPE_BYTES: dict[str, float] = {
+    "int4": 0.5,
+    "int8": 1.0,
+    "int16": 2.0,
+    "fp8": 1.0,
+    "fp16": 2.0,
+    "bf16": 2.0,
+    "tf32": 4.0,
+    "fp32": 4.0,
+    "int32": 4.0,
+}
+
+# When a unit lacks a dtype, the op runs on the nearest wider format it has.
+DTYPE_FALLBACK: dict[str, tuple[str, ...]] = {
+    "int4": ("int8", "int16", "fp16", "bf16", "fp32"),
+    "int8": ("int16", "fp16", "bf16", "fp32"),
+    "int16": ("fp32",),
+    "fp8": ("fp16", "bf16", "fp32"),
+    "fp16": ("bf16", "fp32"),
+    "bf16": ("fp16", "fp32"),
+    "tf32": ("fp32",),
+    "fp32": ("tf32",),
+}
+
+MemoryKind = Literal["register", "sram", "cache", "dram", "hbm", "flash"]
+Residency = Literal["weights", "activations"]
+ChipKind = Literal["mcu", "mobile_soc", "npu", "gpu", "cpu", "accelerator"]
+OpClass = Literal["gemm", "conv", "depthwise", "elementwise", "attention", "data"]
+OFF_CHIP_KINDS = ("dram", "hbm", "flash")
+
+
+class ArrayShape(Frozen):
+    """Spatial MAC array: reduction dim maps onto rows, output channels onto cols."""
+
+    rows: int = Field(ge=1, description="PE rows (the reduction dimension K is mapped here)")
+    cols: int = Field(ge=1, description="PE columns (output channels / N are mapped here)")
+
+
+class ComputeUnit(Frozen):
+    """A group of identical compute engines (MAC array, tensor cores, vector unit, CPU core)."""
+
+    name: str = Field(description="unique name, used in dotted paths (compute.NAME.count)")
+    kind: Literal["mac_array", "tensor_core", "vector", "cpu_core", "npu_core", "dsp"] = Field(
+        description="engine type"
+    )
+    count: int = Field(default=1, ge=1, description="number of identical instances")
+    clock: Hertz | None = Field(default=None, description="clock frequency (Hz)")
+    peak: dict[DType, OpsPerSecond] = Field(
+        default_factory=dict,
+        description="peak MAC-op throughput of ONE instance per dtype, in op/s (1 MAC = 2 op)",
+    )
+    array: ArrayShape | None = Field(
+        default=None, description="rows x cols of one instance's MAC array, for spatial utilisation"
+    )
+    vector_peak: OpsPerSecond | None = Field(
+        default=None,
+        description="throughput of ONE instance for non-MAC element ops (activations, norms), op/s",
+    )
+    energy_per_mac: dict[DType, JoulesPerOp] = Field(
+        default_factory=dict,
+        description="energy of one MAC per dtype (write 'pJ/MAC'; 'pJ/op' counts 2 op per MAC)",
+    )
+    energy_per_vector_op: JoulesPerOp | None = Field(
+        default=None, description="energy of one non-MAC element op"
+    )
+    register_file: Bytes | None = Field(
+        default=None,
+        description="operand storage inside ONE instance (registers / PE scratchpads), bytes",
+    )
+    description: str = Field(default="", description="free text")
+
+    @model_validator(mode="after")
+    def _check(self) -> ComputeUnit:
+        if not self.peak and self.vector_peak is None:
+            raise ValueError("a compute unit needs 'peak' (MAC work) or 'vector_peak' or both")
+        missing = [d.value for d in self.peak if d not in self.energy_per_mac]
+        if self.peak and missing:
+            raise ValueError(f"energy_per_mac missing for dtype(s) {', '.join(missing)}")
+        if self.vector_peak is not None and self.energy_per_vector_op is None:
+            raise ValueError("energy_per_vector_op is required when vector_peak is given")
+        return self
+
+    def total_peak(self, dtype: str) -> float:
+        """Peak op/s (2 op per MAC) of all instances for ``dtype``; 0 when unsupported."""
+        return self.count * self.peak.get(DType(dtype), 0.0)
+
+    def mac_energy(self, dtype: str) -> float:
+        """Energy of one MAC in joules for ``dtype`` (the field holds J/op)."""
+        return OPS_PER_MAC * self.energy_per_mac[DType(dtype)]
+
+
+class MemoryLevel(Frozen):
+    """One level of the memory hierarchy."""
+
+    name: str = Field(description="unique name, used in dotted paths (memory.NAME.bandwidth)")
+    kind: MemoryKind = Field(description="technology of the level")
+    capacity: Bytes = Field(description="total capacity, bytes")
+    bandwidth: BytesPerSecond = Field(description="read bandwidth, B/s (also write unless given)")
+    write_bandwidth: BytesPerSecond | None = Field(
+        default=None, description="write bandwidth, B/s (defaults to bandwidth)"
+    )
+    energy: JoulesPerByte = Field(description="read energy per byte (also write unless given)")
+    write_energy: JoulesPerByte | None = Field(
+        default=None, description="write energy per byte (defaults to energy)"
+    )
+    latency: Seconds = Field(default=0.0, description="access latency, s")
+    holds: list[Residency] = Field(
+        default_factory=list,
+        description="tensors that may live here between ops (weights, activations)",
+    )
+    serves: list[Residency] = Field(
+        default_factory=lambda: ["weights", "activations"],
+        description="operands that pass through this level on their way to the compute units",
+    )
+    channels: int = Field(default=1, ge=1, description="independent channels sharing bandwidth")
+    description: str = Field(default="", description="free text")
+
+    @property
+    def read_bw(self) -> float:
+        """Read bandwidth, B/s."""
+        return self.bandwidth
+
+    @property
+    def write_bw(self) -> float:
+        """Write bandwidth, B/s."""
+        return self.write_bandwidth if self.write_bandwidth is not None else self.bandwidth
+
+    @property
+    def read_j_per_byte(self) -> float:
+        """Read energy, J/B."""
+        return self.energy
+
+    @property
+    def write_j_per_byte(self) -> float:
+        """Write energy, J/B."""
+        return self.write_energy if self.write_energy is not None else self.energy
+
+    @property
+    def off_chip(self) -> bool:
+        """True for DRAM, HBM and flash."""
+        return self.kind in OFF_CHIP_KINDS
+
+
+class Power(Frozen):
+    """Chip-level power figures."""
+
+    static: Watts = Field(description="static / idle power drawn whenever the chip is on, W")
+    cap: PositiveWatts | None = Field(default=None, description="power cap / TDP, W (informative)")
+
+
+class Source(Frozen):
+    """Where numbers came from."""
+
+    id: str = Field(description="short key")
+    title: str = Field(description="document title")
+    url: str | None = Field(default=None, description="link, if public")
+    fields: list[str] = Field(default_factory=list, description="dotted fields this source backs")
+    quote: str | None = Field(default=None, description="short excerpt as found")
+
+
+class Estimate(Frozen):
+    """A number with no published source, and how it was derived."""
+
+    field: str = Field(description="dotted field path(s) that are estimated")
+    reasoning: str = Field(description="the derivation")
+
+
+class ProfileEfficiency(Frozen):
+    """Achievable fraction of peak per op class (0 < e <= 1)."""
+
+    gemm: float = Field(default=0.8, gt=0, le=1, description="linear / matmul")
+    conv: float = Field(default=0.7, gt=0, le=1, description="dense and grouped convolution")
+    depthwise: float = Field(default=0.3, gt=0, le=1, description="depthwise convolution")
+    elementwise: float = Field(
+        default=0.5, gt=0, le=1, description="activations, norms, softmax, pooling, residual adds"
+    )
+    attention: float = Field(default=0.6, gt=0, le=1, description="QK^T, softmax, AV")
+    data: float = Field(default=1.0, gt=0, le=1, description="reshape/concat/transpose copies")
+
+
+Fusion = Literal["activation", "norm", "elementwise", "attention"]
+
+
+class SoftwareProfile(Frozen):
+    """A software stack on a chip: achievable efficiency, overheads, fusions, memory planning."""
+
+    schema_version: Literal[1] = Field(default=1, description="profile format version")
+    name: str = Field(description="profile name, e.g. tensorrt, tflm")
+    description: str = Field(default="", description="what stack this models")
+    efficiency: ProfileEfficiency = Field(
+        default_factory=ProfileEfficiency, description="fraction of peak compute per op class"
+    )
+    bandwidth_efficiency: float = Field(
+        default=0.85, gt=0, le=1, description="achievable fraction of every memory bandwidth"
+    )
+    overhead_per_op: Seconds = Field(
+        default=0.0, description="fixed cost per executed op (kernel launch, interpreter dispatch)"
+    )
+    fusions: list[Fusion] = Field(
+        default_factory=list,
+        description="ops folded into their producer: activation, norm, elementwise, attention",
+    )
+    memory_planning: Literal["liveness", "inplace", "naive"] = Field(
+        default="liveness",
+        description="activation arena: liveness (reuse dead tensors), inplace (also reuse "
+        "inputs of in-place ops), naive (every tensor has its own buffer)",
+    )
+    sources: list[Source] = Field(default_factory=list, description="where the factors came from")
+    estimated: list[Estimate] = Field(default_factory=list, description="derived factors")
+
+
+class HardwareSpec(Frozen):
+    """A chip: compute units, memory hierarchy (nearest first), power, sources, profiles."""
+
+    schema_version: Literal[1] = Field(description="spec format version (1)")
+    name: str = Field(description="unique chip name, e.g. a100-80gb-sxm")
+    kind: ChipKind = Field(description="chip class")
+    description: str = Field(default="", description="one-line summary")
+    process_node: str | None = Field(default=None, description="e.g. 'TSMC 7 nm'")
+    compute: list[ComputeUnit] = Field(min_length=1, description="compute units")
+    memory: list[MemoryLevel] = Field(min_length=1, description="memory levels, nearest first")
+    power: Power = Field(description="static power and cap")
+    default_profile: str = Field(description="name of the profile used when none is asked for")
+    profiles: dict[str, SoftwareProfile] = Field(
+        min_length=1, description="software stacks on this chip, by name"
+    )
+    sources: list[Source] = Field(min_length=1, description="citations for the numbers")
+    estimated: list[Estimate] = Field(
+        default_factory=list, description="numbers without a published source, with reasoning"
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> HardwareSpec:
+        for what, names in (
+            ("compute", [c.name for c in self.compute]),
+            ("memory", [m.name for m in self.memory]),
+        ):
+            dup = sorted({n for n in names if names.count(n) > 1})
+            if dup:
+                raise ValueError(f"{what}: duplicate name(s) {', '.join(dup)}")
+        if not any("weights" in m.holds for m in self.memory):
+            raise ValueError("memory: no level 'holds' weights")
+        if not any("activations" in m.holds for m in self.memory):
+            raise ValueError("memory: no level 'holds' activations")
+        if not any(c.peak for c in self.compute):
+            raise ValueError("compute: no unit has a MAC 'peak'")
+        if not any(c.vector_peak is not None for c in self.compute):
+            raise ValueError("compute: no unit has a 'vector_peak' for element-wise work")
+        if self.default_profile not in self.profiles:
+            raise ValueError(
+                f"default_profile: {self.default_profile!r} is not one of the profiles "
+                f"({', '.join(self.profiles)})"
+            )
+        for key, prof in self.profiles.items():
+            if prof.name != key:
+                raise ValueError(f"profiles.{key}.name: must equal its key, got {prof.name!r}")
+        return self
+
+    def level(self, name: str) -> MemoryLevel:
+        """The memory level called ``name``."""
+        for m in self.memory:
+            if m.name == name:
+                return m
+        raise KeyError(f"{self.name}: no memory level {name!r}")
+
+    def unit(self, name: str) -> ComputeUnit:
+        """The compute unit called ``name``."""
+        for c in self.compute:
+            if c.name == name:
+                return c
+        raise KeyError(f"{self.name}: no compute unit {name!r}")
+
+    def profile(self, name: str | None = None) -> SoftwareProfile:
+        """The named software profile (default profile when ``name`` is None)."""
+        key = name or self.default_profile
+        if key not in self.profiles:
+            raise KeyError(
+                f"{self.name}: no profile {key!r} (has: {', '.join(sorted(self.profiles))})"
+            )
+        return self.profiles[key]
+
+    def peak_ops(self, dtype: str) -> float:
+        """Best MAC-op throughput (op/s) of any unit group for ``dtype``, with dtype fallback."""
+        best = 0.0
+        for c in self.compute:
+            best = max(best, c.total_peak(dtype))
+        if best == 0.0:
+            for alt in DTYPE_FALLBACK.get(dtype, ()):
+                for c in self.compute:
+                    best = max(best, c.total_peak(alt))
+                if best:
+                    break
+        return best
+
+    def summary(self) -> str:
+        """One-line summary: best int8/fp16 peak, on-chip memory, off-chip bandwidth."""
+        from hwsim.units import Dimension, format_quantity
+
+        peaks = []
+        for dt in ("fp16", "int8", "fp32"):
+            p = max((c.total_peak(dt) for c in self.compute), default=0.0)
+            if p:
+                peaks.append(f"{format_quantity(p, Dimension.OPS_PER_S, digits=3)} {dt}")
+        outer = self.memory[-1]
+        onchip = sum(m.capacity for m in self.memory if not m.off_chip)
+        return (
+            f"{', '.join(peaks)}; on-chip {format_quantity(onchip, Dimension.BYTES, digits=3)}; "
+            f"{outer.name} {format_quantity(outer.capacity, Dimension.BYTES, digits=3)} @ "
+            f"{format_quantity(outer.read_bw, Dimension.BYTES_PER_S, digits=3)}"
+        )

@@ -1,0 +1,196 @@
+"""Physical quantities: unit strings at the edge, SI floats inside.
+
+A quantity string is ``"<number> <unit>"`` (the space is optional), e.g.
+``"68 GB/s"``, ``"320 KiB"``, ``"0.6 pJ"``, ``"1.2 GHz"``, ``"4 TOPS"``.
+Each field declares a :class:`Dimension`; :func:`parse_quantity` returns the
+value in SI base units of that dimension (bytes, bytes/s, Hz, s, J, W, op/s,
+J/op, J/B). Bare numbers are rejected for physical quantities.
+
+Conventions (contract): 1 MAC = 2 ops (:data:`OPS_PER_MAC`); ``b``/``bit`` is a
+bit and ``B`` a byte; IEC prefixes (``KiB``) are only accepted for sizes; rates
+are decimal (``GB/s`` = 1e9 B/s).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from enum import Enum
+
+OPS_PER_MAC = 2
+"""One multiply-accumulate = one multiply + one add = 2 operations (FLOPs)."""
+
+BITS_PER_BYTE = 8
+
+
+class Dimension(str, Enum):
+    """Physical dimension a quantity field declares."""
+
+    BYTES = "bytes"
+    BYTES_PER_S = "bytes/s"
+    HERTZ = "Hz"
+    SECONDS = "s"
+    JOULES = "J"
+    WATTS = "W"
+    OPS_PER_S = "op/s"
+    JOULES_PER_OP = "J/op"
+    JOULES_PER_BYTE = "J/B"
+
+
+_SI = {
+    "": 1.0,
+    "f": 1e-15,
+    "p": 1e-12,
+    "n": 1e-9,
+    "u": 1e-6,
+    "µ": 1e-6,
+    "m": 1e-3,
+    "k": 1e3,
+    "K": 1e3,
+    "M": 1e6,
+    "G": 1e9,
+    "T": 1e12,
+    "P": 1e15,
+}
+_IEC = {"Ki": 2.0**10, "Mi": 2.0**20, "Gi": 2.0**30, "Ti": 2.0**40}
+
+# base unit symbol -> (dimension, factor to SI base of that dimension)
+_BASE: dict[str, tuple[Dimension, float]] = {
+    "B": (Dimension.BYTES, 1.0),
+    "byte": (Dimension.BYTES, 1.0),
+    "bytes": (Dimension.BYTES, 1.0),
+    "b": (Dimension.BYTES, 1.0 / BITS_PER_BYTE),
+    "bit": (Dimension.BYTES, 1.0 / BITS_PER_BYTE),
+    "bits": (Dimension.BYTES, 1.0 / BITS_PER_BYTE),
+    "B/s": (Dimension.BYTES_PER_S, 1.0),
+    "Bps": (Dimension.BYTES_PER_S, 1.0),
+    "b/s": (Dimension.BYTES_PER_S, 1.0 / BITS_PER_BYTE),
+    "bit/s": (Dimension.BYTES_PER_S, 1.0 / BITS_PER_BYTE),
+    "bps": (Dimension.BYTES_PER_S, 1.0 / BITS_PER_BYTE),
+    "Hz": (Dimension.HERTZ, 1.0),
+    "s": (Dimension.SECONDS, 1.0),
+    "J": (Dimension.JOULES, 1.0),
+    "W": (Dimension.WATTS, 1.0),
+    "OPS": (Dimension.OPS_PER_S, 1.0),
+    "op/s": (Dimension.OPS_PER_S, 1.0),
+    "ops/s": (Dimension.OPS_PER_S, 1.0),
+    "FLOPS": (Dimension.OPS_PER_S, 1.0),
+    "FLOP/s": (Dimension.OPS_PER_S, 1.0),
+    "MAC/s": (Dimension.OPS_PER_S, float(OPS_PER_MAC)),
+    "MACS": (Dimension.OPS_PER_S, float(OPS_PER_MAC)),
+    "J/op": (Dimension.JOULES_PER_OP, 1.0),
+    "J/FLOP": (Dimension.JOULES_PER_OP, 1.0),
+    "J/MAC": (Dimension.JOULES_PER_OP, 1.0 / OPS_PER_MAC),
+    "J/B": (Dimension.JOULES_PER_BYTE, 1.0),
+    "J/byte": (Dimension.JOULES_PER_BYTE, 1.0),
+    "J/b": (Dimension.JOULES_PER_BYTE, float(BITS_PER_BYTE)),
+    "J/bit": (Dimension.JOULES_PER_BYTE, float(BITS_PER_BYTE)),
+}
+
+_QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\s\d].*?)?\s*$")
+
+
+class UnitError(ValueError):
+    """A quantity string that cannot be read as the expected dimension."""
+
+
+def _lookup(unit: str) -> tuple[Dimension, float, bool]:
+    """Return (dimension, SI factor, used_iec_prefix) for a unit symbol."""
+    if unit in _BASE:
+        dim, f = _BASE[unit]
+        return dim, f, False
+    for prefix, scale in _IEC.items():
+        if unit.startswith(prefix) and unit[len(prefix) :] in _BASE:
+            dim, f = _BASE[unit[len(prefix) :]]
+            return dim, f * scale, True
+    # "pJ/MAC": prefix applies to the numerator unit.
+    for prefix, scale in _SI.items():
+        if prefix and unit.startswith(prefix) and unit[len(prefix) :] in _BASE:
+            dim, f = _BASE[unit[len(prefix) :]]
+            return dim, f * scale, False
+    raise UnitError(f"unknown unit {unit!r}")
+
+
+def parse_quantity(text: str | int | float, dim: Dimension, *, positive: bool = True) -> float:
+    """Parse a quantity string into an SI float of dimension ``dim``.
+
+    Args:
+        text: e.g. ``"68 GB/s"``. Bare numbers are rejected.
+        dim: the dimension the field expects.
+        positive: reject zero and negative values.
+
+    Returns:
+        The value in SI base units of ``dim`` (bytes, B/s, Hz, s, J, W, op/s, J/op, J/B).
+
+    Raises:
+        UnitError: naming the value and what was expected.
+    """
+    if isinstance(text, bool) or not isinstance(text, str):
+        raise UnitError(f"expected {dim.value} with a unit (e.g. {_example(dim)!r}), got {text!r}")
+    m = _QUANTITY.match(text)
+    if not m:
+        raise UnitError(f"expected {dim.value} with a unit (e.g. {_example(dim)!r}), got {text!r}")
+    number, unit = m.group(1), (m.group(2) or "").strip()
+    if not unit:
+        raise UnitError(f"expected {dim.value} with a unit (e.g. {_example(dim)!r}), got {text!r}")
+    try:
+        got_dim, factor, iec = _lookup(unit)
+    except UnitError:
+        raise UnitError(f"expected {dim.value}, got {text!r}: unknown unit {unit!r}") from None
+    if got_dim is not dim:
+        raise UnitError(f"expected {dim.value}, got {text!r} ({got_dim.value})")
+    if iec and dim is not Dimension.BYTES:
+        raise UnitError(
+            f"expected {dim.value}, got {text!r}: binary prefixes (KiB, MiB, GiB) are for sizes "
+            "only; rates are decimal (GB/s)"
+        )
+    value = float(number) * factor
+    if not math.isfinite(value):
+        raise UnitError(f"expected a finite {dim.value}, got {text!r}")
+    if positive and value <= 0:
+        raise UnitError(f"expected a positive {dim.value}, got {text!r}")
+    if not positive and value < 0:
+        raise UnitError(f"expected a non-negative {dim.value}, got {text!r}")
+    return value
+
+
+_FORMAT_UNIT = {
+    Dimension.BYTES: "B",
+    Dimension.BYTES_PER_S: "B/s",
+    Dimension.HERTZ: "Hz",
+    Dimension.SECONDS: "s",
+    Dimension.JOULES: "J",
+    Dimension.WATTS: "W",
+    Dimension.OPS_PER_S: "op/s",
+    Dimension.JOULES_PER_OP: "J/op",
+    Dimension.JOULES_PER_BYTE: "J/B",
+}
+
+
+def format_quantity(value: float, dim: Dimension, *, digits: int = 4) -> str:
+    """Format an SI float as a human string with an SI prefix, e.g. ``"2.039 TB/s"``."""
+    unit = _FORMAT_UNIT[dim]
+    if value == 0:
+        return f"0 {unit}"
+    exp = int(math.floor(math.log10(abs(value)) / 3) * 3)
+    exp = max(-15, min(15, exp))
+    prefixes = {-15: "f", -12: "p", -9: "n", -6: "u", -3: "m", 0: "", 3: "k", 6: "M", 9: "G"}
+    prefixes.update({12: "T", 15: "P"})
+    scaled = value / 10.0**exp
+    if dim is Dimension.OPS_PER_S:
+        return f"{scaled:.{digits}g} {prefixes[exp]}OPS"
+    return f"{scaled:.{digits}g} {prefixes[exp]}{unit}"
+
+
+def _example(dim: Dimension) -> str:
+    return {
+        Dimension.BYTES: "320 KiB",
+        Dimension.BYTES_PER_S: "68 GB/s",
+        Dimension.HERTZ: "1.2 GHz",
+        Dimension.SECONDS: "100 ns",
+        Dimension.JOULES: "1 mJ",
+        Dimension.WATTS: "5 W",
+        Dimension.OPS_PER_S: "4 TOPS",
+        Dimension.JOULES_PER_OP: "0.6 pJ/op",
+        Dimension.JOULES_PER_BYTE: "20 pJ/B",
+    }[dim]
