@@ -62,7 +62,8 @@ def _show_spec(spec: HardwareSpec) -> None:
         t.add_column(col)
     for c in spec.compute:
         peaks = ", ".join(
-            f"{d.value} {format_quantity(c.count * v, Dimension.OPS_PER_S)}" for d, v in c.peak.items()
+            f"{d.value} {format_quantity(c.count * v, Dimension.OPS_PER_S)}"
+            for d, v in c.peak.items()
         )
         t.add_row(
             c.name,
@@ -96,7 +97,9 @@ def _show_spec(spec: HardwareSpec) -> None:
 @show_app.command("hardware")
 def show_hardware(
     name: Annotated[str, typer.Argument(help="built-in chip name or path to a YAML spec")],
-    as_json: Annotated[bool, typer.Option("--json", help="print normalised SI values as JSON")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print normalised SI values as JSON")
+    ] = False,
 ) -> None:
     """Show one chip with every quantity normalised to SI units."""
     try:

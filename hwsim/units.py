@@ -22,6 +22,19 @@ OPS_PER_MAC = 2
 
 BITS_PER_BYTE = 8
 
+DTYPE_BYTES: dict[str, float] = {
+    "int4": 0.5,
+    "int8": 1.0,
+    "int16": 2.0,
+    "int32": 4.0,
+    "fp8": 1.0,
+    "fp16": 2.0,
+    "bf16": 2.0,
+    "tf32": 4.0,
+    "fp32": 4.0,
+}
+"""Bytes per element of each numeric format (int4 packs two per byte)."""
+
 
 class Dimension(str, Enum):
     """Physical dimension a quantity field declares."""

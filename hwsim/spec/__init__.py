@@ -2,7 +2,6 @@
 
 from hwsim.spec.loader import builtin_hardware_names, load_hardware, load_profile, override
 from hwsim.spec.models import (
-    DTYPE_BYTES,
     ArrayShape,
     ComputeUnit,
     DType,
@@ -11,6 +10,7 @@ from hwsim.spec.models import (
     Power,
     SoftwareProfile,
 )
+from hwsim.units import DTYPE_BYTES
 
 __all__ = [
     "DTYPE_BYTES",

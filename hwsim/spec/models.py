@@ -45,18 +45,6 @@ class DType(str, Enum):
     fp32 = "fp32"
 
 
-DTYPE_BYTES: dict[str, float] = {
-    "int4": 0.5,
-    "int8": 1.0,
-    "int16": 2.0,
-    "fp8": 1.0,
-    "fp16": 2.0,
-    "bf16": 2.0,
-    "tf32": 4.0,
-    "fp32": 4.0,
-    "int32": 4.0,
-}
-
 # When a unit lacks a dtype, the op runs on the nearest wider format it has.
 DTYPE_FALLBACK: dict[str, tuple[str, ...]] = {
     "int4": ("int8", "int16", "fp16", "bf16", "fp32"),

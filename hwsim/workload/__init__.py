@@ -1,0 +1,19 @@
+"""Workloads: op-graph IR, builder with exact counts, built-in zoo, frontends."""
+
+from hwsim.workload.builder import GraphBuilder
+from hwsim.workload.ir import DecoderWorkload, GemmShape, MemoryProfile, Op, Tensor, Workload
+from hwsim.workload.registry import builtin_workloads, load_workload, parse_dtype, register
+
+__all__ = [
+    "DecoderWorkload",
+    "GemmShape",
+    "GraphBuilder",
+    "MemoryProfile",
+    "Op",
+    "Tensor",
+    "Workload",
+    "builtin_workloads",
+    "load_workload",
+    "parse_dtype",
+    "register",
+]

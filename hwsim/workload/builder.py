@@ -1,0 +1,607 @@
+"""GraphBuilder: the one place where op counts (MACs, element ops, params, bytes) are defined.
+
+Every frontend (built-in zoo, ONNX, Hugging Face configs) lowers through these methods,
+so a count rule is written exactly once. Tensors are NCHW for images and (B, S, D) for
+sequences. Per-element op counts are documented in docs/assumptions.md.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from hwsim.errors import WorkloadError
+from hwsim.units import DTYPE_BYTES
+from hwsim.workload.ir import GemmShape, Op, Tensor, Workload
+
+# Non-MAC operations per element (docs/assumptions.md). Transcendentals (exp, erf, tanh)
+# count as one op each.
+ACTIVATION_OPS: dict[str, int] = {
+    "relu": 1,  # max(x, 0)
+    "relu6": 2,  # max, min
+    "leaky_relu": 2,  # mul, select
+    "prelu": 2,  # mul, select
+    "elu": 4,  # exp, sub, mul, select
+    "sigmoid": 4,  # neg, exp, add, div
+    "hard_sigmoid": 4,  # add, max, min, div
+    "tanh": 1,  # one transcendental
+    "gelu": 5,  # erf form: mul(1/sqrt2), erf, add, mul, mul(0.5)
+    "gelu_tanh": 9,  # x^3 (2), mul, add, mul, tanh, add, mul, mul
+    "silu": 5,  # sigmoid (4) + mul
+    "hard_swish": 5,  # add, max, min, mul, div
+    "identity": 0,
+}
+ELEMENTWISE_OPS: dict[str, int] = {"add": 1, "sub": 1, "mul": 1, "div": 1, "max": 1, "min": 1}
+SOFTMAX_OPS_PER_ELEMENT = 5  # max, sub, exp, sum, div
+LAYERNORM_OPS_PER_ELEMENT = 8  # mean(1) + var(3: sub, mul, add) + norm(2: sub, div) + affine(2)
+RMSNORM_OPS_PER_ELEMENT = 4  # square+sum (2), scale (1), affine (1)
+BATCHNORM_OPS_PER_ELEMENT = 2  # folded scale and shift: mul, add
+ATTENTION_SCALE_OPS = 1  # multiply each score by 1/sqrt(d)
+
+IN_PLACE_ACTIVATIONS = frozenset(ACTIVATION_OPS)
+
+
+def compute_dtype(weight_dtype: str, act_dtype: str) -> str:
+    """The dtype MACs run in: the wider of the weight and activation dtypes.
+
+    W4A16 computes in fp16 (weights are dequantised); W8A8 in int8.
+    """
+    wb, ab = DTYPE_BYTES[weight_dtype], DTYPE_BYTES[act_dtype]
+    if wb > ab:
+        return weight_dtype
+    if ab > wb:
+        return act_dtype
+    # same width: prefer the float format (fp8 x int8 -> fp8) deterministically
+    return act_dtype
+
+
+def _pair(v: int | tuple[int, int]) -> tuple[int, int]:
+    return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
+
+
+class GraphBuilder:
+    """Builds a :class:`Workload` op by op, tracking shapes and exact counts."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        batch: int = 1,
+        weight_dtype: str = "fp32",
+        act_dtype: str = "fp32",
+        family: str = "cnn",
+        params_used: dict[str, Any] | None = None,
+    ) -> None:
+        for what, dt in (("weight dtype", weight_dtype), ("activation dtype", act_dtype)):
+            if dt not in DTYPE_BYTES:
+                raise WorkloadError(f"unknown {what} {dt!r}; choose from {', '.join(DTYPE_BYTES)}")
+        if batch < 1:
+            raise WorkloadError(f"batch must be >= 1, got {batch}")
+        self.name = name
+        self.batch = batch
+        self.weight_dtype = weight_dtype
+        self.act_dtype = act_dtype
+        self.family = family
+        self.params_used = dict(params_used or {})
+        self.tensors: dict[str, Tensor] = {}
+        self.ops: list[Op] = []
+        self.inputs: list[str] = []
+        self.unsupported: list[str] = []
+        self._names: set[str] = set()
+        self._counter = 0
+        self._shared_weights: set[str] = set()
+
+    # ---- bookkeeping -------------------------------------------------------------------
+    def _unique(self, base: str) -> str:
+        name = base
+        while name in self._names:
+            self._counter += 1
+            name = f"{base}_{self._counter}"
+        self._names.add(name)
+        return name
+
+    def shape(self, t: str) -> tuple[int, ...]:
+        """Shape of tensor ``t``."""
+        return self.tensors[t].shape
+
+    def _new_tensor(self, name: str, shape: tuple[int, ...], dtype: str | None = None) -> str:
+        if any(d <= 0 for d in shape):
+            raise WorkloadError(f"{self.name}: tensor {name} has a non-positive dim {shape}")
+        tname = name
+        i = 0
+        while tname in self.tensors:
+            i += 1
+            tname = f"{name}:{i}"
+        self.tensors[tname] = Tensor(tname, tuple(int(d) for d in shape), dtype or self.act_dtype)
+        return tname
+
+    def input(self, name: str, shape: tuple[int, ...], dtype: str | None = None) -> str:
+        """Declare a graph input tensor."""
+        t = self._new_tensor(name, shape, dtype)
+        self.inputs.append(t)
+        return t
+
+    def _wbytes(self, params: int) -> float:
+        return params * DTYPE_BYTES[self.weight_dtype]
+
+    def _abytes(self, names: tuple[str, ...] | list[str]) -> float:
+        return float(sum(self.tensors[t].nbytes for t in names))
+
+    def _add(self, op: Op) -> None:
+        self.ops.append(op)
+
+    def _emit(
+        self,
+        name: str,
+        op_type: str,
+        op_class: str,
+        inputs: tuple[str, ...],
+        out_shape: tuple[int, ...],
+        *,
+        macs: int = 0,
+        vector_ops: int = 0,
+        params: int = 0,
+        gemm: GemmShape | None = None,
+        inplace: bool = False,
+        view: bool = False,
+        fusable: str | None = None,
+        out_dtype: str | None = None,
+        state_read_bytes: float = 0.0,
+        state_write_bytes: float = 0.0,
+        intermediate_bytes: float = 0.0,
+        weight_read_bytes: float | None = None,
+        **attrs: Any,
+    ) -> str:
+        opname = self._unique(name)
+        out = self._new_tensor(opname, out_shape, out_dtype)
+        self._add(
+            Op(
+                name=opname,
+                op_type=op_type,
+                op_class=op_class,
+                inputs=inputs,
+                outputs=(out,),
+                macs=int(macs),
+                vector_ops=int(vector_ops),
+                params=int(params),
+                weight_bytes=self._wbytes(params),
+                weight_read_bytes=weight_read_bytes,
+                input_bytes=self._abytes(inputs),
+                output_bytes=self.tensors[out].nbytes,
+                compute_dtype=compute_dtype(self.weight_dtype, self.act_dtype),
+                gemm=gemm,
+                state_read_bytes=state_read_bytes,
+                state_write_bytes=state_write_bytes,
+                intermediate_bytes=intermediate_bytes,
+                inplace=inplace,
+                view=view,
+                fusable=fusable,
+                attrs=tuple(sorted(attrs.items())),
+            )
+        )
+        return out
+
+    # ---- MAC ops -----------------------------------------------------------------------
+    def conv2d(
+        self,
+        x: str,
+        out_channels: int,
+        kernel: int | tuple[int, int],
+        *,
+        stride: int | tuple[int, int] = 1,
+        padding: int | tuple[int, int] | str = 0,
+        dilation: int | tuple[int, int] = 1,
+        groups: int = 1,
+        bias: bool = True,
+        name: str = "conv",
+    ) -> str:
+        """2-D convolution (NCHW). ``padding='same'`` keeps H, W at stride 1.
+
+        MACs = N x Cout x Ho x Wo x (Cin/groups) x kh x kw; params = Cout x Cin/groups x kh x kw
+        (+ Cout bias).
+        """
+        n, cin, h, w = self.shape(x)
+        kh, kw = _pair(kernel)
+        sh, sw = _pair(stride)
+        dh, dw = _pair(dilation)
+        if cin % groups or out_channels % groups:
+            raise WorkloadError(
+                f"{self.name}: {name}: channels {cin}->{out_channels} not divisible by groups {groups}"
+            )
+        if padding == "same":
+            ph, pw = (dh * (kh - 1)) // 2, (dw * (kw - 1)) // 2
+        elif isinstance(padding, str):
+            raise WorkloadError(f"{self.name}: {name}: unknown padding {padding!r}")
+        else:
+            ph, pw = _pair(padding)
+        ho = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+        wo = (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+        if ho <= 0 or wo <= 0:
+            raise WorkloadError(f"{self.name}: {name}: output size {ho}x{wo} from input {h}x{w}")
+        cin_g = cin // groups
+        cout_g = out_channels // groups
+        macs = n * out_channels * ho * wo * cin_g * kh * kw
+        params = out_channels * cin_g * kh * kw + (out_channels if bias else 0)
+        depthwise = groups == cin and groups > 1 and cin_g == 1
+        return self._emit(
+            name,
+            "conv2d",
+            "depthwise" if depthwise else "conv",
+            (x,),
+            (n, out_channels, ho, wo),
+            macs=macs,
+            vector_ops=n * out_channels * ho * wo if bias else 0,
+            params=params,
+            gemm=GemmShape(groups, n * ho * wo, cout_g, cin_g * kh * kw),
+            kernel=(kh, kw),
+            stride=(sh, sw),
+            groups=groups,
+        )
+
+    def linear(self, x: str, out_features: int, *, bias: bool = True, name: str = "linear") -> str:
+        """Fully connected layer on the last dim: MACs = rows x in x out."""
+        shp = self.shape(x)
+        k = shp[-1]
+        rows = math.prod(shp[:-1])
+        params = k * out_features + (out_features if bias else 0)
+        return self._emit(
+            name,
+            "linear",
+            "gemm",
+            (x,),
+            (*shp[:-1], out_features),
+            macs=rows * k * out_features,
+            vector_ops=rows * out_features if bias else 0,
+            params=params,
+            gemm=GemmShape(1, rows, out_features, k),
+        )
+
+    def matmul(self, a: str, b: str, *, name: str = "matmul") -> str:
+        """Batched matmul of two activations: (..., M, K) @ (..., K, N)."""
+        sa, sb = self.shape(a), self.shape(b)
+        if sa[-1] != sb[-2]:
+            raise WorkloadError(f"{self.name}: {name}: inner dims differ {sa} @ {sb}")
+        batch = sa[:-2] if len(sa) >= len(sb) else sb[:-2]
+        g = math.prod(batch)
+        m, k, n = sa[-2], sa[-1], sb[-1]
+        return self._emit(
+            name,
+            "matmul",
+            "gemm",
+            (a, b),
+            (*batch, m, n),
+            macs=g * m * n * k,
+            gemm=GemmShape(g, m, n, k),
+        )
+
+    def attention(
+        self,
+        q: str,
+        k: str,
+        v: str,
+        *,
+        heads: int,
+        kv_heads: int,
+        head_dim: int,
+        causal: bool,
+        kv_cache_len: int = 0,
+        kv_dtype: str | None = None,
+        name: str = "attention",
+    ) -> str:
+        """Scaled dot-product attention with MHA/GQA/MQA and an optional KV cache.
+
+        ``q`` is (B, Sq, heads*head_dim); ``k``/``v`` are (B, Sq, kv_heads*head_dim) for the new
+        tokens; ``kv_cache_len`` tokens are read from the KV cache. Keys per query:
+        Skv = kv_cache_len + Sq. Causal attention counts only the unmasked scores: query i
+        (0-based among the new tokens) sees kv_cache_len + i + 1 keys.
+
+        MACs = 2 x B x heads x head_dim x (visible scores) (QK^T and AV).
+        Non-MAC ops per visible score: scale (1) + softmax (5).
+        """
+        b, sq, dq = self.shape(q)
+        if dq != heads * head_dim:
+            raise WorkloadError(f"{self.name}: {name}: q width {dq} != heads*head_dim")
+        if heads % kv_heads:
+            raise WorkloadError(f"{self.name}: {name}: heads {heads} not a multiple of {kv_heads}")
+        skv = kv_cache_len + sq
+        if causal:
+            scores_per_head = sq * kv_cache_len + sq * (sq + 1) // 2
+        else:
+            scores_per_head = sq * skv
+        scores = b * heads * scores_per_head
+        macs = 2 * head_dim * scores
+        kvd = kv_dtype or self.act_dtype
+        kv_token_bytes = 2 * kv_heads * head_dim * DTYPE_BYTES[kvd]
+        state_read = b * kv_cache_len * kv_token_bytes
+        state_write = b * sq * kv_token_bytes if kv_dtype is not None else 0.0
+        # Materialised score matrix (B x H x Sq x Skv) unless the kernel fuses attention.
+        inter = b * heads * sq * skv * DTYPE_BYTES[self.act_dtype]
+        return self._emit(
+            name,
+            "attention",
+            "attention",
+            (q, k, v),
+            (b, sq, heads * head_dim),
+            macs=macs,
+            vector_ops=scores * (ATTENTION_SCALE_OPS + SOFTMAX_OPS_PER_ELEMENT),
+            gemm=GemmShape(b * heads, sq, skv, head_dim),
+            state_read_bytes=state_read,
+            state_write_bytes=state_write,
+            intermediate_bytes=inter,
+            heads=heads,
+            kv_heads=kv_heads,
+            causal=causal,
+            kv_cache_len=kv_cache_len,
+        )
+
+    # ---- element-wise ------------------------------------------------------------------
+    def activation(self, x: str, kind: str, *, name: str | None = None) -> str:
+        """Element-wise activation (in place); ops per element from ACTIVATION_OPS."""
+        if kind not in ACTIVATION_OPS:
+            raise WorkloadError(f"{self.name}: unknown activation {kind!r}")
+        shp = self.shape(x)
+        params = shp[1] if kind == "prelu" and len(shp) > 1 else 0
+        return self._emit(
+            name or kind,
+            kind,
+            "elementwise",
+            (x,),
+            shp,
+            vector_ops=ACTIVATION_OPS[kind] * math.prod(shp),
+            params=params,
+            inplace=True,
+            fusable="activation",
+        )
+
+    def binary(self, a: str, b: str, kind: str = "add", *, name: str | None = None) -> str:
+        """Element-wise binary op with broadcasting (residual add, gating mul)."""
+        if kind not in ELEMENTWISE_OPS:
+            raise WorkloadError(f"{self.name}: unknown element-wise op {kind!r}")
+        sa, sb = self.shape(a), self.shape(b)
+        out = _broadcast(sa, sb, f"{self.name}: {name or kind}")
+        return self._emit(
+            name or kind,
+            kind,
+            "elementwise",
+            (a, b),
+            out,
+            vector_ops=ELEMENTWISE_OPS[kind] * math.prod(out),
+            inplace=True,
+            fusable="elementwise",
+        )
+
+    def add(self, a: str, b: str, *, name: str = "add") -> str:
+        """Residual / element-wise add: 1 op per element."""
+        return self.binary(a, b, "add", name=name)
+
+    def softmax(self, x: str, *, name: str = "softmax") -> str:
+        """Softmax over the last dim: 5 ops per element."""
+        shp = self.shape(x)
+        return self._emit(
+            name,
+            "softmax",
+            "elementwise",
+            (x,),
+            shp,
+            vector_ops=SOFTMAX_OPS_PER_ELEMENT * math.prod(shp),
+            inplace=True,
+        )
+
+    def batchnorm(self, x: str, *, name: str = "bn") -> str:
+        """Inference batch norm (scale and shift per channel): 2 ops/element, 2 x C params."""
+        shp = self.shape(x)
+        return self._emit(
+            name,
+            "batchnorm",
+            "elementwise",
+            (x,),
+            shp,
+            vector_ops=BATCHNORM_OPS_PER_ELEMENT * math.prod(shp),
+            params=2 * shp[1],
+            inplace=True,
+            fusable="norm",
+        )
+
+    def layernorm(self, x: str, *, bias: bool = True, name: str = "layernorm") -> str:
+        """LayerNorm over the last dim: 8 ops/element, 2 x D params (D without bias)."""
+        shp = self.shape(x)
+        return self._emit(
+            name,
+            "layernorm",
+            "elementwise",
+            (x,),
+            shp,
+            vector_ops=LAYERNORM_OPS_PER_ELEMENT * math.prod(shp),
+            params=(2 if bias else 1) * shp[-1],
+            inplace=True,
+        )
+
+    def rmsnorm(self, x: str, *, name: str = "rmsnorm") -> str:
+        """RMSNorm over the last dim: 4 ops/element, D params."""
+        shp = self.shape(x)
+        return self._emit(
+            name,
+            "rmsnorm",
+            "elementwise",
+            (x,),
+            shp,
+            vector_ops=RMSNORM_OPS_PER_ELEMENT * math.prod(shp),
+            params=shp[-1],
+            inplace=True,
+        )
+
+    # ---- pooling / resize --------------------------------------------------------------
+    def pool(
+        self,
+        x: str,
+        kind: str,
+        kernel: int | tuple[int, int],
+        *,
+        stride: int | tuple[int, int] | None = None,
+        padding: int | tuple[int, int] = 0,
+        ceil_mode: bool = False,
+        name: str | None = None,
+    ) -> str:
+        """Max or average pooling: kh x kw ops per output element (avg adds 1 divide)."""
+        if kind not in ("max", "avg"):
+            raise WorkloadError(f"{self.name}: unknown pooling {kind!r}")
+        n, c, h, w = self.shape(x)
+        kh, kw = _pair(kernel)
+        sh, sw = _pair(stride if stride is not None else kernel)
+        ph, pw = _pair(padding)
+        rnd = math.ceil if ceil_mode else math.floor
+        ho = int(rnd((h + 2 * ph - kh) / sh)) + 1
+        wo = int(rnd((w + 2 * pw - kw) / sw)) + 1
+        out = n * c * ho * wo
+        return self._emit(
+            name or f"{kind}pool",
+            f"{kind}pool",
+            "elementwise",
+            (x,),
+            (n, c, ho, wo),
+            vector_ops=out * (kh * kw + (1 if kind == "avg" else 0)),
+            kernel=(kh, kw),
+            stride=(sh, sw),
+        )
+
+    def global_avgpool(self, x: str, *, name: str = "gap") -> str:
+        """Global average pool to N x C x 1 x 1: H x W adds + 1 divide per channel."""
+        n, c, h, w = self.shape(x)
+        return self._emit(
+            name,
+            "globalavgpool",
+            "elementwise",
+            (x,),
+            (n, c, 1, 1),
+            vector_ops=n * c * (h * w + 1),
+        )
+
+    def resize(
+        self, x: str, scale: int | float, *, mode: str = "nearest", name: str = "resize"
+    ) -> str:
+        """Upsample H and W by ``scale``: nearest copies (0 ops), bilinear 7 ops per output."""
+        n, c, h, w = self.shape(x)
+        ho, wo = int(h * scale), int(w * scale)
+        per = 0 if mode == "nearest" else 7
+        return self._emit(
+            name,
+            "resize",
+            "data" if per == 0 else "elementwise",
+            (x,),
+            (n, c, ho, wo),
+            vector_ops=per * n * c * ho * wo,
+            mode=mode,
+        )
+
+    # ---- data movement -----------------------------------------------------------------
+    def embedding(
+        self, ids: str, vocab: int, dim: int, *, name: str = "embedding", shared: str | None = None
+    ) -> str:
+        """Embedding gather: (B, S) ids -> (B, S, dim); vocab x dim params (0 when ``shared``
+        names a weight counted elsewhere). Bytes read = gathered rows only."""
+        shp = self.shape(ids)
+        params = vocab * dim
+        if shared is not None:
+            if shared in self._shared_weights:
+                params = 0
+            self._shared_weights.add(shared)
+        return self._emit(
+            name,
+            "embedding",
+            "data",
+            (ids,),
+            (*shp, dim),
+            params=params,
+            weight_read_bytes=self._wbytes(math.prod(shp) * dim),
+        )
+
+    def lm_head(self, x: str, vocab: int, *, tied: bool, name: str = "lm_head") -> str:
+        """Output projection to the vocabulary; with tied embeddings it reuses the embedding
+        matrix (params counted once), but its bytes are still read."""
+        shp = self.shape(x)
+        k = shp[-1]
+        rows = math.prod(shp[:-1])
+        params = 0 if tied else k * vocab
+        return self._emit(
+            name,
+            "linear",
+            "gemm",
+            (x,),
+            (*shp[:-1], vocab),
+            macs=rows * k * vocab,
+            params=params,
+            weight_read_bytes=self._wbytes(k * vocab),
+            gemm=GemmShape(1, rows, vocab, k),
+            tied=tied,
+        )
+
+    def reshape(self, x: str, shape: tuple[int, ...], *, name: str = "reshape") -> str:
+        """Reshape (a view: no data moves)."""
+        if math.prod(shape) != math.prod(self.shape(x)):
+            raise WorkloadError(f"{self.name}: {name}: cannot reshape {self.shape(x)} to {shape}")
+        return self._emit(name, "reshape", "data", (x,), tuple(shape), view=True)
+
+    def flatten(self, x: str, *, start_dim: int = 1, name: str = "flatten") -> str:
+        """Flatten dims from ``start_dim`` (a view)."""
+        shp = self.shape(x)
+        new = (*shp[:start_dim], math.prod(shp[start_dim:]))
+        return self._emit(name, "flatten", "data", (x,), new, view=True)
+
+    def transpose(self, x: str, perm: tuple[int, ...], *, name: str = "transpose") -> str:
+        """Permute dims (a copy: reads and writes every element)."""
+        shp = self.shape(x)
+        if sorted(perm) != list(range(len(shp))):
+            raise WorkloadError(f"{self.name}: {name}: bad permutation {perm} for {shp}")
+        return self._emit(name, "transpose", "data", (x,), tuple(shp[p] for p in perm))
+
+    def concat(self, xs: list[str], axis: int = 1, *, name: str = "concat") -> str:
+        """Concatenate along ``axis`` (a copy)."""
+        shapes = [self.shape(x) for x in xs]
+        base = list(shapes[0])
+        ax = axis % len(base)
+        for s in shapes[1:]:
+            if len(s) != len(base) or any(
+                a != b for i, (a, b) in enumerate(zip(s, base)) if i != ax
+            ):
+                raise WorkloadError(f"{self.name}: {name}: shapes {shapes} do not concatenate")
+        base[ax] = sum(s[ax] for s in shapes)
+        return self._emit(name, "concat", "data", tuple(xs), tuple(base))
+
+    def unsupported_op(
+        self, op_type: str, inputs: tuple[str, ...], out_shape: tuple[int, ...], *, name: str
+    ) -> str:
+        """An op a frontend could not lower (kept visible, counted as zero work, listed)."""
+        self.unsupported.append(f"{name} ({op_type})")
+        return self._emit(name, op_type, "data", inputs, out_shape, unsupported=True)
+
+    # ---- result ------------------------------------------------------------------------
+    def build(self, outputs: list[str] | tuple[str, ...]) -> Workload:
+        """Freeze into a Workload with the given graph outputs."""
+        for o in outputs:
+            if o not in self.tensors:
+                raise WorkloadError(f"{self.name}: unknown output tensor {o!r}")
+        return Workload(
+            name=self.name,
+            ops=tuple(self.ops),
+            tensors=dict(self.tensors),
+            inputs=tuple(self.inputs),
+            outputs=tuple(outputs),
+            batch=self.batch,
+            weight_dtype=self.weight_dtype,
+            act_dtype=self.act_dtype,
+            family=self.family,
+            params_used=dict(self.params_used),
+            unsupported=tuple(self.unsupported),
+        )
+
+
+def _broadcast(a: tuple[int, ...], b: tuple[int, ...], where: str) -> tuple[int, ...]:
+    n = max(len(a), len(b))
+    pa = (1,) * (n - len(a)) + a
+    pb = (1,) * (n - len(b)) + b
+    out = []
+    for x, y in zip(pa, pb):
+        if x != y and 1 not in (x, y):
+            raise WorkloadError(f"{where}: shapes {a} and {b} do not broadcast")
+        out.append(max(x, y))
+    return tuple(out)

@@ -1,0 +1,306 @@
+"""Frozen op-graph IR: tensors with shapes and dtypes, ops with exact counts.
+
+Convention (contract): 1 MAC = 1 multiply + 1 add; ``flops = 2 * macs + vector_ops``
+where ``vector_ops`` are the non-MAC element operations (activations, norms,
+softmax, pooling, residual adds), counted per element as in docs/assumptions.md.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from hwsim.units import DTYPE_BYTES, OPS_PER_MAC
+
+OP_CLASSES = ("gemm", "conv", "depthwise", "elementwise", "attention", "data")
+
+
+@dataclass(frozen=True, slots=True)
+class Tensor:
+    """An activation tensor: name, shape (elements per dim) and dtype."""
+
+    name: str
+    shape: tuple[int, ...]
+    dtype: str
+
+    @property
+    def numel(self) -> int:
+        """Number of elements."""
+        return math.prod(self.shape)
+
+    @property
+    def nbytes(self) -> float:
+        """Size in bytes."""
+        return self.numel * DTYPE_BYTES[self.dtype]
+
+
+@dataclass(frozen=True, slots=True)
+class GemmShape:
+    """``groups`` independent GEMMs of (M x K) @ (K x N): the op's MAC work as a matmul."""
+
+    groups: int
+    m: int
+    n: int
+    k: int
+
+    @property
+    def macs(self) -> int:
+        """MACs of all groups."""
+        return self.groups * self.m * self.n * self.k
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    """One operation with its exact counts.
+
+    Attributes:
+        name: unique op name.
+        op_type: conv2d, linear, matmul, attention, add, relu, softmax, layernorm, ...
+        op_class: cost class: gemm, conv, depthwise, elementwise, attention, data.
+        inputs: activation tensor names read.
+        outputs: activation tensor names written.
+        macs: multiply-accumulates.
+        vector_ops: non-MAC element operations.
+        params: learned parameters.
+        weight_bytes: storage bytes of those parameters in the weight dtype (model size).
+        weight_read_bytes: weight bytes streamed per execution when it differs from
+            ``weight_bytes`` (embedding gathers only the rows it needs; a tied LM head reads
+            the embedding matrix it does not own). None means ``weight_bytes``.
+        input_bytes: bytes of the activation inputs.
+        output_bytes: bytes of the activation outputs.
+        compute_dtype: dtype the MACs run in (wider of weight and activation dtype).
+        gemm: the MAC work as grouped GEMM (for tiling and array mapping), if any.
+        state_read_bytes: persistent state read (KV cache), bytes.
+        state_write_bytes: persistent state written (KV cache append), bytes.
+        intermediate_bytes: scratch produced and consumed inside the op (attention scores),
+            which spills to memory unless the software fuses the op.
+        inplace: the output may reuse the (dying) first input's buffer.
+        view: the output aliases the input (reshape/flatten): no data moves.
+        fusable: fusion kind that folds this op into its producer (activation, norm,
+            elementwise), or None.
+        attrs: extra attributes (kernel, stride, ...), for display.
+    """
+
+    name: str
+    op_type: str
+    op_class: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    macs: int = 0
+    vector_ops: int = 0
+    params: int = 0
+    weight_bytes: float = 0.0
+    weight_read_bytes: float | None = None
+    input_bytes: float = 0.0
+    output_bytes: float = 0.0
+    compute_dtype: str = "fp32"
+    gemm: GemmShape | None = None
+    state_read_bytes: float = 0.0
+    state_write_bytes: float = 0.0
+    intermediate_bytes: float = 0.0
+    inplace: bool = False
+    view: bool = False
+    fusable: str | None = None
+    attrs: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def flops(self) -> int:
+        """FLOPs = 2 x MACs + non-MAC ops."""
+        return OPS_PER_MAC * self.macs + self.vector_ops
+
+    @property
+    def weights_read(self) -> float:
+        """Weight bytes read per execution of this op."""
+        return self.weight_bytes if self.weight_read_bytes is None else self.weight_read_bytes
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryProfile:
+    """Live activation bytes over the execution order.
+
+    ``live_bytes[i]`` is what is allocated while op ``i`` runs (its inputs, its output and
+    every tensor produced earlier and still needed later).
+    """
+
+    live_bytes: tuple[float, ...]
+    planning: str
+
+    @property
+    def peak_bytes(self) -> float:
+        """Peak live activation bytes."""
+        return max(self.live_bytes, default=0.0)
+
+    @property
+    def peak_index(self) -> int:
+        """Index of the op at which the peak occurs (first one)."""
+        if not self.live_bytes:
+            return 0
+        return self.live_bytes.index(self.peak_bytes)
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A model instance: ops in execution order over named tensors, with its parameters."""
+
+    name: str
+    ops: tuple[Op, ...]
+    tensors: Mapping[str, Tensor]
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    batch: int = 1
+    weight_dtype: str = "fp32"
+    act_dtype: str = "fp32"
+    family: str = "cnn"
+    params_used: Mapping[str, Any] = field(default_factory=dict)
+    unsupported: tuple[str, ...] = ()
+
+    @property
+    def macs(self) -> int:
+        """Total MACs."""
+        return sum(op.macs for op in self.ops)
+
+    @property
+    def vector_ops(self) -> int:
+        """Total non-MAC element ops."""
+        return sum(op.vector_ops for op in self.ops)
+
+    @property
+    def flops(self) -> int:
+        """Total FLOPs = 2 x MACs + non-MAC ops."""
+        return OPS_PER_MAC * self.macs + self.vector_ops
+
+    @property
+    def params(self) -> int:
+        """Total learned parameters (shared weights counted once)."""
+        return sum(op.params for op in self.ops)
+
+    @property
+    def weight_bytes(self) -> float:
+        """Model size in bytes = params x bits/8 (per op's weight dtype)."""
+        return sum(op.weight_bytes for op in self.ops)
+
+    @property
+    def state_bytes(self) -> float:
+        """Persistent state read per pass (KV cache), bytes."""
+        return sum(op.state_read_bytes for op in self.ops)
+
+    def memory_profile(self, planning: str = "liveness") -> MemoryProfile:
+        """Live activation bytes per op for a memory-planning strategy.
+
+        ``liveness``: a tensor lives from its producer to its last consumer (graph inputs from
+        the start, graph outputs to the end). ``inplace``: additionally, an in-place op's output
+        reuses its first input when that input dies there. ``naive``: every tensor has its own
+        buffer for the whole run (sum of all tensors).
+        """
+        return _memory_profile(self, planning)
+
+    @property
+    def peak_activation_bytes(self) -> float:
+        """Peak live activation bytes under liveness planning."""
+        return self.memory_profile("liveness").peak_bytes
+
+
+def _memory_profile(w: Workload, planning: str) -> MemoryProfile:
+    n = len(w.ops)
+    if planning not in ("liveness", "inplace", "naive"):
+        raise ValueError(f"unknown memory planning {planning!r}")
+    # Aliases: a view's output shares its input's storage.
+    root: dict[str, str] = {}
+
+    def find(t: str) -> str:
+        while t in root:
+            t = root[t]
+        return t
+
+    reuse_inplace = planning == "inplace"
+    born: dict[str, int] = {t: 0 for t in w.inputs}
+    last: dict[str, int] = {}
+    for i, op in enumerate(w.ops):
+        ins = [find(t) for t in op.inputs]
+        for t in ins:
+            last[t] = i
+        if op.view and ins and len(op.outputs) == 1:
+            root[op.outputs[0]] = ins[0]
+            continue
+        for o in op.outputs:
+            born.setdefault(o, i)
+    for t in w.outputs:
+        last[find(t)] = n - 1
+    size = {name: w.tensors[name].nbytes for name in born if name in w.tensors}
+    if planning == "naive":
+        total = float(sum(size.values()))
+        return MemoryProfile(tuple(total for _ in range(n)), planning)
+    # In-place: output of an in-place op takes over its first input's buffer if that input
+    # dies at this op; it then starts "owning" the buffer (no new allocation).
+    absorbed: set[str] = set()
+    if reuse_inplace:
+        for i, op in enumerate(w.ops):
+            if op.inplace and op.inputs and len(op.outputs) == 1:
+                src = find(op.inputs[0])
+                out = op.outputs[0]
+                if (
+                    last.get(src) == i
+                    and src in size
+                    and out in size
+                    and size[out] <= size[src]
+                    and src not in w.outputs
+                ):
+                    absorbed.add(out)
+    delta = [0.0] * (n + 1)
+    for t, b in size.items():
+        start = born[t]
+        end = last.get(t, start)
+        if t in absorbed:
+            start += 1  # shares its input's buffer during the producing op
+            if start > end:
+                continue
+        delta[start] += b
+        delta[end + 1] -= b
+    live = []
+    acc = 0.0
+    for i in range(n):
+        acc += delta[i]
+        live.append(acc)
+    return MemoryProfile(tuple(live), planning)
+
+
+@dataclass(frozen=True)
+class DecoderWorkload:
+    """A decoder LLM request: a prefill graph and decode steps whose cost depends on KV length.
+
+    ``decode_step(kv_len)`` builds the one-token graph that attends over ``kv_len`` cached
+    tokens. The engine samples a few KV lengths instead of simulating every token.
+    """
+
+    name: str
+    prompt_len: int
+    gen_len: int
+    batch: int
+    weight_dtype: str
+    act_dtype: str
+    kv_dtype: str
+    kv_bytes_per_token: float
+    build_prefill: Callable[[], Workload]
+    build_decode_step: Callable[[int], Workload]
+    params_used: Mapping[str, Any] = field(default_factory=dict)
+
+    family: str = "decoder"
+
+    def prefill(self) -> Workload:
+        """The prefill graph over ``prompt_len`` tokens."""
+        return self.build_prefill()
+
+    def decode_step(self, kv_len: int) -> Workload:
+        """One decode step attending over ``kv_len`` cached tokens."""
+        return self.build_decode_step(kv_len)
+
+    def kv_cache_bytes(self, tokens: int | None = None) -> float:
+        """KV-cache bytes for ``tokens`` tokens of every sequence in the batch.
+
+        Defaults to the full request (prompt + generated tokens).
+        """
+        if tokens is None:
+            tokens = self.prompt_len + self.gen_len
+        return self.batch * tokens * self.kv_bytes_per_token

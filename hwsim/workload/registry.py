@@ -1,0 +1,132 @@
+"""Built-in workload registry and ``load_workload`` (names and parameters are contract)."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hwsim.errors import WorkloadError
+from hwsim.workload.ir import DecoderWorkload, Workload
+
+AnyWorkload = Workload | DecoderWorkload
+
+DTYPE_ALIASES: dict[str, tuple[str, str]] = {
+    "fp32": ("fp32", "fp32"),
+    "fp16": ("fp16", "fp16"),
+    "bf16": ("bf16", "bf16"),
+    "fp8": ("fp8", "fp8"),
+    "int8": ("int8", "int8"),
+    "int16": ("int16", "int16"),
+    "w8a8": ("int8", "int8"),
+    "w8a16": ("int8", "fp16"),
+    "w4a16": ("int4", "fp16"),
+    "w4a8": ("int4", "int8"),
+    "int4": ("int4", "int4"),
+}
+
+
+def parse_dtype(dtype: str) -> tuple[str, str]:
+    """``"w4a16"`` -> (weight dtype, activation dtype) = ("int4", "fp16")."""
+    key = dtype.lower().strip()
+    if key not in DTYPE_ALIASES:
+        raise WorkloadError(f"unknown dtype {dtype!r}; choose from {', '.join(DTYPE_ALIASES)}")
+    return DTYPE_ALIASES[key]
+
+
+@dataclass(frozen=True)
+class WorkloadEntry:
+    """A built-in model: its builder and the parameters it accepts (with defaults)."""
+
+    name: str
+    family: str
+    description: str
+    builder: Callable[..., AnyWorkload]
+    defaults: dict[str, Any]
+
+
+_REGISTRY: dict[str, WorkloadEntry] = {}
+_LOADED = False
+
+
+def register(
+    name: str, *, family: str, description: str
+) -> Callable[[Callable[..., AnyWorkload]], Callable[..., AnyWorkload]]:
+    """Decorator: register ``fn(**params) -> Workload | DecoderWorkload`` under ``name``.
+
+    The function's keyword parameters (with defaults) are the model's parameters. Every
+    builder accepts ``batch`` and ``dtype``.
+    """
+
+    def deco(fn: Callable[..., AnyWorkload]) -> Callable[..., AnyWorkload]:
+        sig = inspect.signature(fn)
+        defaults = {
+            k: p.default
+            for k, p in sig.parameters.items()
+            if p.default is not inspect.Parameter.empty
+        }
+        if name in _REGISTRY:
+            raise RuntimeError(f"workload {name!r} registered twice")
+        _REGISTRY[name] = WorkloadEntry(name, family, description, fn, defaults)
+        return fn
+
+    return deco
+
+
+def _ensure_loaded() -> None:
+    global _LOADED
+    if _LOADED:
+        return
+    _LOADED = True
+    # Importing the zoo modules registers their models.
+    import importlib
+    import pkgutil
+
+    import hwsim.workload.zoo as zoo
+
+    for mod in sorted(m.name for m in pkgutil.iter_modules(zoo.__path__)):
+        importlib.import_module(f"hwsim.workload.zoo.{mod}")
+
+
+def builtin_workloads() -> dict[str, WorkloadEntry]:
+    """All built-in workloads by name."""
+    _ensure_loaded()
+    return dict(sorted(_REGISTRY.items()))
+
+
+def load_workload(name_or_path: str | Path | AnyWorkload, **params: Any) -> AnyWorkload:
+    """Load a built-in workload by name, or a model file (.onnx, HF config .json, .yaml).
+
+    Args:
+        name_or_path: e.g. ``"mobilenet_v1"`` or ``"model.onnx"``.
+        **params: model parameters (``width=0.25, resolution=96, batch=1, dtype="int8"``,
+            ``seq_len``, ``prompt_len``, ``gen_len``). ``None`` values are ignored.
+
+    Raises:
+        WorkloadError: unknown name, unknown parameter for that model, or a bad file.
+    """
+    if isinstance(name_or_path, (Workload, DecoderWorkload)):
+        return name_or_path
+    params = {k: v for k, v in params.items() if v is not None}
+    entries = builtin_workloads()
+    key = str(name_or_path)
+    if key in entries:
+        entry = entries[key]
+        unknown = sorted(set(params) - set(entry.defaults))
+        if unknown:
+            raise WorkloadError(
+                f"{key}: unknown parameter(s) {', '.join(unknown)}; it takes "
+                f"{', '.join(sorted(entry.defaults))}"
+            )
+        return entry.builder(**params)
+    path = Path(key)
+    if path.suffix.lower() in (".onnx", ".json", ".yaml", ".yml"):
+        from hwsim.workload.frontends import load_file
+
+        return load_file(path, **params)
+    raise WorkloadError(
+        f"unknown workload {key!r}; built-in: {', '.join(entries)} (or a .onnx / config.json / "
+        ".yaml file)"
+    )

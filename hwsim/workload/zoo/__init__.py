@@ -1,0 +1,1 @@
+"""Built-in models. Each module registers its builders with ``@register``."""
