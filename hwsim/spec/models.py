@@ -147,7 +147,6 @@ class MemoryLevel(Frozen):
         default_factory=lambda: ["weights", "activations"],
         description="operands that pass through this level on their way to the compute units",
     )
-    channels: int = Field(default=1, ge=1, description="independent channels sharing bandwidth")
     description: str = Field(default="", description="free text")
 
     @property
