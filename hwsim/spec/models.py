@@ -234,6 +234,11 @@ class SoftwareProfile(Frozen):
         default_factory=list,
         description="ops folded into their producer: activation, norm, elementwise, attention",
     )
+    compute_units: list[str] = Field(
+        default_factory=list,
+        description="names of the compute units this stack runs on (e.g. only the CPU cores "
+        "for tflite-cpu on a chip with an NPU); empty = every unit",
+    )
     memory_planning: Literal["liveness", "inplace", "naive"] = Field(
         default="liveness",
         description="activation arena: liveness (reuse dead tensors), inplace (also reuse "
@@ -285,9 +290,24 @@ class HardwareSpec(Frozen):
                 f"default_profile: {self.default_profile!r} is not one of the profiles "
                 f"({', '.join(self.profiles)})"
             )
+        units = [c.name for c in self.compute]
         for key, prof in self.profiles.items():
             if prof.name != key:
                 raise ValueError(f"profiles.{key}.name: must equal its key, got {prof.name!r}")
+            unknown = [u for u in prof.compute_units if u not in units]
+            if unknown:
+                raise ValueError(
+                    f"profiles.{key}.compute_units: no compute unit named {', '.join(unknown)} "
+                    f"(has: {', '.join(units)})"
+                )
+            chosen = [c for c in self.compute if c.name in prof.compute_units]
+            if chosen and not (
+                any(c.peak for c in chosen) and any(c.vector_peak is not None for c in chosen)
+            ):
+                raise ValueError(
+                    f"profiles.{key}.compute_units: needs a unit with 'peak' and one with "
+                    "'vector_peak'"
+                )
         return self
 
     def level(self, name: str) -> MemoryLevel:
