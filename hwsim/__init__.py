@@ -1,6 +1,20 @@
-"""hwsim: hardware cost simulator for neural networks."""
+"""hwsim: hardware cost simulator for neural networks.
 
-from hwsim.spec import HardwareSpec, load_hardware, override
+Public API (contract): ``load_hardware``, ``load_workload``, ``simulate``, ``override``,
+``SimulationResult``.
+"""
 
-__all__ = ["HardwareSpec", "load_hardware", "override"]
+from hwsim.engine import SimulationResult, simulate
+from hwsim.spec import HardwareSpec, SoftwareProfile, load_hardware, override
+from hwsim.workload import load_workload
+
+__all__ = [
+    "HardwareSpec",
+    "SimulationResult",
+    "SoftwareProfile",
+    "load_hardware",
+    "load_workload",
+    "override",
+    "simulate",
+]
 __version__ = "0.1.0"

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hwsim.engine.result import SimulationResult
 from hwsim.errors import HwsimError
 from hwsim.spec import HardwareSpec, builtin_hardware_names, load_hardware
 
@@ -123,6 +124,160 @@ def schema(
     if kind not in models:
         raise fail(f"unknown schema {kind!r}; choose hardware or profile")
     sys.stdout.write(json.dumps(models[kind].model_json_schema(), indent=2) + "\n")
+
+
+def _write_json(data: object, path: str) -> None:
+    text = json.dumps(data, indent=2, allow_nan=False) + "\n"
+    if path == "-":
+        sys.stdout.write(text)
+    else:
+        from pathlib import Path
+
+        Path(path).write_text(text, encoding="utf-8")
+
+
+def _print_run_summary(result: SimulationResult, console: Console) -> None:
+    from hwsim.units import Dimension, format_quantity
+
+    d = result.to_dict()
+    t = Table(
+        title=f"{result.workload} on {result.hardware} ({result.profile}, {result.dtype}, batch {result.batch})"
+    )
+    t.add_column("metric")
+    t.add_column("value", justify="right")
+    t.add_row("latency", format_quantity(result.latency_s, Dimension.SECONDS))
+    t.add_row("throughput", f"{result.throughput_per_s:,.4g} /s")
+    t.add_row("energy", format_quantity(result.energy_j, Dimension.JOULES))
+    t.add_row("average power", format_quantity(result.avg_power_w, Dimension.WATTS))
+    t.add_row("MACs / FLOPs (2/MAC)", f"{result.macs:.4g} / {result.flops:.4g}")
+    t.add_row(
+        "params / weights",
+        f"{result.params:,} / {format_quantity(result.weight_bytes, Dimension.BYTES)}",
+    )
+    t.add_row("peak activations", format_quantity(result.peak_activation_bytes, Dimension.BYTES))
+    for key in ("ttft_s", "tpot_s"):
+        if key in d:
+            t.add_row(key[:-2].upper(), format_quantity(d[key], Dimension.SECONDS))
+    if "decode_tokens_per_s" in d:
+        t.add_row("decode tokens/s", f"{d['decode_tokens_per_s']:,.4g}")
+        t.add_row("KV cache", format_quantity(d["kv_cache_bytes"], Dimension.BYTES))
+    bc = result.bound_counts
+    t.add_row(
+        "layers compute/memory/overhead-bound", f"{bc['compute']}/{bc['memory']}/{bc['overhead']}"
+    )
+    console.print(t)
+    e = Table(title="energy breakdown")
+    e.add_column("part")
+    e.add_column("energy", justify="right")
+    e.add_column("share", justify="right")
+    for k, v in result.energy_breakdown_j.items():
+        share = v / result.energy_j if result.energy_j else 0.0
+        e.add_row(k, format_quantity(v, Dimension.JOULES), f"{share:.1%}")
+    console.print(e)
+    m = Table(title="memory fit")
+    for col in ("level", "required", "capacity", "fits"):
+        m.add_column(col)
+    for k, v in result.memory_fit.items():
+        m.add_row(
+            k,
+            format_quantity(v["required_bytes"], Dimension.BYTES),
+            format_quantity(v["capacity_bytes"], Dimension.BYTES),
+            "[green]yes[/]" if v["fits"] else "[bold red]NO[/]",
+        )
+    console.print(m)
+
+
+@app.command("run")
+def run(
+    workload: Annotated[str, typer.Argument(help="built-in workload name or model file")],
+    hardware: Annotated[str, typer.Option("--hardware", "-H", help="built-in chip or spec YAML")],
+    batch: Annotated[int | None, typer.Option(help="batch size")] = None,
+    dtype: Annotated[
+        str | None, typer.Option(help="fp32, fp16, bf16, fp8, int8, w4a16, ...")
+    ] = None,
+    profile: Annotated[str | None, typer.Option(help="software profile name or YAML")] = None,
+    resolution: Annotated[int | None, typer.Option(help="input resolution (image models)")] = None,
+    width: Annotated[float | None, typer.Option(help="width multiplier (MobileNets)")] = None,
+    seq_len: Annotated[int | None, typer.Option(help="sequence length (encoders)")] = None,
+    prompt_len: Annotated[int | None, typer.Option(help="prompt tokens (decoders)")] = None,
+    gen_len: Annotated[int | None, typer.Option(help="generated tokens (decoders)")] = None,
+    kv_dtype: Annotated[str | None, typer.Option(help="KV-cache dtype (decoders)")] = None,
+    dim: Annotated[list[str] | None, typer.Option(help="ONNX dynamic dim NAME=VALUE")] = None,
+    allow_unsupported: Annotated[
+        bool, typer.Option(help="ONNX: list unknown ops instead of failing")
+    ] = False,
+    strict_memory: Annotated[bool, typer.Option(help="fail when the model does not fit")] = False,
+    json_out: Annotated[
+        str | None, typer.Option("--json", help="write the result JSON to PATH or -")
+    ] = None,
+    csv_out: Annotated[
+        str | None, typer.Option("--csv", help="write one row per layer to PATH")
+    ] = None,
+    trace_out: Annotated[
+        str | None, typer.Option("--trace", help="write a Chrome trace JSON")
+    ] = None,
+    plots: Annotated[
+        str | None, typer.Option(help="write roofline/energy/memory/timeline PNGs to DIR")
+    ] = None,
+) -> None:
+    """Simulate WORKLOAD on a chip: latency, throughput, energy, memory fit, per-layer bounds."""
+    from hwsim.engine import simulate
+
+    params: dict[str, object] = {
+        "resolution": resolution,
+        "width": width,
+        "seq_len": seq_len,
+        "prompt_len": prompt_len,
+        "gen_len": gen_len,
+        "kv_dtype": kv_dtype,
+    }
+    if dim:
+        dims = {}
+        for item in dim:
+            key, sep, val = item.partition("=")
+            if not sep or not val.strip().isdigit():
+                raise fail(f"--dim expects NAME=INTEGER, got {item!r}")
+            dims[key.strip()] = int(val)
+        params["dims"] = dims
+    if allow_unsupported:
+        params["allow_unsupported"] = True
+    try:
+        result = simulate(
+            workload,
+            hardware,
+            batch=batch,
+            dtype=dtype,
+            profile=profile,
+            strict_memory=strict_memory,
+            **params,
+        )
+    except HwsimError as exc:
+        raise fail(str(exc)) from None
+    console = err if json_out == "-" else out
+    for w in result.warnings:
+        err.print(f"[bold yellow]warning:[/] {w}", soft_wrap=True)
+    _print_run_summary(result, console)
+    try:
+        if json_out:
+            _write_json(result.to_dict(), json_out)
+        _write_reports(result, csv_out, trace_out, plots)
+    except OSError as exc:
+        raise fail(f"cannot write output: {exc}") from None
+
+
+def _write_reports(
+    result: SimulationResult, csv_out: str | None, trace_out: str | None, plots: str | None
+) -> None:
+    if not (csv_out or trace_out or plots):
+        return
+    from hwsim import report
+
+    if csv_out:
+        report.write_csv(result, csv_out)
+    if trace_out:
+        report.write_chrome_trace(result, trace_out)
+    if plots:
+        report.write_plots(result, plots)
 
 
 def main() -> None:

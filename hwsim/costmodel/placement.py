@@ -1,0 +1,79 @@
+"""Where tensors live: weights, activations and KV-cache state on the memory levels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hwsim.spec.models import HardwareSpec
+
+
+@dataclass(frozen=True, slots=True)
+class LevelFit:
+    """What must live on one level against its capacity."""
+
+    required_bytes: float
+    capacity_bytes: float
+
+    @property
+    def fits(self) -> bool:
+        """True when the requirement is within capacity."""
+        return self.required_bytes <= self.capacity_bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Home level index (into ``spec.memory``) of weights, activations and state."""
+
+    weight_level: int
+    act_level: int
+    state_level: int
+    fit: dict[str, LevelFit]
+
+    @property
+    def fits(self) -> bool:
+        """True when every level holds what was placed on it."""
+        return all(f.fits for f in self.fit.values())
+
+    def misfits(self) -> list[str]:
+        """Names of levels whose requirement exceeds capacity."""
+        return [k for k, f in self.fit.items() if not f.fits]
+
+
+def place(
+    spec: HardwareSpec, weight_bytes: float, activation_bytes: float, state_bytes: float = 0.0
+) -> Placement:
+    """Put weights, peak activations and KV state on the nearest levels that can hold them.
+
+    Weights go to the nearest level that ``holds`` weights and has room; activations to the
+    nearest level that ``holds`` activations and has room for them plus whatever already
+    lives there; KV-cache state next to the weights when it fits, else with the activations.
+    When nothing fits, the tensor goes to the farthest level allowed and the fit report
+    says ``fits: false``.
+    """
+    levels = spec.memory
+    used = [0.0] * len(levels)
+
+    def choose(kind: str, need: float) -> int:
+        allowed = [i for i, m in enumerate(levels) if kind in m.holds]
+        for i in allowed:
+            if used[i] + need <= levels[i].capacity:
+                return i
+        return allowed[-1]
+
+    w = choose("weights", weight_bytes)
+    used[w] += weight_bytes
+    a = choose("activations", activation_bytes)
+    used[a] += activation_bytes
+    s = w
+    if state_bytes > 0:
+        if used[w] + state_bytes <= levels[w].capacity:
+            s = w
+        else:
+            s = choose("activations", state_bytes)
+        used[s] += state_bytes
+    fit = {
+        levels[i].name: LevelFit(used[i], levels[i].capacity)
+        for i in sorted({w, a, s})
+        if used[i] > 0 or i in (w, a)
+    }
+    return Placement(w, a, s, fit)

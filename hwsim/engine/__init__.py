@@ -1,0 +1,15 @@
+"""Engine: simpy schedule of op costs, and the simulate() entry point."""
+
+from hwsim.engine.result import LayerResult, SimulationResult
+from hwsim.engine.schedule import Event, Schedule, schedule
+from hwsim.engine.simulate import resolve_profile, simulate
+
+__all__ = [
+    "Event",
+    "LayerResult",
+    "Schedule",
+    "SimulationResult",
+    "resolve_profile",
+    "schedule",
+    "simulate",
+]

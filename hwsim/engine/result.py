@@ -1,0 +1,124 @@
+"""SimulationResult: the output contract (design.md section 7)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+RESULT_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class LayerResult:
+    """One op as simulated. Bytes per memory level; times in s; energy in J."""
+
+    name: str
+    op_type: str
+    unit: str
+    macs: int
+    flops: int
+    bytes: dict[str, float]
+    start_s: float
+    end_s: float
+    latency_s: float
+    energy_j: float
+    energy_breakdown_j: dict[str, float]
+    arithmetic_intensity: float | None
+    bound: str
+    bound_level: str | None
+    transfers: tuple[tuple[str, float, float], ...] = ()
+    phase: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (contract fields first)."""
+        d: dict[str, Any] = {
+            "name": self.name,
+            "op_type": self.op_type,
+            "macs": self.macs,
+            "flops": self.flops,
+            "bytes": dict(self.bytes),
+            "start_s": self.start_s,
+            "end_s": self.end_s,
+            "latency_s": self.latency_s,
+            "energy_j": self.energy_j,
+            "arithmetic_intensity": self.arithmetic_intensity,
+            "bound": self.bound,
+            "unit": self.unit,
+            "bound_level": self.bound_level,
+            "energy_breakdown_j": dict(self.energy_breakdown_j),
+            "transfers": [{"level": lv, "start_s": s, "end_s": e} for lv, s, e in self.transfers],
+        }
+        if self.phase is not None:
+            d["phase"] = self.phase
+        return d
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Whole-run figures (contract field names; SI units in the suffix).
+
+    FLOPs convention: ``flops = 2 x macs + non-MAC ops``.
+    """
+
+    hardware: str
+    workload: str
+    batch: int
+    dtype: str
+    profile: str
+    latency_s: float
+    throughput_per_s: float
+    energy_j: float
+    avg_power_w: float
+    energy_breakdown_j: dict[str, float]
+    macs: int
+    flops: int
+    params: int
+    weight_bytes: float
+    peak_activation_bytes: float
+    memory_fit: dict[str, dict[str, Any]]
+    bound_counts: dict[str, int]
+    layers: tuple[LayerResult, ...]
+    roofline: dict[str, Any]
+    warnings: tuple[str, ...] = ()
+    llm: dict[str, Any] = field(default_factory=dict)
+    schema_version: int = RESULT_SCHEMA_VERSION
+
+    @property
+    def fits(self) -> bool:
+        """True when every memory level holds what must live there."""
+        return all(v["fits"] for v in self.memory_fit.values())
+
+    def __getattr__(self, name: str) -> Any:
+        # LLM fields (ttft_s, tpot_s, decode_tokens_per_s, kv_cache_bytes) as attributes.
+        llm = self.__dict__.get("llm", {})
+        if name in llm:
+            return llm[name]
+        raise AttributeError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Exactly the JSON of design.md section 7 (plus roofline, warnings, LLM fields)."""
+        d: dict[str, Any] = {
+            "schema_version": self.schema_version,
+            "hardware": self.hardware,
+            "workload": self.workload,
+            "batch": self.batch,
+            "dtype": self.dtype,
+            "profile": self.profile,
+            "latency_s": self.latency_s,
+            "throughput_per_s": self.throughput_per_s,
+            "energy_j": self.energy_j,
+            "avg_power_w": self.avg_power_w,
+            "energy_breakdown_j": dict(self.energy_breakdown_j),
+            "macs": self.macs,
+            "flops": self.flops,
+            "params": self.params,
+            "weight_bytes": self.weight_bytes,
+            "peak_activation_bytes": self.peak_activation_bytes,
+            "memory_fit": {k: dict(v) for k, v in self.memory_fit.items()},
+            "bound_counts": dict(self.bound_counts),
+        }
+        d.update(self.llm)
+        d["roofline"] = self.roofline
+        d["warnings"] = list(self.warnings)
+        d["layers"] = [layer.to_dict() for layer in self.layers]
+        return d

@@ -1,0 +1,400 @@
+"""``simulate(workload, hardware, ...) -> SimulationResult``: cost model + schedule."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hwsim.costmodel.graph import GraphCost, cost_graph
+from hwsim.costmodel.opcost import OpCost, peak_ops
+from hwsim.costmodel.placement import Placement, place
+from hwsim.engine.result import LayerResult, SimulationResult
+from hwsim.engine.schedule import Schedule, schedule
+from hwsim.errors import SimulationError
+from hwsim.spec.loader import load_hardware, load_profile
+from hwsim.spec.models import HardwareSpec, SoftwareProfile
+from hwsim.workload.ir import DecoderWorkload, Workload
+from hwsim.workload.registry import load_workload
+
+DECODE_SAMPLES = 5
+"""KV lengths at which a decode step is simulated; steps in between are interpolated."""
+
+
+def resolve_profile(
+    spec: HardwareSpec, profile: str | Path | SoftwareProfile | None
+) -> SoftwareProfile:
+    """A profile by name on the chip, a profile YAML path, or the chip's default."""
+    if isinstance(profile, SoftwareProfile):
+        return profile
+    if profile is None:
+        return spec.profile(None)
+    p = str(profile)
+    if p.endswith((".yaml", ".yml")):
+        return load_profile(p)
+    if p not in spec.profiles:
+        raise SimulationError(
+            f"{spec.name}: no software profile {p!r}; it has {', '.join(sorted(spec.profiles))}"
+        )
+    return spec.profiles[p]
+
+
+@dataclass(frozen=True)
+class _Phase:
+    graph: GraphCost
+    sched: Schedule
+
+    def cost(self, i: int) -> OpCost:
+        return self.graph.options[i][self.sched.chosen[i]]
+
+    @property
+    def workload_macs(self) -> int:
+        return sum(opts[0].macs for opts in self.graph.options)
+
+    @property
+    def workload_flops(self) -> int:
+        return sum(opts[0].flops for opts in self.graph.options)
+
+
+def _run_phase(
+    w: Workload, spec: HardwareSpec, prof: SoftwareProfile, pl: Placement, start: float = 0.0
+) -> _Phase:
+    gc = cost_graph(w, spec, prof, pl)
+    units = [c.name for c in spec.compute]
+    levels = [m.name for m in spec.memory]
+    sched = schedule(gc.deps, gc.options, units, levels, start_s=start)
+    return _Phase(gc, sched)
+
+
+def _layer(
+    spec: HardwareSpec,
+    cost: OpCost,
+    op_type: str,
+    start: float,
+    end: float,
+    latency: float,
+    transfers: tuple[tuple[str, float, float], ...],
+    scale: float = 1.0,
+    phase: str | None = None,
+    name: str | None = None,
+    dyn: tuple[float, tuple[float, ...], tuple[float, ...]] | None = None,
+) -> LayerResult:
+    levels = tuple(m.name for m in spec.memory)
+    if dyn is None:
+        compute_j, mem_j, byts = cost.compute_j, cost.mem_j, cost.bytes_by_level
+    else:
+        compute_j, mem_j, byts = dyn
+    off = sum(b for b, m in zip(byts, spec.memory) if m.off_chip)
+    flops = cost.flops * scale
+    bound, level = cost.bound(levels)
+    breakdown = {"compute": compute_j}
+    breakdown.update({lv: e for lv, e in zip(levels, mem_j)})
+    return LayerResult(
+        name=name or cost.name,
+        op_type=op_type,
+        unit=cost.unit,
+        macs=int(round(cost.macs * scale)),
+        flops=int(round(flops)),
+        bytes={lv: float(b) for lv, b in zip(levels, byts)},
+        start_s=start,
+        end_s=end,
+        latency_s=latency,
+        energy_j=compute_j + sum(mem_j),
+        energy_breakdown_j=breakdown,
+        arithmetic_intensity=(flops / off) if off > 0 else None,
+        bound=bound,
+        bound_level=level,
+        transfers=transfers,
+        phase=phase,
+    )
+
+
+def _with_static(layers: list[LayerResult], static_j: float) -> list[LayerResult]:
+    """Share static energy over layers in proportion to their latency (sums exactly)."""
+    total = sum(layer.latency_s for layer in layers)
+    out = []
+    for layer in layers:
+        share = (
+            static_j * (layer.latency_s / total) if total > 0 else static_j / max(1, len(layers))
+        )
+        bd = dict(layer.energy_breakdown_j)
+        bd["static"] = share
+        out.append(
+            LayerResult(
+                **{
+                    **layer.__dict__,
+                    "energy_j": layer.energy_j + share,
+                    "energy_breakdown_j": bd,
+                }
+            )
+        )
+    return out
+
+
+def _roofline(spec: HardwareSpec, prof: SoftwareProfile, dtype: str) -> dict[str, Any]:
+    peak = peak_ops(spec, dtype, prof)
+    bws = {m.name: m.read_bw for m in spec.memory}
+    off = [m for m in spec.memory if m.off_chip]
+    outer = off[-1] if off else spec.memory[-1]
+    return {
+        "dtype": dtype,
+        "peak_ops_per_s": peak,
+        "bandwidth_bytes_per_s": bws,
+        "ridge_flops_per_byte": peak / outer.read_bw,
+        "ridge_level": outer.name,
+        "efficiency": prof.efficiency.model_dump(),
+        "bandwidth_efficiency": prof.bandwidth_efficiency,
+    }
+
+
+def _fit_dict(pl: Placement) -> dict[str, dict[str, Any]]:
+    return {
+        k: {"required_bytes": f.required_bytes, "capacity_bytes": f.capacity_bytes, "fits": f.fits}
+        for k, f in pl.fit.items()
+    }
+
+
+def _fit_warnings(spec: HardwareSpec, pl: Placement, strict: bool) -> list[str]:
+    from hwsim.units import Dimension, format_quantity
+
+    msgs = []
+    for name in pl.misfits():
+        f = pl.fit[name]
+        msgs.append(
+            f"does not fit: {name} needs {format_quantity(f.required_bytes, Dimension.BYTES)} "
+            f"but has {format_quantity(f.capacity_bytes, Dimension.BYTES)} on {spec.name}"
+        )
+    if strict and msgs:
+        raise SimulationError("; ".join(msgs) + " (--strict-memory)")
+    return msgs
+
+
+def _bound_counts(layers: Sequence[LayerResult]) -> dict[str, int]:
+    counts = {"compute": 0, "memory": 0, "overhead": 0}
+    for layer in layers:
+        counts[layer.bound] += 1
+    return counts
+
+
+def _breakdown(
+    spec: HardwareSpec, layers: Sequence[LayerResult], static_j: float
+) -> dict[str, float]:
+    out = {
+        "compute": sum(layer.energy_breakdown_j["compute"] for layer in layers),
+        "static": static_j,
+    }
+    for m in spec.memory:
+        out[m.name] = sum(layer.energy_breakdown_j[m.name] for layer in layers)
+    return out
+
+
+def simulate(
+    workload: str | Path | Workload | DecoderWorkload,
+    hardware: str | Path | HardwareSpec,
+    *,
+    batch: int | None = None,
+    dtype: str | None = None,
+    profile: str | Path | SoftwareProfile | None = None,
+    strict_memory: bool = False,
+    **params: Any,
+) -> SimulationResult:
+    """Simulate one inference (or one LLM request) of ``workload`` on ``hardware``.
+
+    Args:
+        workload: built-in name, model file path, or a loaded workload.
+        hardware: built-in chip name, spec path, or a HardwareSpec.
+        batch: batch size (a tensor dimension; weights are read once per batch).
+        dtype: fp32, fp16, bf16, fp8, int8, w8a8, w4a16, ...
+        profile: software profile name on the chip, a profile YAML path, or None (default).
+        strict_memory: raise SimulationError when the model does not fit.
+        **params: model parameters (resolution, width, seq_len, prompt_len, gen_len, ...).
+
+    Returns:
+        The SimulationResult; latency in s, energy in J, FLOPs = 2 x MACs + non-MAC ops.
+    """
+    spec = load_hardware(hardware)
+    if isinstance(workload, (Workload, DecoderWorkload)):
+        if batch is not None or dtype is not None or params:
+            raise SimulationError(
+                "pass batch/dtype/model parameters to load_workload, not simulate"
+            )
+        w = workload
+    else:
+        w = load_workload(workload, batch=batch, dtype=dtype, **params)
+    prof = resolve_profile(spec, profile)
+    if isinstance(w, DecoderWorkload):
+        return _simulate_decoder(w, spec, prof, strict_memory)
+    return _simulate_graph(w, spec, prof, strict_memory)
+
+
+def _simulate_graph(
+    w: Workload, spec: HardwareSpec, prof: SoftwareProfile, strict: bool
+) -> SimulationResult:
+    peak_act = w.memory_profile(prof.memory_planning).peak_bytes
+    pl = place(spec, w.weight_bytes, peak_act, w.state_bytes)
+    warnings = _fit_warnings(spec, pl, strict)
+    if w.unsupported:
+        warnings.append(f"unsupported ops counted as zero work: {', '.join(w.unsupported)}")
+    ph = _run_phase(w, spec, prof, pl)
+    latency = ph.sched.makespan_s
+    layers = []
+    for i, op in enumerate(w.ops):
+        ev = ph.sched.events[i]
+        layers.append(
+            _layer(spec, ph.cost(i), op.op_type, ev.start_s, ev.end_s, ev.latency_s, ev.transfers)
+        )
+    static_j = spec.power.static * latency
+    layers = _with_static(layers, static_j)
+    energy = sum(layer.energy_j for layer in layers)
+    dtype = ph.cost(0).dtype if w.ops else w.act_dtype
+    mac_dtypes = {ph.cost(i).dtype for i, op in enumerate(w.ops) if op.macs}
+    if mac_dtypes:
+        dtype = sorted(mac_dtypes)[0]
+    return SimulationResult(
+        hardware=spec.name,
+        workload=w.name,
+        batch=w.batch,
+        dtype=_dtype_label(w.weight_dtype, w.act_dtype),
+        profile=prof.name,
+        latency_s=latency,
+        throughput_per_s=w.batch / latency if latency > 0 else 0.0,
+        energy_j=energy,
+        avg_power_w=energy / latency if latency > 0 else 0.0,
+        energy_breakdown_j=_breakdown(spec, layers, static_j),
+        macs=w.macs,
+        flops=w.flops,
+        params=w.params,
+        weight_bytes=w.weight_bytes,
+        peak_activation_bytes=peak_act,
+        memory_fit=_fit_dict(pl),
+        bound_counts=_bound_counts(layers),
+        layers=tuple(layers),
+        roofline=_roofline(spec, prof, dtype),
+        warnings=tuple(warnings),
+    )
+
+
+def _dtype_label(wdt: str, adt: str) -> str:
+    return wdt if wdt == adt else f"w{wdt}-a{adt}"
+
+
+def _decode_samples(first: int, last: int) -> list[int]:
+    if last - first + 1 <= DECODE_SAMPLES:
+        return list(range(first, last + 1))
+    pts = np.linspace(first, last, DECODE_SAMPLES)
+    return sorted({int(round(p)) for p in pts})
+
+
+def _simulate_decoder(
+    w: DecoderWorkload, spec: HardwareSpec, prof: SoftwareProfile, strict: bool
+) -> SimulationResult:
+    prefill = w.prefill()
+    kv_total = w.kv_cache_bytes()
+    peak_act = prefill.memory_profile(prof.memory_planning).peak_bytes
+    pl = place(spec, prefill.weight_bytes, peak_act, kv_total)
+    warnings = _fit_warnings(spec, pl, strict)
+    ph = _run_phase(prefill, spec, prof, pl)
+    ttft = ph.sched.makespan_s
+    layers: list[LayerResult] = []
+    for i, op in enumerate(prefill.ops):
+        ev = ph.sched.events[i]
+        layers.append(
+            _layer(
+                spec,
+                ph.cost(i),
+                op.op_type,
+                ev.start_s,
+                ev.end_s,
+                ev.latency_s,
+                ev.transfers,
+                phase="prefill",
+                name=f"prefill/{op.name}",
+            )
+        )
+    macs = prefill.macs
+    flops = prefill.flops
+    steps = max(0, w.gen_len - 1)
+    decode_s = 0.0
+    if steps:
+        # Step j (0-based) attends over prompt_len + j cached tokens.
+        kv_lens = np.arange(w.prompt_len, w.prompt_len + steps, dtype=np.float64)
+        samples = _decode_samples(w.prompt_len, w.prompt_len + steps - 1)
+        phases = [_run_phase(w.decode_step(L), spec, prof, pl) for L in samples]
+        xs = np.asarray(samples, dtype=np.float64)
+
+        def total(values: Sequence[float]) -> float:
+            return float(np.interp(kv_lens, xs, np.asarray(values, dtype=np.float64)).sum())
+
+        decode_s = total([p.sched.makespan_s for p in phases])
+        ref = phases[len(phases) // 2]
+        step_graph = w.decode_step(samples[len(samples) // 2])
+        nlev = len(spec.memory)
+        t = ttft
+        for i, op in enumerate(step_graph.ops):
+            costs = [p.cost(i) for p in phases]
+            lat = total([p.sched.events[i].latency_s for p in phases])
+            cj = total([c.compute_j for c in costs])
+            mj = tuple(total([c.mem_j[j] for c in costs]) for j in range(nlev))
+            by = tuple(total([c.bytes_by_level[j] for c in costs]) for j in range(nlev))
+            mac_total = total([c.macs for c in costs])
+            scale = mac_total / ref.cost(i).macs if ref.cost(i).macs else float(steps)
+            ev = ref.sched.events[i]
+            layers.append(
+                _layer(
+                    spec,
+                    ref.cost(i),
+                    op.op_type,
+                    t + ev.start_s * steps,
+                    t + ev.end_s * steps,
+                    lat,
+                    (),
+                    scale=scale,
+                    phase="decode",
+                    name=f"decode/{op.name}",
+                    dyn=(cj, mj, by),
+                )
+            )
+        macs += int(round(total([float(p.workload_macs) for p in phases])))
+        flops += int(round(total([float(p.workload_flops) for p in phases])))
+    latency = ttft + decode_s
+    static_j = spec.power.static * latency
+    layers = _with_static(layers, static_j)
+    energy = sum(layer.energy_j for layer in layers)
+    llm = {
+        "prompt_len": w.prompt_len,
+        "gen_len": w.gen_len,
+        "ttft_s": ttft,
+        "tpot_s": decode_s / steps if steps else 0.0,
+        "decode_tokens_per_s": w.batch * steps / decode_s if decode_s > 0 else 0.0,
+        "kv_cache_bytes": kv_total,
+    }
+    dtype = "fp16"
+    mac_dtypes = {ph.cost(i).dtype for i, op in enumerate(prefill.ops) if op.macs}
+    if mac_dtypes:
+        dtype = sorted(mac_dtypes)[0]
+    return SimulationResult(
+        hardware=spec.name,
+        workload=w.name,
+        batch=w.batch,
+        dtype=_dtype_label(w.weight_dtype, w.act_dtype),
+        profile=prof.name,
+        latency_s=latency,
+        throughput_per_s=w.batch / latency if latency > 0 else 0.0,
+        energy_j=energy,
+        avg_power_w=energy / latency if latency > 0 else 0.0,
+        energy_breakdown_j=_breakdown(spec, layers, static_j),
+        macs=macs,
+        flops=flops,
+        params=prefill.params,
+        weight_bytes=prefill.weight_bytes,
+        peak_activation_bytes=peak_act,
+        memory_fit=_fit_dict(pl),
+        bound_counts=_bound_counts(layers),
+        layers=tuple(layers),
+        roofline=_roofline(spec, prof, dtype),
+        warnings=tuple(warnings),
+        llm=llm,
+    )
