@@ -195,7 +195,10 @@ class GraphBuilder:
         bias: bool = True,
         name: str = "conv",
     ) -> str:
-        """2-D convolution (NCHW). ``padding='same'`` keeps H, W at stride 1.
+        """2-D convolution (NCHW).
+
+        ``padding='same'`` is TF/ONNX ``SAME_UPPER``: output H, W = ceil(input / stride) for any
+        kernel size (the extra row/column of an odd total padding goes at the end).
 
         MACs = N x Cout x Ho x Wo x (Cin/groups) x kh x kw; params = Cout x Cin/groups x kh x kw
         (+ Cout bias).
@@ -209,13 +212,14 @@ class GraphBuilder:
                 f"{self.name}: {name}: channels {cin}->{out_channels} not divisible by groups {groups}"
             )
         if padding == "same":
-            ph, pw = (dh * (kh - 1)) // 2, (dw * (kw - 1)) // 2
+            # TF / ONNX SAME_UPPER: output = ceil(input / stride), whatever the kernel parity.
+            ho, wo = -(-h // sh), -(-w // sw)
         elif isinstance(padding, str):
             raise WorkloadError(f"{self.name}: {name}: unknown padding {padding!r}")
         else:
             ph, pw = _pair(padding)
-        ho = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
-        wo = (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+            ho = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+            wo = (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
         if ho <= 0 or wo <= 0:
             raise WorkloadError(f"{self.name}: {name}: output size {ho}x{wo} from input {h}x{w}")
         cin_g = cin // groups
