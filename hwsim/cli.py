@@ -280,6 +280,10 @@ def _write_reports(
         report.write_plots(result, plots)
 
 
+# Commands defined in hwsim/commands/*.py register themselves on `app` when imported.
+import hwsim.commands  # noqa: E402,F401
+
+
 def main() -> None:
     """Entry point of the ``hwsim`` console script."""
     try:
