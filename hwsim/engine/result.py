@@ -28,6 +28,7 @@ class LayerResult:
     bound_level: str | None
     transfers: tuple[tuple[str, float, float], ...] = ()
     phase: str | None = None
+    live_bytes: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (contract fields first)."""
@@ -47,6 +48,7 @@ class LayerResult:
             "bound_level": self.bound_level,
             "energy_breakdown_j": dict(self.energy_breakdown_j),
             "transfers": [{"level": lv, "start_s": s, "end_s": e} for lv, s, e in self.transfers],
+            "live_bytes": self.live_bytes,
         }
         if self.phase is not None:
             d["phase"] = self.phase

@@ -81,6 +81,7 @@ def _layer(
     phase: str | None = None,
     name: str | None = None,
     dyn: tuple[float, tuple[float, ...], tuple[float, ...]] | None = None,
+    live: float = 0.0,
 ) -> LayerResult:
     levels = tuple(m.name for m in spec.memory)
     if dyn is None:
@@ -109,6 +110,7 @@ def _layer(
         bound_level=level,
         transfers=transfers,
         phase=phase,
+        live_bytes=live,
     )
 
 
@@ -240,11 +242,21 @@ def _simulate_graph(
         warnings.append(f"unsupported ops counted as zero work: {', '.join(w.unsupported)}")
     ph = _run_phase(w, spec, prof, pl)
     latency = ph.sched.makespan_s
+    live = w.memory_profile(prof.memory_planning).live_bytes
     layers = []
     for i, op in enumerate(w.ops):
         ev = ph.sched.events[i]
         layers.append(
-            _layer(spec, ph.cost(i), op.op_type, ev.start_s, ev.end_s, ev.latency_s, ev.transfers)
+            _layer(
+                spec,
+                ph.cost(i),
+                op.op_type,
+                ev.start_s,
+                ev.end_s,
+                ev.latency_s,
+                ev.transfers,
+                live=live[i],
+            )
         )
     static_j = spec.power.static * latency
     layers = _with_static(layers, static_j)
@@ -299,6 +311,7 @@ def _simulate_decoder(
     ph = _run_phase(prefill, spec, prof, pl)
     ttft = ph.sched.makespan_s
     layers: list[LayerResult] = []
+    live = prefill.memory_profile(prof.memory_planning).live_bytes
     for i, op in enumerate(prefill.ops):
         ev = ph.sched.events[i]
         layers.append(
@@ -312,6 +325,7 @@ def _simulate_decoder(
                 ev.transfers,
                 phase="prefill",
                 name=f"prefill/{op.name}",
+                live=live[i],
             )
         )
     macs = prefill.macs
@@ -331,6 +345,7 @@ def _simulate_decoder(
         decode_s = total([p.sched.makespan_s for p in phases])
         ref = phases[len(phases) // 2]
         step_graph = w.decode_step(samples[len(samples) // 2])
+        step_live = step_graph.memory_profile(prof.memory_planning).live_bytes
         nlev = len(spec.memory)
         t = ttft
         for i, op in enumerate(step_graph.ops):
@@ -355,6 +370,7 @@ def _simulate_decoder(
                     phase="decode",
                     name=f"decode/{op.name}",
                     dyn=(cj, mj, by),
+                    live=step_live[i],
                 )
             )
         macs += int(round(total([float(p.workload_macs) for p in phases])))
