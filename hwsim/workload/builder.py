@@ -30,8 +30,28 @@ ACTIVATION_OPS: dict[str, int] = {
     "silu": 5,  # sigmoid (4) + mul
     "hard_swish": 5,  # add, max, min, mul, div
     "identity": 0,
+    # unary element ops met in exported graphs (ONNX): one op per element each
+    "clip": 2,  # max, min (any bounds; 0..6 is relu6)
+    "erf": 1,
+    "exp": 1,
+    "log": 1,
+    "sqrt": 1,
+    "neg": 1,
+    "abs": 1,
+    "reciprocal": 1,
+    "cast": 1,  # numeric conversion
 }
-ELEMENTWISE_OPS: dict[str, int] = {"add": 1, "sub": 1, "mul": 1, "div": 1, "max": 1, "min": 1}
+ELEMENTWISE_OPS: dict[str, int] = {
+    "add": 1,
+    "sub": 1,
+    "mul": 1,
+    "div": 1,
+    "max": 1,
+    "min": 1,
+    "pow": 1,  # x**2 (a square) is the common case; general pow is exp(log) but counted 1
+}
+REDUCE_KINDS = ("sum", "mean", "max", "min")  # 1 op per input element, mean +1 per output
+ROPE_OPS_PER_ELEMENT = 3  # x*cos + rotate_half(x)*sin: mul, mul, add (sign folded into sin)
 SOFTMAX_OPS_PER_ELEMENT = 5  # max, sub, exp, sum, div
 LAYERNORM_OPS_PER_ELEMENT = 8  # mean(1) + var(3: sub, mul, add) + norm(2: sub, div) + affine(2)
 RMSNORM_OPS_PER_ELEMENT = 4  # square+sum (2), scale (1), affine (1)
@@ -57,6 +77,30 @@ def compute_dtype(weight_dtype: str, act_dtype: str) -> str:
 
 def _pair(v: int | tuple[int, int]) -> tuple[int, int]:
     return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
+
+
+def _pads(v: int | tuple[int, ...]) -> tuple[int, int, int, int]:
+    """Padding as (top, left, bottom, right) from an int, (ph, pw) or the 4-tuple itself."""
+    if isinstance(v, int):
+        return (v, v, v, v)
+    if len(v) == 2:
+        return (int(v[0]), int(v[1]), int(v[0]), int(v[1]))
+    if len(v) == 4:
+        return (int(v[0]), int(v[1]), int(v[2]), int(v[3]))
+    raise WorkloadError(f"padding must be an int, (ph, pw) or (top, left, bottom, right): {v}")
+
+
+def causal_scores(cached: int, new: int, window: int | None = None) -> int:
+    """Unmasked (query, key) pairs per head for ``new`` causal queries after ``cached`` tokens.
+
+    Query i (0-based among the new tokens) sees ``cached + i + 1`` keys, at most ``window``.
+    """
+    lo, hi = cached + 1, cached + new  # keys seen by the first and the last new query
+    if window is None or hi <= window:
+        return (lo + hi) * new // 2
+    if lo > window:
+        return new * window
+    return (lo + window) * (window - lo + 1) // 2 + (hi - window) * window
 
 
 class GraphBuilder:
@@ -265,7 +309,7 @@ class GraphBuilder:
         sa, sb = self.shape(a), self.shape(b)
         if sa[-1] != sb[-2]:
             raise WorkloadError(f"{self.name}: {name}: inner dims differ {sa} @ {sb}")
-        batch = sa[:-2] if len(sa) >= len(sb) else sb[:-2]
+        batch = _broadcast(sa[:-2], sb[:-2], f"{self.name}: {name}")
         g = math.prod(batch)
         m, k, n = sa[-2], sa[-1], sb[-1]
         return self._emit(
@@ -290,6 +334,7 @@ class GraphBuilder:
         causal: bool,
         kv_cache_len: int = 0,
         kv_dtype: str | None = None,
+        window: int | None = None,
         name: str = "attention",
     ) -> str:
         """Scaled dot-product attention with MHA/GQA/MQA and an optional KV cache.
@@ -297,7 +342,9 @@ class GraphBuilder:
         ``q`` is (B, Sq, heads*head_dim); ``k``/``v`` are (B, Sq, kv_heads*head_dim) for the new
         tokens; ``kv_cache_len`` tokens are read from the KV cache. Keys per query:
         Skv = kv_cache_len + Sq. Causal attention counts only the unmasked scores: query i
-        (0-based among the new tokens) sees kv_cache_len + i + 1 keys.
+        (0-based among the new tokens) sees kv_cache_len + i + 1 keys. A sliding ``window``
+        (causal only) caps the keys a query sees at ``window`` (itself included), so at most
+        ``window - 1`` cached tokens are read.
 
         MACs = 2 x B x heads x head_dim x (visible scores) (QK^T and AV).
         Non-MAC ops per visible score: scale (1) + softmax (5).
@@ -307,16 +354,25 @@ class GraphBuilder:
             raise WorkloadError(f"{self.name}: {name}: q width {dq} != heads*head_dim")
         if heads % kv_heads:
             raise WorkloadError(f"{self.name}: {name}: heads {heads} not a multiple of {kv_heads}")
-        skv = kv_cache_len + sq
+        if kv_cache_len < 0:
+            raise WorkloadError(f"{self.name}: {name}: kv_cache_len must be >= 0")
+        if window is not None and (not causal or window < 1):
+            raise WorkloadError(f"{self.name}: {name}: a window needs causal attention, >= 1")
+        kvd = kv_dtype or self.act_dtype
+        if kvd not in DTYPE_BYTES:
+            raise WorkloadError(f"{self.name}: {name}: unknown KV dtype {kvd!r}")
+        cached = kv_cache_len if window is None else min(kv_cache_len, window - 1)
+        skv = cached + sq
+        if window is not None:
+            skv = min(skv, window)
         if causal:
-            scores_per_head = sq * kv_cache_len + sq * (sq + 1) // 2
+            scores_per_head = causal_scores(kv_cache_len, sq, window)
         else:
             scores_per_head = sq * skv
         scores = b * heads * scores_per_head
         macs = 2 * head_dim * scores
-        kvd = kv_dtype or self.act_dtype
         kv_token_bytes = 2 * kv_heads * head_dim * DTYPE_BYTES[kvd]
-        state_read = b * kv_cache_len * kv_token_bytes
+        state_read = b * cached * kv_token_bytes
         state_write = b * sq * kv_token_bytes if kv_dtype is not None else 0.0
         # Materialised score matrix (B x H x Sq x Skv) unless the kernel fuses attention.
         inter = b * heads * sq * skv * DTYPE_BYTES[self.act_dtype]
@@ -336,6 +392,7 @@ class GraphBuilder:
             kv_heads=kv_heads,
             causal=causal,
             kv_cache_len=kv_cache_len,
+            **({"window": window} if window is not None else {}),
         )
 
     # ---- element-wise ------------------------------------------------------------------
@@ -442,20 +499,27 @@ class GraphBuilder:
         kernel: int | tuple[int, int],
         *,
         stride: int | tuple[int, int] | None = None,
-        padding: int | tuple[int, int] = 0,
+        padding: int | tuple[int, int] | tuple[int, int, int, int] = 0,
         ceil_mode: bool = False,
         name: str | None = None,
     ) -> str:
-        """Max or average pooling: kh x kw ops per output element (avg adds 1 divide)."""
+        """Max or average pooling: kh x kw ops per output element (avg adds 1 divide).
+
+        A 4-tuple ``padding`` is (top, left, bottom, right). With ``ceil_mode`` the last
+        window must start inside the input or its top/left padding (PyTorch and ONNX rule).
+        """
         if kind not in ("max", "avg"):
             raise WorkloadError(f"{self.name}: unknown pooling {kind!r}")
         n, c, h, w = self.shape(x)
         kh, kw = _pair(kernel)
         sh, sw = _pair(stride if stride is not None else kernel)
-        ph, pw = _pair(padding)
+        pt, pl, pb, pr = _pads(padding)
         rnd = math.ceil if ceil_mode else math.floor
-        ho = int(rnd((h + 2 * ph - kh) / sh)) + 1
-        wo = int(rnd((w + 2 * pw - kw) / sw)) + 1
+        ho = int(rnd((h + pt + pb - kh) / sh)) + 1
+        wo = int(rnd((w + pl + pr - kw) / sw)) + 1
+        if ceil_mode:
+            ho -= 1 if (ho - 1) * sh >= h + pt else 0
+            wo -= 1 if (wo - 1) * sw >= w + pl else 0
         out = n * c * ho * wo
         return self._emit(
             name or f"{kind}pool",
@@ -481,11 +545,20 @@ class GraphBuilder:
         )
 
     def resize(
-        self, x: str, scale: int | float, *, mode: str = "nearest", name: str = "resize"
+        self,
+        x: str,
+        scale: int | float,
+        *,
+        mode: str = "nearest",
+        name: str = "resize",
+        size: tuple[int, int] | None = None,
     ) -> str:
-        """Upsample H and W by ``scale``: nearest copies (0 ops), bilinear 7 ops per output."""
+        """Upsample H and W by ``scale`` (or to ``size`` = (Ho, Wo) when given): nearest
+        copies (0 ops), bilinear 7 ops per output."""
         n, c, h, w = self.shape(x)
-        ho, wo = int(h * scale), int(w * scale)
+        ho, wo = (
+            (int(size[0]), int(size[1])) if size is not None else (int(h * scale), int(w * scale))
+        )
         per = 0 if mode == "nearest" else 7
         return self._emit(
             name,
@@ -570,6 +643,111 @@ class GraphBuilder:
                 raise WorkloadError(f"{self.name}: {name}: shapes {shapes} do not concatenate")
         base[ax] = sum(s[ax] for s in shapes)
         return self._emit(name, "concat", "data", tuple(xs), tuple(base))
+
+    def data_copy(
+        self,
+        inputs: tuple[str, ...] | list[str],
+        out_shape: tuple[int, ...],
+        *,
+        op_type: str,
+        name: str | None = None,
+    ) -> str:
+        """Data movement with no arithmetic (slice, split, pad, expand, gather of rows):
+        reads its inputs, writes a new ``out_shape`` tensor."""
+        return self._emit(name or op_type, op_type, "data", tuple(inputs), tuple(out_shape))
+
+    def parameter(
+        self, shape: tuple[int, ...], *, params: int | None = None, name: str = "param"
+    ) -> str:
+        """A learned tensor used as an activation (ViT class token, position table).
+
+        ``params`` defaults to the elements of ``shape``; give it when the stored tensor is
+        smaller than the one produced (a class token broadcast over the batch). Bytes read
+        are the stored parameters.
+        """
+        stored = math.prod(shape) if params is None else params
+        return self._emit(
+            name,
+            "parameter",
+            "data",
+            (),
+            tuple(shape),
+            params=stored,
+            weight_read_bytes=self._wbytes(stored),
+        )
+
+    def binary_const(
+        self,
+        x: str,
+        const_shape: tuple[int, ...],
+        kind: str = "add",
+        *,
+        name: str | None = None,
+    ) -> str:
+        """Element-wise op between an activation and a constant (bias, scale), broadcast.
+
+        1 op per output element (ELEMENTWISE_OPS); the constant's elements are parameters,
+        except a scalar (folded into the instruction: 0 params).
+        """
+        if kind not in ELEMENTWISE_OPS:
+            raise WorkloadError(f"{self.name}: unknown element-wise op {kind!r}")
+        out = _broadcast(self.shape(x), tuple(const_shape), f"{self.name}: {name or kind}")
+        n_const = math.prod(const_shape)
+        return self._emit(
+            name or kind,
+            kind,
+            "elementwise",
+            (x,),
+            out,
+            vector_ops=ELEMENTWISE_OPS[kind] * math.prod(out),
+            params=n_const if n_const > 1 else 0,
+            inplace=out == self.shape(x),
+            fusable="elementwise",
+        )
+
+    def reduce(
+        self,
+        x: str,
+        kind: str,
+        axes: tuple[int, ...],
+        *,
+        keepdims: bool = True,
+        name: str | None = None,
+    ) -> str:
+        """Reduction over ``axes``: 1 op per input element, mean adds 1 divide per output."""
+        if kind not in REDUCE_KINDS:
+            raise WorkloadError(f"{self.name}: unknown reduction {kind!r}")
+        shp = self.shape(x)
+        ax = {a % len(shp) for a in axes}
+        if keepdims:
+            out = tuple(1 if i in ax else d for i, d in enumerate(shp))
+        else:
+            out = tuple(d for i, d in enumerate(shp) if i not in ax) or (1,)
+        n_out = math.prod(out)
+        return self._emit(
+            name or f"reduce_{kind}",
+            f"reduce_{kind}",
+            "elementwise",
+            (x,),
+            out,
+            vector_ops=math.prod(shp) + (n_out if kind == "mean" else 0),
+            axes=tuple(sorted(ax)),
+        )
+
+    def rope(self, x: str, *, name: str = "rope") -> str:
+        """Rotary position embedding on q or k (B, S, heads*head_dim): 3 ops per element
+        (x*cos + rotate_half(x)*sin); the cos/sin tables are precomputed, not counted."""
+        shp = self.shape(x)
+        return self._emit(
+            name,
+            "rope",
+            "elementwise",
+            (x,),
+            shp,
+            vector_ops=ROPE_OPS_PER_ELEMENT * math.prod(shp),
+            inplace=True,
+            fusable="elementwise",
+        )
 
     def unsupported_op(
         self, op_type: str, inputs: tuple[str, ...], out_shape: tuple[int, ...], *, name: str
