@@ -1,0 +1,116 @@
+"""Built-in Transformers, each built from the public Hugging Face ``config.json`` shipped in
+``workloads/`` (values copied from the model's hub repository, named in ``_name_or_path``).
+
+Encoders (BERT, DistilBERT, ViT) are :class:`Workload`; decoders (GPT-2, Llama, Mistral) are
+:class:`DecoderWorkload` with prefill and decode phases. Lowering: frontends/hf_config.py.
+"""
+
+from __future__ import annotations
+
+from hwsim.resources import builtin_dir
+from hwsim.workload.frontends.hf_config import (
+    DECODER_GEN_LEN,
+    DECODER_PROMPT_LEN,
+    ENCODER_SEQ_LEN,
+    load_hf_config,
+)
+from hwsim.workload.ir import DecoderWorkload, Workload
+from hwsim.workload.registry import register
+
+
+def _config(name: str) -> str:
+    return str(builtin_dir("workloads") / f"{name}.json")
+
+
+def _encoder(name: str, batch: int, dtype: str, **params: int) -> Workload:
+    w = load_hf_config(_config(name), name=name, batch=batch, dtype=dtype, **params)
+    assert isinstance(w, Workload)
+    return w
+
+
+def _decoder(
+    name: str, batch: int, dtype: str, prompt_len: int, gen_len: int, kv_dtype: str | None
+) -> DecoderWorkload:
+    w = load_hf_config(
+        _config(name),
+        name=name,
+        batch=batch,
+        dtype=dtype,
+        prompt_len=prompt_len,
+        gen_len=gen_len,
+        kv_dtype=kv_dtype,
+    )
+    assert isinstance(w, DecoderWorkload)
+    return w
+
+
+@register("bert-base", family="encoder", description="BERT-base uncased, 12x768, ~110M params")
+def bert_base(batch: int = 1, dtype: str = "fp32", seq_len: int = ENCODER_SEQ_LEN) -> Workload:
+    """BERT-base (bert-base-uncased) encoder with pooler over ``seq_len`` tokens."""
+    return _encoder("bert-base", batch, dtype, seq_len=seq_len)
+
+
+@register("bert-large", family="encoder", description="BERT-large uncased, 24x1024, ~335M params")
+def bert_large(batch: int = 1, dtype: str = "fp32", seq_len: int = ENCODER_SEQ_LEN) -> Workload:
+    """BERT-large (bert-large-uncased) encoder with pooler over ``seq_len`` tokens."""
+    return _encoder("bert-large", batch, dtype, seq_len=seq_len)
+
+
+@register("distilbert", family="encoder", description="DistilBERT base uncased, 6x768, ~66M")
+def distilbert(batch: int = 1, dtype: str = "fp32", seq_len: int = ENCODER_SEQ_LEN) -> Workload:
+    """DistilBERT (distilbert-base-uncased) encoder over ``seq_len`` tokens."""
+    return _encoder("distilbert", batch, dtype, seq_len=seq_len)
+
+
+@register("vit-b-16", family="encoder", description="ViT-B/16, 224x224, ~86.6M params")
+def vit_b_16(batch: int = 1, dtype: str = "fp32", resolution: int = 224) -> Workload:
+    """ViT-B/16 (google/vit-base-patch16-224) classifier at ``resolution`` pixels."""
+    return _encoder("vit-b-16", batch, dtype, resolution=resolution)
+
+
+@register("gpt2", family="decoder", description="GPT-2 small (124M), ctx 1024")
+def gpt2(
+    batch: int = 1,
+    dtype: str = "fp32",
+    prompt_len: int = DECODER_PROMPT_LEN,
+    gen_len: int = DECODER_GEN_LEN,
+    kv_dtype: str | None = None,
+) -> DecoderWorkload:
+    """GPT-2 small: prefill over ``prompt_len`` tokens, then ``gen_len`` decode steps."""
+    return _decoder("gpt2", batch, dtype, prompt_len, gen_len, kv_dtype)
+
+
+@register("llama-2-7b", family="decoder", description="Llama-2-7B, MHA, 6.74B params")
+def llama_2_7b(
+    batch: int = 1,
+    dtype: str = "fp16",
+    prompt_len: int = DECODER_PROMPT_LEN,
+    gen_len: int = DECODER_GEN_LEN,
+    kv_dtype: str | None = None,
+) -> DecoderWorkload:
+    """Llama-2-7B: prefill over ``prompt_len`` tokens, then ``gen_len`` decode steps."""
+    return _decoder("llama-2-7b", batch, dtype, prompt_len, gen_len, kv_dtype)
+
+
+@register("llama-3-8b", family="decoder", description="Llama-3-8B, GQA 32q/8kv, 8.03B params")
+def llama_3_8b(
+    batch: int = 1,
+    dtype: str = "bf16",
+    prompt_len: int = DECODER_PROMPT_LEN,
+    gen_len: int = DECODER_GEN_LEN,
+    kv_dtype: str | None = None,
+) -> DecoderWorkload:
+    """Llama-3-8B: prefill over ``prompt_len`` tokens, then ``gen_len`` decode steps."""
+    return _decoder("llama-3-8b", batch, dtype, prompt_len, gen_len, kv_dtype)
+
+
+@register("mistral-7b", family="decoder", description="Mistral-7B v0.1, GQA, sliding window 4096")
+def mistral_7b(
+    batch: int = 1,
+    dtype: str = "bf16",
+    prompt_len: int = DECODER_PROMPT_LEN,
+    gen_len: int = DECODER_GEN_LEN,
+    kv_dtype: str | None = None,
+) -> DecoderWorkload:
+    """Mistral-7B v0.1: prefill over ``prompt_len`` tokens, then ``gen_len`` decode steps."""
+    return _decoder("mistral-7b", batch, dtype, prompt_len, gen_len, kv_dtype)
