@@ -1,0 +1,72 @@
+"""Workload-only profile (no hardware): the counts of the output contract (design section 7).
+
+``profile_dict`` returns exactly the hardware-free fields of the ``hwsim run`` JSON, plus a
+per-layer ``live_bytes`` (activation bytes allocated while the layer runs, liveness planning)
+and ``inplace`` (whether the layer may write over its dying first input). A decoder LLM is
+profiled on its prefill graph and adds ``kv_cache_bytes``, ``prompt_len`` and ``gen_len``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hwsim.workload.ir import DecoderWorkload, Workload
+
+SCHEMA_VERSION = 1
+"""Version of the profile JSON layout."""
+
+
+def dtype_label(
+    weight_dtype: str, act_dtype: str, params_used: dict[str, Any] | None = None
+) -> str:
+    """The dtype as the user gave it (``"w4a16"``), else ``"int8"`` or ``"int4/fp16"``."""
+    if params_used and isinstance(params_used.get("dtype"), str):
+        return str(params_used["dtype"])
+    return weight_dtype if weight_dtype == act_dtype else f"{weight_dtype}/{act_dtype}"
+
+
+def layer_rows(workload: Workload) -> list[dict[str, Any]]:
+    """One dict per op: counts (MACs, FLOPs, params), bytes and live activation bytes."""
+    live = workload.memory_profile("liveness").live_bytes
+    return [
+        {
+            "name": op.name,
+            "op_type": op.op_type,
+            "macs": op.macs,
+            "flops": op.flops,
+            "params": op.params,
+            "weight_bytes": op.weight_bytes,
+            "input_bytes": op.input_bytes,
+            "output_bytes": op.output_bytes,
+            "live_bytes": live[i],
+            "inplace": op.inplace,
+        }
+        for i, op in enumerate(workload.ops)
+    ]
+
+
+def profile_dict(workload: Workload | DecoderWorkload) -> dict[str, Any]:
+    """Hardware-free counts of a workload as a JSON-ready dict.
+
+    Fields: schema_version, workload, batch, dtype, macs, flops, params, weight_bytes (bytes),
+    peak_activation_bytes (bytes, liveness planning), layers; for a DecoderWorkload also
+    kv_cache_bytes (bytes for prompt + generated tokens), prompt_len, gen_len.
+    """
+    graph = workload.prefill() if isinstance(workload, DecoderWorkload) else workload
+    out: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "workload": workload.name,
+        "batch": workload.batch,
+        "dtype": dtype_label(workload.weight_dtype, workload.act_dtype, dict(workload.params_used)),
+        "macs": graph.macs,
+        "flops": graph.flops,
+        "params": graph.params,
+        "weight_bytes": graph.weight_bytes,
+        "peak_activation_bytes": graph.peak_activation_bytes,
+    }
+    if isinstance(workload, DecoderWorkload):
+        out["kv_cache_bytes"] = workload.kv_cache_bytes()
+        out["prompt_len"] = workload.prompt_len
+        out["gen_len"] = workload.gen_len
+    out["layers"] = layer_rows(graph)
+    return out
