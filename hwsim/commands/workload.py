@@ -1,0 +1,135 @@
+"""``hwsim list workloads`` and ``hwsim profile``: workload counts without hardware."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hwsim.cli import app, err, fail, list_app, out
+from hwsim.errors import HwsimError
+
+
+@list_app.command("workloads")
+def list_workloads() -> None:
+    """Built-in workloads: name, family, one-line description."""
+    from hwsim.workload import builtin_workloads
+
+    table = Table(title="built-in workloads")
+    table.add_column("name")
+    table.add_column("family")
+    table.add_column("description")
+    try:
+        entries = builtin_workloads()
+    except HwsimError as exc:
+        raise fail(str(exc)) from None
+    for name, entry in entries.items():
+        table.add_row(name, entry.family, entry.description)
+    out.print(table)
+
+
+def _count(n: float) -> str:
+    """1234567 -> '1.235 M' (decimal prefixes)."""
+    for div, unit in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(n) >= div:
+            return f"{n / div:.4g} {unit}"
+    return f"{n:.4g}"
+
+
+def _print_profile(d: dict[str, Any], console: Console, *, layers: bool = True) -> None:
+    from hwsim.units import Dimension, format_quantity
+
+    def size(v: float) -> str:
+        return format_quantity(v, Dimension.BYTES)
+
+    t = Table(title=f"{d['workload']} ({d['dtype']}, batch {d['batch']})")
+    t.add_column("metric")
+    t.add_column("value", justify="right")
+    t.add_row("MACs", f"{d['macs']:,} ({_count(d['macs'])})")
+    t.add_row("FLOPs (2 x MACs + element ops)", f"{d['flops']:,} ({_count(d['flops'])})")
+    t.add_row("params", f"{d['params']:,} ({_count(d['params'])})")
+    t.add_row("weights", size(d["weight_bytes"]))
+    t.add_row("peak activations (liveness)", size(d["peak_activation_bytes"]))
+    for key in ("prompt_len", "gen_len"):
+        if key in d:
+            t.add_row(key.replace("_", " "), str(d[key]))
+    if "kv_cache_bytes" in d:
+        t.add_row("KV cache (prompt + generated)", size(d["kv_cache_bytes"]))
+    inplace = sum(1 for row in d["layers"] if row["inplace"])
+    t.add_row("layers (in place)", f"{len(d['layers'])} ({inplace})")
+    console.print(t)
+    if not layers:
+        return
+    lt = Table(title="layers" + (" (prefill)" if "prompt_len" in d else ""))
+    for col in ("name", "op", "MACs", "FLOPs", "params", "in", "out", "live", "in place"):
+        if col in ("name", "op"):
+            lt.add_column(col, overflow="fold")
+        else:
+            lt.add_column(col, justify="right", no_wrap=True)
+    for row in d["layers"]:
+        lt.add_row(
+            row["name"],
+            row["op_type"],
+            _count(row["macs"]) if row["macs"] else "-",
+            _count(row["flops"]) if row["flops"] else "-",
+            _count(row["params"]) if row["params"] else "-",
+            size(row["input_bytes"]),
+            size(row["output_bytes"]),
+            size(row["live_bytes"]),
+            "yes" if row["inplace"] else "",
+        )
+    console.print(lt)
+
+
+@app.command("profile")
+def profile(
+    workload: Annotated[str, typer.Argument(help="built-in workload name or model file")],
+    batch: Annotated[int | None, typer.Option(help="batch size")] = None,
+    dtype: Annotated[
+        str | None, typer.Option(help="fp32, fp16, bf16, fp8, int8, w8a16, w4a16, ...")
+    ] = None,
+    resolution: Annotated[int | None, typer.Option(help="input resolution (image models)")] = None,
+    width: Annotated[float | None, typer.Option(help="width multiplier (MobileNets)")] = None,
+    seq_len: Annotated[int | None, typer.Option(help="sequence length (encoders)")] = None,
+    prompt_len: Annotated[int | None, typer.Option(help="prompt tokens (decoders)")] = None,
+    gen_len: Annotated[int | None, typer.Option(help="generated tokens (decoders)")] = None,
+    json_out: Annotated[
+        str | None, typer.Option("--json", help="write the profile JSON to PATH or -")
+    ] = None,
+) -> None:
+    """Count a workload without hardware: MACs, FLOPs, params, weight and activation bytes."""
+    from hwsim.workload import load_workload
+    from hwsim.workload.profile import profile_dict
+
+    try:
+        w = load_workload(
+            workload,
+            batch=batch,
+            dtype=dtype,
+            resolution=resolution,
+            width=width,
+            seq_len=seq_len,
+            prompt_len=prompt_len,
+            gen_len=gen_len,
+        )
+        d = profile_dict(w)
+    except HwsimError as exc:
+        raise fail(str(exc)) from None
+    if json_out == "-":
+        _print_profile(d, err, layers=False)  # stdout carries only the JSON
+    else:
+        _print_profile(d, out)
+    if json_out:
+        text = json.dumps(d, indent=2, allow_nan=False) + "\n"
+        if json_out == "-":
+            sys.stdout.write(text)
+            return
+        try:
+            Path(json_out).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise fail(f"cannot write {json_out}: {exc.strerror or exc}") from None
