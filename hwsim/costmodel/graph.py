@@ -69,7 +69,32 @@ def cost_graph(
     ctx = CostContext(spec, profile, placement)
     fused = fused_ops(workload, profile)
     options = []
+    # OpCost.name is the first op with that signature; use workload.ops[i].name for names.
+    memo: dict[tuple[object, ...], tuple[OpCost, ...]] = {}
     for i, op in enumerate(workload.ops):
-        units, dtype = candidate_units(spec, op, profile)
-        options.append(tuple(op_cost(ctx, op, u, dtype, fused=i in fused) for u in units))
+        # Identical ops (repeated blocks, transformer layers) cost the same: cost once.
+        key = (
+            op.op_type,
+            op.op_class,
+            op.macs,
+            op.vector_ops,
+            op.weight_bytes,
+            op.weight_read_bytes,
+            op.input_bytes,
+            op.output_bytes,
+            op.compute_dtype,
+            op.gemm,
+            op.state_read_bytes,
+            op.state_write_bytes,
+            op.intermediate_bytes,
+            op.view,
+            len(op.inputs),
+            i in fused,
+        )
+        got = memo.get(key)
+        if got is None:
+            units, dtype = candidate_units(spec, op, profile)
+            got = tuple(op_cost(ctx, op, u, dtype, fused=i in fused) for u in units)
+            memo[key] = got
+        options.append(got)
     return GraphCost(ctx, dependencies(workload), tuple(options), peak_act)

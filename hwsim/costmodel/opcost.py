@@ -76,6 +76,7 @@ class CostContext:
     spec: HardwareSpec
     profile: SoftwareProfile
     placement: Placement
+    _paths: dict[tuple[str, int], tuple[int, ...]] = field(default_factory=dict, compare=False)
 
     @property
     def level_names(self) -> tuple[str, ...]:
@@ -84,8 +85,13 @@ class CostContext:
 
     def path(self, kind: str, home: int) -> tuple[int, ...]:
         """Levels an operand of ``kind`` crosses from ``home`` to compute, inner first."""
-        mem = self.spec.memory
-        return tuple(j for j in range(home + 1) if j == home or kind in mem[j].serves)
+        key = (kind, home)
+        got = self._paths.get(key)
+        if got is None:
+            mem = self.spec.memory
+            got = tuple(j for j in range(home + 1) if j == home or kind in mem[j].serves)
+            self._paths[key] = got
+        return got
 
 
 def _allowed(spec: HardwareSpec, profile: SoftwareProfile | None) -> list[ComputeUnit]:

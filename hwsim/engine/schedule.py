@@ -3,9 +3,10 @@
 Each op is a process: it waits for the ops that produce its inputs, takes a compute unit
 (the fastest idle candidate, else queues on the fastest), pays its fixed overhead, then
 computes while its transfers stream through each memory level's channel (double
-buffering: the op ends when both its compute and its slowest transfer are done). Memory
-levels and compute units are shared resources, so independent branches contend for them.
-Events grow with the number of ops (one process per op plus one per level it touches).
+buffering: the op ends when both its compute and its slowest transfer are done). A
+channel serves one transfer at a time, in the order ops claim it (a claim reserves the
+channel from when it is next free). Compute units and channels are shared, so independent
+branches contend for them. Events grow with the number of ops (a few per op).
 Ties break by op index: same inputs, same schedule.
 """
 
@@ -52,6 +53,7 @@ def schedule(
     unit_names: Sequence[str],
     level_names: Sequence[str],
     *,
+    names: Sequence[str] | None = None,
     start_s: float = 0.0,
 ) -> Schedule:
     """Schedule ops with dependencies on shared units and memory channels.
@@ -61,27 +63,24 @@ def schedule(
         options: for each op, its cost on each candidate unit, fastest first.
         unit_names: all compute unit names.
         level_names: memory level names (index = position in OpCost.mem_s).
+        names: op names for the events (default: the costs' names).
         start_s: time offset of the schedule.
     """
     env = simpy.Environment(initial_time=start_s)
     units = {u: simpy.PriorityResource(env, capacity=1) for u in unit_names}
-    chans = [simpy.PriorityResource(env, capacity=1) for _ in level_names]
+    # A memory channel serves transfers one at a time in the order the ops claim it:
+    # a claim reserves the channel from max(now, free_at) for the transfer's duration.
+    free_at = [start_s] * len(level_names)
     done = [env.event() for _ in options]
     events: list[Event | None] = [None] * len(options)
     chosen = [0] * len(options)
 
-    def transfer(
-        level: int, seconds: float, prio: int, out: list[tuple[str, float, float]]
-    ) -> Generator[Any, Any, None]:
-        with chans[level].request(priority=prio) as req:
-            yield req
-            t0 = env.now
-            yield env.timeout(seconds)
-            out.append((level_names[level], t0, env.now))
-
     def run(i: int) -> Generator[Any, Any, None]:
         if deps[i]:
-            yield simpy.AllOf(env, [done[d] for d in deps[i]])
+            if len(deps[i]) == 1:
+                yield done[deps[i][0]]
+            else:
+                yield simpy.AllOf(env, [done[d] for d in deps[i]])
         opts = options[i]
         pick = 0
         for k, c in enumerate(opts):
@@ -94,17 +93,19 @@ def schedule(
         with units[cost.unit].request(priority=i) as req:
             yield req
             t0 = env.now
-            if cost.overhead_s:
-                yield env.timeout(cost.overhead_s)
+            t1 = t0 + cost.overhead_s
+            end = t1 + cost.compute_s
             xfers: list[tuple[str, float, float]] = []
-            procs = [
-                env.process(transfer(j, s, i, xfers)) for j, s in enumerate(cost.mem_s) if s > 0
-            ]
-            waits = [env.timeout(cost.compute_s), *procs]
-            yield simpy.AllOf(env, waits)
-            end = env.now
+            for j, s in enumerate(cost.mem_s):
+                if s > 0:
+                    b = max(t1, free_at[j])
+                    free_at[j] = b + s
+                    xfers.append((level_names[j], b, b + s))
+                    end = max(end, b + s)
+            if end > env.now:
+                yield env.timeout(end - env.now)
         xfers.sort(key=lambda t: (t[1], t[0]))
-        events[i] = Event(i, cost.name, cost.unit, t0, end, tuple(xfers))
+        events[i] = Event(i, names[i] if names else cost.name, cost.unit, t0, end, tuple(xfers))
         done[i].succeed()
 
     for i in range(len(options)):

@@ -20,8 +20,9 @@ from hwsim.spec.models import HardwareSpec, SoftwareProfile
 from hwsim.workload.ir import DecoderWorkload, Workload
 from hwsim.workload.registry import load_workload
 
-DECODE_SAMPLES = 5
-"""KV lengths at which a decode step is simulated; steps in between are interpolated."""
+DECODE_SAMPLES = 3
+"""KV lengths at which a decode step is simulated (first, middle, last); steps in between
+are interpolated linearly. Decode cost is piecewise affine in KV length."""
 
 
 def resolve_profile(
@@ -65,7 +66,9 @@ def _run_phase(
     gc = cost_graph(w, spec, prof, pl)
     units = [c.name for c in spec.compute]
     levels = [m.name for m in spec.memory]
-    sched = schedule(gc.deps, gc.options, units, levels, start_s=start)
+    sched = schedule(
+        gc.deps, gc.options, units, levels, names=[op.name for op in w.ops], start_s=start
+    )
     return _Phase(gc, sched)
 
 
@@ -79,7 +82,7 @@ def _layer(
     transfers: tuple[tuple[str, float, float], ...],
     scale: float = 1.0,
     phase: str | None = None,
-    name: str | None = None,
+    name: str = "",
     dyn: tuple[float, tuple[float, ...], tuple[float, ...]] | None = None,
     live: float = 0.0,
 ) -> LayerResult:
@@ -94,7 +97,7 @@ def _layer(
     breakdown = {"compute": compute_j}
     breakdown.update({lv: e for lv, e in zip(levels, mem_j)})
     return LayerResult(
-        name=name or cost.name,
+        name=name,
         op_type=op_type,
         unit=cost.unit,
         macs=int(round(cost.macs * scale)),
@@ -255,6 +258,7 @@ def _simulate_graph(
                 ev.end_s,
                 ev.latency_s,
                 ev.transfers,
+                name=op.name,
                 live=live[i],
             )
         )
@@ -336,40 +340,51 @@ def _simulate_decoder(
         # Step j (0-based) attends over prompt_len + j cached tokens.
         kv_lens = np.arange(w.prompt_len, w.prompt_len + steps, dtype=np.float64)
         samples = _decode_samples(w.prompt_len, w.prompt_len + steps - 1)
-        phases = [_run_phase(w.decode_step(L), spec, prof, pl) for L in samples]
+        graphs = [w.decode_step(L) for L in samples]
+        phases = [_run_phase(g, spec, prof, pl) for g in graphs]
+        # Summing a piecewise-linear interpolant over all steps is a weighted sum of the
+        # sampled values: weight_s = sum over steps of the hat function of sample s.
         xs = np.asarray(samples, dtype=np.float64)
+        weights = np.array(
+            [np.interp(kv_lens, xs, np.eye(len(xs))[k]).sum() for k in range(len(xs))]
+        )
 
         def total(values: Sequence[float]) -> float:
-            return float(np.interp(kv_lens, xs, np.asarray(values, dtype=np.float64)).sum())
+            return float(weights @ np.asarray(values, dtype=np.float64))
 
         decode_s = total([p.sched.makespan_s for p in phases])
-        ref = phases[len(phases) // 2]
-        step_graph = w.decode_step(samples[len(samples) // 2])
+        mid = len(phases) // 2
+        ref = phases[mid]
+        step_graph = graphs[mid]
         step_live = step_graph.memory_profile(prof.memory_planning).live_bytes
-        nlev = len(spec.memory)
+        n_ops = len(step_graph.ops)
+        # Per-op series over samples, as arrays: (samples, ops[, levels]).
+        costs = [[p.cost(i) for i in range(n_ops)] for p in phases]
+        lat = weights @ np.array([[e.latency_s for e in p.sched.events] for p in phases])
+        cj = weights @ np.array([[c.compute_j for c in row] for row in costs])
+        mj = np.einsum("s,sol->ol", weights, np.array([[c.mem_j for c in row] for row in costs]))
+        by = np.einsum(
+            "s,sol->ol", weights, np.array([[c.bytes_by_level for c in row] for row in costs])
+        )
+        mac_tot = weights @ np.array([[c.macs for c in row] for row in costs], dtype=np.float64)
         t = ttft
         for i, op in enumerate(step_graph.ops):
-            costs = [p.cost(i) for p in phases]
-            lat = total([p.sched.events[i].latency_s for p in phases])
-            cj = total([c.compute_j for c in costs])
-            mj = tuple(total([c.mem_j[j] for c in costs]) for j in range(nlev))
-            by = tuple(total([c.bytes_by_level[j] for c in costs]) for j in range(nlev))
-            mac_total = total([c.macs for c in costs])
-            scale = mac_total / ref.cost(i).macs if ref.cost(i).macs else float(steps)
+            rc = ref.cost(i)
+            scale = float(mac_tot[i]) / rc.macs if rc.macs else float(steps)
             ev = ref.sched.events[i]
             layers.append(
                 _layer(
                     spec,
-                    ref.cost(i),
+                    rc,
                     op.op_type,
                     t + ev.start_s * steps,
                     t + ev.end_s * steps,
-                    lat,
+                    float(lat[i]),
                     (),
                     scale=scale,
                     phase="decode",
                     name=f"decode/{op.name}",
-                    dyn=(cj, mj, by),
+                    dyn=(float(cj[i]), tuple(mj[i].tolist()), tuple(by[i].tolist())),
                     live=step_live[i],
                 )
             )
