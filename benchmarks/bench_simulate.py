@@ -1,0 +1,75 @@
+"""Speed and memory of simulate() itself (prints figures; no asserts).
+
+Targets (issue: simulation core): ResNet-50 on a100-80gb-sxm <= 20 ms wall; Llama-2-7B
+prefill 1024 + decode 512 <= 200 ms; memory grows with ops only.
+
+    python benchmarks/bench_simulate.py
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import tracemalloc
+
+import hwsim
+from hwsim.costmodel.tiling import gemm_refetch
+
+
+def timed(fn, repeat: int = 7) -> tuple[float, float]:
+    """(first call, median of the following calls) in ms."""
+    t = time.perf_counter()
+    fn()
+    first = (time.perf_counter() - t) * 1e3
+    runs = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        runs.append((time.perf_counter() - t) * 1e3)
+    return first, statistics.median(runs)
+
+
+def main() -> None:
+    a100 = hwsim.load_hardware("a100-80gb-sxm")
+    gemm_refetch.cache_clear()
+    r50 = hwsim.load_workload("resnet50", dtype="fp16")
+    first, warm = timed(lambda: hwsim.simulate(r50, a100))
+    print(
+        f"resnet50 fp16 b1 on a100: first {first:.1f} ms, steady {warm:.1f} ms ({len(r50.ops)} ops)"
+    )
+    r50b = hwsim.load_workload("resnet50", dtype="fp16", batch=64)
+    first, warm = timed(lambda: hwsim.simulate(r50b, a100))
+    print(f"resnet50 fp16 b64 on a100: first {first:.1f} ms, steady {warm:.1f} ms")
+    first, warm = timed(lambda: hwsim.simulate("resnet50", a100, dtype="fp16"), repeat=5)
+    print(f"resnet50 by name (load_workload + simulate): steady {warm:.1f} ms")
+    first, warm = timed(
+        lambda: hwsim.simulate("llama-2-7b", a100, dtype="fp16", prompt_len=1024, gen_len=512),
+        repeat=5,
+    )
+    print(
+        f"llama-2-7b fp16 prefill 1024 + decode 512 on a100: first {first:.0f} ms, "
+        f"steady {warm:.0f} ms"
+    )
+    for g in (128, 512, 2048):
+        _, warm = timed(
+            lambda g=g: hwsim.simulate(
+                "llama-2-7b", a100, dtype="fp16", prompt_len=1024, gen_len=g
+            ),
+            repeat=3,
+        )
+        print(f"  gen_len {g:5d}: {warm:.0f} ms (constant in gen_len: decode is sampled)")
+    for name in ("mobilenet_v2", "resnet50", "vgg16", "bert-large"):
+        w = hwsim.load_workload(name, dtype="fp16")
+        hwsim.simulate(w, a100)
+        tracemalloc.start()
+        hwsim.simulate(w, a100)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(
+            f"memory {name:14s}: {len(w.ops):4d} ops, peak {peak / 1e6:6.2f} MB "
+            f"({peak / len(w.ops) / 1e3:.1f} kB/op)"
+        )
+
+
+if __name__ == "__main__":
+    main()
