@@ -95,15 +95,14 @@ def squeeze_excite(
 def adaptive_avgpool(g: GraphBuilder, x: str, size: int, *, name: str = "avgpool") -> str:
     """PyTorch ``AdaptiveAvgPool2d(size)``.
 
-    Identity when the map already has that size (the op is left out). A larger map becomes an
-    average pool with stride ``h // size`` and kernel ``h - (size - 1) * stride``: exact when
-    ``size`` divides ``h``, otherwise a close stand-in for PyTorch's uneven windows (pooling has
-    no MACs; only its per-element op count is approximate). A smaller map whose size divides
-    ``size`` is replicated (nearest resize), which is what PyTorch computes then.
+    A map at least ``size`` wide becomes an average pool with stride ``h // size`` and kernel
+    ``h - (size - 1) * stride``: exact when ``size`` divides ``h`` (a 1x1 pool, i.e. a copy, when
+    the map already has that size, as torchvision still runs the module), otherwise a close
+    stand-in for PyTorch's uneven windows (pooling has no MACs; only its per-element op count
+    is approximate). A smaller map whose size divides ``size`` is replicated (nearest resize),
+    which is what PyTorch computes then.
     """
     _, _, h, w = g.shape(x)
-    if (h, w) == (size, size):
-        return x
     if h >= size and w >= size:
         sh, sw = h // size, w // size
         kernel = (h - (size - 1) * sh, w - (size - 1) * sw)
