@@ -120,10 +120,10 @@ def schema(
     """Print the JSON Schema of the hardware spec (or software profile) format."""
     from hwsim.spec import SoftwareProfile
 
-    models = {"hardware": HardwareSpec, "profile": SoftwareProfile}
-    if kind not in models:
+    if kind not in ("hardware", "profile"):
         raise fail(f"unknown schema {kind!r}; choose hardware or profile")
-    sys.stdout.write(json.dumps(models[kind].model_json_schema(), indent=2) + "\n")
+    model = HardwareSpec if kind == "hardware" else SoftwareProfile
+    sys.stdout.write(json.dumps(model.model_json_schema(), indent=2) + "\n")
 
 
 def _write_json(data: object, path: str) -> None:
@@ -177,12 +177,12 @@ def _print_run_summary(result: SimulationResult, console: Console) -> None:
     m = Table(title="memory fit")
     for col in ("level", "required", "capacity", "fits"):
         m.add_column(col)
-    for k, v in result.memory_fit.items():
+    for k, fit in result.memory_fit.items():
         m.add_row(
             k,
-            format_quantity(v["required_bytes"], Dimension.BYTES),
-            format_quantity(v["capacity_bytes"], Dimension.BYTES),
-            "[green]yes[/]" if v["fits"] else "[bold red]NO[/]",
+            format_quantity(fit["required_bytes"], Dimension.BYTES),
+            format_quantity(fit["capacity_bytes"], Dimension.BYTES),
+            "[green]yes[/]" if fit["fits"] else "[bold red]NO[/]",
         )
     console.print(m)
 

@@ -62,6 +62,7 @@ Residency = Literal["weights", "activations"]
 ChipKind = Literal["mcu", "mobile_soc", "npu", "gpu", "cpu", "accelerator"]
 OpClass = Literal["gemm", "conv", "depthwise", "elementwise", "attention", "data"]
 OFF_CHIP_KINDS = ("dram", "hbm", "flash")
+_BOTH: tuple[Residency, ...] = ("weights", "activations")
 
 
 class ArrayShape(Frozen):
@@ -144,7 +145,7 @@ class MemoryLevel(Frozen):
         description="tensors that may live here between ops (weights, activations)",
     )
     serves: list[Residency] = Field(
-        default_factory=lambda: ["weights", "activations"],
+        default_factory=lambda: list(_BOTH),
         description="operands that pass through this level on their way to the compute units",
     )
     description: str = Field(default="", description="free text")

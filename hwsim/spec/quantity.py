@@ -33,7 +33,7 @@ _EXAMPLES = {
 }
 
 
-def _quantity(dim: Dimension, *, positive: bool) -> Any:
+def _validator(dim: Dimension, positive: bool) -> BeforeValidator:
     def validate(value: Any, info: ValidationInfo) -> float:
         strict = bool(info.context and info.context.get("strict_units"))
         if not strict and isinstance(value, float):
@@ -41,29 +41,41 @@ def _quantity(dim: Dimension, *, positive: bool) -> Any:
             return parse_quantity(f"{value!r} {_SI_UNIT[dim]}", dim, positive=positive)
         return parse_quantity(value, dim, positive=positive)
 
+    return BeforeValidator(validate)
+
+
+def _serializer(dim: Dimension) -> PlainSerializer:
     def serialize(value: float) -> str:
         # repr() is exact, so dump -> load round-trips bit for bit.
         return f"{value!r} {_SI_UNIT[dim]}"
 
-    schema = {
-        "type": "string",
-        "description": f"a {dim.value} quantity with its unit",
-        "examples": _EXAMPLES[dim],
-    }
-    return Annotated[
-        float,
-        BeforeValidator(validate),
-        PlainSerializer(serialize, return_type=str, when_used="json"),
-        WithJsonSchema(schema),
-    ]
+    return PlainSerializer(serialize, return_type=str, when_used="json")
 
 
-Bytes = _quantity(Dimension.BYTES, positive=True)
-BytesPerSecond = _quantity(Dimension.BYTES_PER_S, positive=True)
-Hertz = _quantity(Dimension.HERTZ, positive=True)
-Seconds = _quantity(Dimension.SECONDS, positive=False)
-Watts = _quantity(Dimension.WATTS, positive=False)
-PositiveWatts = _quantity(Dimension.WATTS, positive=True)
-OpsPerSecond = _quantity(Dimension.OPS_PER_S, positive=True)
-JoulesPerOp = _quantity(Dimension.JOULES_PER_OP, positive=False)
-JoulesPerByte = _quantity(Dimension.JOULES_PER_BYTE, positive=False)
+def _schema(dim: Dimension) -> WithJsonSchema:
+    return WithJsonSchema(
+        {
+            "type": "string",
+            "description": f"a {dim.value} quantity with its unit",
+            "examples": _EXAMPLES[dim],
+        }
+    )
+
+
+_B, _BPS, _HZ, _S = Dimension.BYTES, Dimension.BYTES_PER_S, Dimension.HERTZ, Dimension.SECONDS
+_W, _OPS, _JOP, _JB = (
+    Dimension.WATTS,
+    Dimension.OPS_PER_S,
+    Dimension.JOULES_PER_OP,
+    Dimension.JOULES_PER_BYTE,
+)
+
+Bytes = Annotated[float, _validator(_B, True), _serializer(_B), _schema(_B)]
+BytesPerSecond = Annotated[float, _validator(_BPS, True), _serializer(_BPS), _schema(_BPS)]
+Hertz = Annotated[float, _validator(_HZ, True), _serializer(_HZ), _schema(_HZ)]
+Seconds = Annotated[float, _validator(_S, False), _serializer(_S), _schema(_S)]
+Watts = Annotated[float, _validator(_W, False), _serializer(_W), _schema(_W)]
+PositiveWatts = Annotated[float, _validator(_W, True), _serializer(_W), _schema(_W)]
+OpsPerSecond = Annotated[float, _validator(_OPS, True), _serializer(_OPS), _schema(_OPS)]
+JoulesPerOp = Annotated[float, _validator(_JOP, False), _serializer(_JOP), _schema(_JOP)]
+JoulesPerByte = Annotated[float, _validator(_JB, False), _serializer(_JB), _schema(_JB)]

@@ -125,7 +125,8 @@ def load_workload(name_or_path: str | Path | AnyWorkload, **params: Any) -> AnyW
     if path.suffix.lower() in (".onnx", ".json", ".yaml", ".yml"):
         from hwsim.workload.frontends import load_file
 
-        return load_file(path, **params)
+        loaded: AnyWorkload = load_file(path, **params)
+        return loaded
     raise WorkloadError(
         f"unknown workload {key!r}; built-in: {', '.join(entries)} (or a .onnx / config.json / "
         ".yaml file)"
