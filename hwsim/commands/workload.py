@@ -68,9 +68,9 @@ def _print_profile(d: dict[str, Any], console: Console, *, layers: bool = True) 
     lt = Table(title="layers" + (" (prefill)" if "prompt_len" in d else ""))
     for col in ("name", "op", "MACs", "FLOPs", "params", "in", "out", "live", "in place"):
         if col in ("name", "op"):
-            lt.add_column(col, overflow="fold")
+            lt.add_column(col, overflow="fold", min_width=14 if col == "name" else 7)
         else:
-            lt.add_column(col, justify="right", no_wrap=True)
+            lt.add_column(col, justify="right")
     for row in d["layers"]:
         lt.add_row(
             row["name"],
