@@ -233,7 +233,7 @@ class GraphBuilder:
         kernel: int | tuple[int, int],
         *,
         stride: int | tuple[int, int] = 1,
-        padding: int | tuple[int, int] | str = 0,
+        padding: int | tuple[int, int] | tuple[int, int, int, int] | str = 0,
         dilation: int | tuple[int, int] = 1,
         groups: int = 1,
         bias: bool = True,
@@ -242,7 +242,8 @@ class GraphBuilder:
         """2-D convolution (NCHW).
 
         ``padding='same'`` is TF/ONNX ``SAME_UPPER``: output H, W = ceil(input / stride) for any
-        kernel size (the extra row/column of an odd total padding goes at the end).
+        kernel size (the extra row/column of an odd total padding goes at the end). A 4-tuple
+        is (top, left, bottom, right) for asymmetric padding (ONNX ``pads``).
 
         MACs = N x Cout x Ho x Wo x (Cin/groups) x kh x kw; params = Cout x Cin/groups x kh x kw
         (+ Cout bias).
@@ -261,9 +262,9 @@ class GraphBuilder:
         elif isinstance(padding, str):
             raise WorkloadError(f"{self.name}: {name}: unknown padding {padding!r}")
         else:
-            ph, pw = _pair(padding)
-            ho = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
-            wo = (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+            pt, pl, pb, pr = _pads(padding)
+            ho = (h + pt + pb - dh * (kh - 1) - 1) // sh + 1
+            wo = (w + pl + pr - dw * (kw - 1) - 1) // sw + 1
         if ho <= 0 or wo <= 0:
             raise WorkloadError(f"{self.name}: {name}: output size {ho}x{wo} from input {h}x{w}")
         cin_g = cin // groups
