@@ -377,6 +377,7 @@ class GraphBuilder:
         state_write = b * sq * kv_token_bytes if kv_dtype is not None else 0.0
         # Materialised score matrix (B x H x Sq x Skv) unless the kernel fuses attention.
         inter = b * heads * sq * skv * DTYPE_BYTES[self.act_dtype]
+        extra: dict[str, Any] = {"window": window} if window is not None else {}
         return self._emit(
             name,
             "attention",
@@ -393,7 +394,7 @@ class GraphBuilder:
             kv_heads=kv_heads,
             causal=causal,
             kv_cache_len=kv_cache_len,
-            **({"window": window} if window is not None else {}),
+            **extra,
         )
 
     # ---- element-wise ------------------------------------------------------------------

@@ -191,7 +191,7 @@ class _Lowering:
 
         wdt, adt = self._dtypes(inputs)
         first = inputs[0][1] if inputs else ()
-        batch = self.batch or (first[0] if first else 1)
+        batch = first[0] if first else (self.batch or 1)  # the bound leading dim
         used: dict[str, Any] = {"batch": batch, "dtype": self.dtype or adt}
         if self.dims:
             used["dims"] = dict(self.dims)
@@ -258,6 +258,8 @@ class _Lowering:
                         f"{self.path}: input {vi.name!r} has dynamic dim {label!r} (axis {axis}) "
                         f"without a value; give one, e.g. --dim {label}=1"
                     )
+                if isinstance(value, str) and value.strip().isdigit():
+                    value = int(value)
                 if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                     raise WorkloadError(
                         f"{self.path}: dim {param or key!r} must be an integer >= 1, got {value!r}"
