@@ -62,3 +62,26 @@ def test_dram_access_costs_far_more_than_a_mac(a100: hwsim.HardwareSpec) -> None
     mac = a100.unit("tensor").mac_energy("fp16")
     # one fp16 operand fetched from HBM (2 bytes) vs one fp16 MAC
     assert 2 * a100.level("hbm").energy > 10 * mac
+
+
+def test_mobilenet_v2_224_int8_does_not_fit_a_320k_mcu() -> None:
+    from typer.testing import CliRunner
+
+    from hwsim.cli import app
+    from hwsim.errors import SimulationError
+
+    r = hwsim.simulate("mobilenet_v2", "stm32f746", dtype="int8")
+    # 112*112*(16+96) bytes live at the first expansion alone: > 320 KiB of SRAM
+    assert r.peak_activation_bytes >= 112 * 112 * (16 + 96)
+    assert r.memory_fit["sram"]["fits"] is False
+    assert r.memory_fit["sram"]["capacity_bytes"] == 320 * 1024
+    assert any("does not fit: sram" in w for w in r.warnings)
+    with pytest.raises(SimulationError, match="sram"):
+        hwsim.simulate("mobilenet_v2", "stm32f746", dtype="int8", strict_memory=True)
+    res = CliRunner().invoke(
+        app, ["run", "mobilenet_v2", "-H", "stm32f746", "--dtype", "int8", "--strict-memory"]
+    )
+    assert res.exit_code == 2 and "does not fit" in res.output
+    # the MLPerf Tiny VWW model (MobileNetV1 0.25 @ 96x96) does fit
+    ok = hwsim.simulate("mlperf-tiny-vww", "stm32f746", dtype="int8")
+    assert ok.fits
