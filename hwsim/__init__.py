@@ -1,8 +1,10 @@
 """hwsim: hardware cost simulator for neural networks.
 
 Public API (contract): ``load_hardware``, ``load_workload``, ``simulate``, ``override``,
-``SimulationResult``.
+``SimulationResult``; ``sweep`` (loaded on first use, so ``import hwsim`` stays light).
 """
+
+from typing import TYPE_CHECKING, Any
 
 from hwsim.engine import SimulationResult, simulate
 from hwsim.spec import HardwareSpec, SoftwareProfile, load_hardware, override
@@ -16,5 +18,18 @@ __all__ = [
     "load_workload",
     "override",
     "simulate",
+    "sweep",
 ]
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from hwsim.sweep import sweep
+
+
+def __getattr__(name: str) -> Any:
+    # hwsim.sweep is a callable module: hwsim.sweep(...) runs a sweep (pandas/dask load lazily).
+    if name == "sweep":
+        import importlib
+
+        return importlib.import_module("hwsim.sweep")
+    raise AttributeError(f"module 'hwsim' has no attribute {name!r}")

@@ -1,0 +1,174 @@
+"""``hwsim sweep SWEEP.yaml`` (grid/sample over spec paths x workloads) and ``hwsim sweep-plot``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from hwsim.cli import app, err, fail, out
+from hwsim.errors import HwsimError
+
+FRONT_ROWS = 12
+
+
+def _front_table(df: Any, axes: list[str]) -> list[Table]:
+    from hwsim.sweep import pareto_front
+    from hwsim.units import Dimension, format_quantity
+
+    ok = df[df["error"].isna()]
+    if ok.empty:
+        return []
+    front = pareto_front(ok)
+    tables = []
+    for wl, rows in front.groupby("workload", sort=False):
+        t = Table(
+            title=f"{wl}: Pareto front (latency x energy x area proxy), "
+            f"{len(rows)} of {int((ok['workload'] == wl).sum())} points"
+        )
+        for a in axes:
+            parts = a.split(".")
+            t.add_column(".".join(parts[-2:]) if len(parts) > 2 else a, justify="right")
+        for c in ("latency", "energy", "area proxy", "fits"):
+            t.add_column(c, justify="right")
+        for _, r in rows.sort_values("latency_s").head(FRONT_ROWS).iterrows():
+            t.add_row(
+                *(str(r[a]) for a in axes),
+                format_quantity(r["latency_s"], Dimension.SECONDS),
+                format_quantity(r["energy_j"], Dimension.JOULES),
+                f"{r['area_proxy']:.4g}",
+                "yes" if r["fits"] else "[red]no[/]",
+            )
+        if len(rows) > FRONT_ROWS:
+            t.caption = f"... {len(rows) - FRONT_ROWS} more (fastest first)"
+        tables.append(t)
+    return tables
+
+
+@app.command("sweep")
+def sweep_command(
+    sweep_file: Annotated[Path, typer.Argument(help="sweep YAML (hardware, workloads, axes)")],
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="folder for results.csv/.parquet; reruns resume from it"),
+    ] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", help="local worker processes (default: all CPUs)")
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address tcp://HOST:PORT (needs hwsim[dask])"),
+    ] = None,
+    sample: Annotated[
+        int | None, typer.Option(help="simulate N random points instead of the full grid")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="random seed for --sample")] = None,
+    chunk_size: Annotated[
+        int | None, typer.Option(help="points per task (default: ~4 tasks per worker, <= 64)")
+    ] = None,
+    progress: Annotated[bool, typer.Option(help="show a progress bar on stderr")] = True,
+) -> None:
+    """Simulate every point of a hardware sweep x its workloads; a tidy table + Pareto front."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from hwsim.sweep import SweepProgress, load_sweep_file, sweep
+
+    if jobs is not None and jobs < 1:
+        raise fail("--jobs must be at least 1")
+    if scheduler is not None and jobs is not None:
+        raise fail("--jobs and --scheduler exclude each other (Dask decides the workers)")
+    try:
+        plan = load_sweep_file(sweep_file)
+    except HwsimError as exc:
+        raise fail(str(exc)) from None
+
+    bar = Progress(
+        TextColumn("[bold]sweep[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[note]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+        disable=not progress,
+    )
+    task_id = None
+
+    def on_progress(p: SweepProgress) -> None:
+        nonlocal task_id
+        note = f"{p.cached} cached" if p.cached else ""
+        if p.failed:
+            note += f"{', ' if note else ''}[red]{p.failed} failed[/]"
+        if task_id is None:
+            # The ETA only counts work done in this run, so cached rows start "completed".
+            task_id = bar.add_task("sweep", total=p.total, completed=p.done, note=note)
+        else:
+            bar.update(task_id, completed=p.done, note=note)
+
+    try:
+        with bar:
+            df = sweep(
+                plan,
+                sample=sample,
+                seed=seed,
+                out=out_dir,
+                jobs=jobs,
+                scheduler=scheduler,
+                chunk_size=chunk_size,
+                progress=on_progress,
+            )
+    except HwsimError as exc:
+        raise fail(str(exc)) from None
+    except KeyboardInterrupt:
+        where = f"; finished points are kept in {out_dir}, rerun to resume" if out_dir else ""
+        err.print(f"[bold yellow]interrupted[/]{where}", soft_wrap=True)
+        raise typer.Exit(code=130) from None
+
+    axes = [a.path for a in plan.axes]
+    a = df.attrs
+    out.print(
+        f"{len(df)} rows ({plan.spec_name}, {df['point'].nunique()} points x "
+        f"{len(plan.workloads)} workloads): {a['computed']} computed, {a['cached']} reused"
+        + (f", [red]{a['failed']} failed[/] (see the error column)" if a["failed"] else ""),
+        soft_wrap=True,
+    )
+    for t in _front_table(df, axes):
+        out.print(t)
+    if out_dir is not None:
+        out.print(f"wrote {', '.join(a['written'])}", soft_wrap=True)
+        out.print(f"plots: hwsim sweep-plot {out_dir}", soft_wrap=True)
+    else:
+        out.print("use --out DIR to keep the table (results.csv) and resume later")
+
+
+@app.command("sweep-plot")
+def sweep_plot_command(
+    sweep_dir: Annotated[Path, typer.Argument(help="folder written by hwsim sweep --out")],
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="where the PNGs go (default SWEEP_DIR/plots)")
+    ] = None,
+) -> None:
+    """Draw a sweep's figures: metric per axis, heat-maps over two axes, Pareto fronts (PNG)."""
+    from hwsim.sweep import plot_sweep_dir
+
+    try:
+        paths = plot_sweep_dir(sweep_dir, out_dir)
+    except HwsimError as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"cannot write plots: {exc}") from None
+    if not paths:
+        raise fail(f"{sweep_dir}: no successful points to plot")
+    for p in paths:
+        out.print(str(p))

@@ -1,0 +1,144 @@
+"""Pareto front of a sweep table and the chip area/cost proxy.
+
+Area/cost proxy (``area_proxy``, in SRAM-byte equivalents)::
+
+    onchip_bytes = sum of capacity over memory levels that are not off-chip
+                   (register, sram, cache; DRAM, HBM and flash are excluded)
+    mac_units    = sum over compute units of count x (rows x cols if it has an array else 1)
+    area_proxy   = onchip_bytes + MAC_AREA_BYTES x mac_units
+
+``MAC_AREA_BYTES = 64``: an int8 multiply-accumulate (about 280 um^2 multiplier + 36 um^2
+adder in 45 nm, Horowitz ISSCC 2014) takes roughly the area of 64 bytes of 6T SRAM with
+its periphery (about 5 um^2 per byte). It ranks design points; it is no area estimate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from hwsim.spec.models import HardwareSpec
+
+MAC_AREA_BYTES = 64
+"""SRAM bytes of area taken by one MAC unit in the area proxy."""
+
+DEFAULT_OBJECTIVES = ("latency_s", "energy_j", "area_proxy")
+
+
+def area_terms(spec: HardwareSpec) -> dict[str, float]:
+    """``onchip_bytes`` (B), ``mac_units`` and ``area_proxy`` (SRAM-byte equivalents) of a chip."""
+    onchip = float(sum(m.capacity for m in spec.memory if not m.off_chip))
+    macs = 0
+    for c in spec.compute:
+        macs += c.count * (c.array.rows * c.array.cols if c.array is not None else 1)
+    return {
+        "onchip_bytes": onchip,
+        "mac_units": float(macs),
+        "area_proxy": onchip + MAC_AREA_BYTES * float(macs),
+    }
+
+
+def _front_2d(costs: np.ndarray) -> np.ndarray:
+    """Non-dominated mask for two objectives, O(n log n)."""
+    n = len(costs)
+    order = np.lexsort((costs[:, 1], costs[:, 0]))  # by x, then y
+    xs, ys = costs[order, 0], costs[order, 1]
+    new_group = np.empty(n, dtype=bool)
+    new_group[0] = True
+    new_group[1:] = xs[1:] != xs[:-1]
+    starts = np.flatnonzero(new_group)
+    group = np.cumsum(new_group) - 1
+    group_min = ys[starts]  # ys is sorted within a group of equal x
+    running = np.minimum.accumulate(ys)
+    # Smallest y among points with strictly smaller x.
+    before = np.full(len(starts), np.inf)
+    before[1:] = running[starts[1:] - 1]
+    dominated = (before[group] <= ys) | (ys > group_min[group])
+    mask = np.empty(n, dtype=bool)
+    mask[order] = ~dominated
+    return mask
+
+
+def _front_nd(costs: np.ndarray) -> np.ndarray:
+    """Non-dominated mask for any number of objectives (vectorised pruning)."""
+    n = len(costs)
+    # Visit likely-dominant points first (small sum of ranks) so pruning is fast.
+    ranks = np.argsort(np.argsort(costs, axis=0, kind="stable"), axis=0, kind="stable")
+    order = np.argsort(ranks.sum(axis=1), kind="stable")
+    rest = costs[order]
+    idx = order
+    i = 0
+    while i < len(rest):
+        c = rest[i]
+        keep = np.any(rest < c, axis=1) | np.all(rest == c, axis=1)
+        rest, idx = rest[keep], idx[keep]
+        i = int(np.count_nonzero(keep[:i])) + 1
+    mask = np.zeros(n, dtype=bool)
+    mask[idx] = True
+    return mask
+
+
+def pareto_mask(costs: Any) -> np.ndarray:
+    """Boolean mask of the non-dominated rows of an (n, m) array, minimising every column.
+
+    A row is dominated when another row is no worse in every column and better in one.
+    Identical rows do not dominate each other (all are kept). Rows with NaN are never on
+    the front.
+    """
+    a = np.asarray(costs, dtype=float)
+    if a.ndim != 2:
+        raise ValueError("costs must be a 2-D array (rows x objectives)")
+    out = np.zeros(len(a), dtype=bool)
+    ok = ~np.isnan(a).any(axis=1)
+    sub = a[ok]
+    if len(sub) == 0:
+        return out
+    if a.shape[1] == 1:
+        m = sub[:, 0] == sub[:, 0].min()
+    elif a.shape[1] == 2:
+        m = _front_2d(sub)
+    else:
+        m = _front_nd(sub)
+    out[np.flatnonzero(ok)[m]] = True
+    return out
+
+
+def pareto_front(
+    df: pd.DataFrame,
+    objectives: Sequence[str] = DEFAULT_OBJECTIVES,
+    *,
+    by: str | Sequence[str] | None = "workload",
+) -> pd.DataFrame:
+    """Rows of a sweep table that no other row beats on every objective (all minimised).
+
+    Args:
+        df: a table from :func:`hwsim.sweep.sweep` (or any DataFrame).
+        objectives: columns to minimise; default latency, energy and the area proxy.
+        by: compare only rows with equal values in these columns (default ``workload``,
+            since designs for different models do not compete); ignored when absent;
+            None compares all rows.
+
+    Returns:
+        The non-dominated rows, in their original order (rows that failed, with NaN
+        objectives, are left out).
+    """
+    missing = [c for c in objectives if c not in df.columns]
+    if missing:
+        raise KeyError(f"pareto_front: no column(s) {', '.join(missing)} in the table")
+    if not objectives:
+        raise ValueError("pareto_front: give at least one objective")
+    costs = df[list(objectives)].to_numpy(dtype=float, na_value=np.nan)
+    keys = [by] if isinstance(by, str) else list(by or [])
+    keys = [k for k in keys if k in df.columns]
+    mask = np.zeros(len(df), dtype=bool)
+    if not keys:
+        mask = pareto_mask(costs)
+    else:
+        for rows in df.groupby(keys, sort=False, dropna=False).indices.values():
+            mask[rows] = pareto_mask(costs[rows])
+    return df[mask]

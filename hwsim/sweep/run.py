@@ -1,0 +1,533 @@
+"""Running a sweep: (point x workload) items in batches on any Executor, kept for resume.
+
+Workers receive plain data only (the base spec dict, the overrides of each point, the
+workload name and parameters) and rebuild everything themselves; each worker process
+caches the base spec and the loaded workloads.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+import math
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hwsim.errors import HwsimError
+from hwsim.sweep.pareto import area_terms
+from hwsim.sweep.plan import SweepError, SweepPlan, WorkloadDef, _hash, _si, parse_sweep
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from hwsim.spec.models import HardwareSpec
+
+RESULT_FIELDS = (
+    "latency_s",
+    "throughput_per_s",
+    "energy_j",
+    "avg_power_w",
+    "macs",
+    "flops",
+    "params",
+    "weight_bytes",
+    "peak_activation_bytes",
+    "fits",
+)
+"""Whole-run result fields copied into every row (contract names of SimulationResult)."""
+
+KEY_VERSION = 1
+"""Bumped when the meaning of a stored row changes, so old stores are recomputed."""
+
+POINTS_FILE = "points.jsonl"
+RESULTS_CSV = "results.csv"
+RESULTS_PARQUET = "results.parquet"
+SWEEP_JSON = "sweep.json"
+
+MIN_CHUNK = 1
+MAX_CHUNK = 64
+
+
+@dataclass(frozen=True)
+class SweepProgress:
+    """Where a running sweep stands; passed to the ``progress`` callback.
+
+    Attributes:
+        total: rows of the sweep (points x workloads).
+        cached: rows found finished in the output folder (not recomputed).
+        computed: rows simulated so far in this call.
+        failed: of ``computed``, rows whose simulation raised an error (see ``error``).
+    """
+
+    total: int
+    cached: int
+    computed: int
+    failed: int = 0
+
+    @property
+    def done(self) -> int:
+        """Rows finished, cached or computed."""
+        return self.cached + self.computed
+
+
+ProgressCallback = Callable[[SweepProgress], None]
+
+
+# ------------------------------------------------------------------------ worker side
+
+_SPEC_CACHE: dict[str, HardwareSpec] = {}
+_WORKLOAD_CACHE: dict[str, Any] = {}
+
+
+def _base_spec(base_key: str, base: Mapping[str, Any]) -> HardwareSpec:
+    spec = _SPEC_CACHE.get(base_key)
+    if spec is None:
+        from hwsim.spec.models import HardwareSpec
+
+        spec = HardwareSpec.model_validate(base, context={"strict_units": True})
+        if len(_SPEC_CACHE) > 16:
+            _SPEC_CACHE.clear()
+        _SPEC_CACHE[base_key] = spec
+    return spec
+
+
+def _workload(wl: Mapping[str, Any]) -> Any:
+    key = _hash(wl)
+    w = _WORKLOAD_CACHE.get(key)
+    if w is None:
+        from hwsim.workload.registry import load_workload
+
+        w = load_workload(wl["name"], **wl["params"])
+        if len(_WORKLOAD_CACHE) > 64:
+            _WORKLOAD_CACHE.clear()
+        _WORKLOAD_CACHE[key] = w
+    return w
+
+
+def _result_row(result: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "hardware": result.hardware,
+        "profile": result.profile,
+        "batch": result.batch,
+        "dtype": result.dtype,
+    }
+    for f in RESULT_FIELDS:
+        row[f] = getattr(result, f)
+    for part, joules in result.energy_breakdown_j.items():
+        row[f"energy_{part}_j"] = joules
+    for k, v in result.llm.items():
+        row[k] = v
+    return row
+
+
+def run_batch(task: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Simulate one batch of items on a worker: ``[(key, row), ...]`` (plain data only).
+
+    ``task`` holds ``base`` (the chip as a JSON dict), ``base_key``, ``workloads`` (plain
+    dicts) and ``items`` as ``(key, point overrides, workload index)``. Simulation errors
+    (HwsimError) become a row with an ``error`` message; other exceptions propagate.
+    """
+    from hwsim.engine.simulate import simulate
+    from hwsim.spec.loader import override
+
+    base = _base_spec(task["base_key"], task["base"])
+    out: list[tuple[str, dict[str, Any]]] = []
+    last_point: str | None = None
+    spec: Any = None
+    spec_error: str | None = None
+    area: dict[str, float] = {}
+    for key, point, wi in task["items"]:
+        pkey = json.dumps(point, sort_keys=True)
+        if pkey != last_point:
+            last_point = pkey
+            try:
+                spec = override(base, point) if point else base
+                spec_error = None
+                area = area_terms(spec)
+            except HwsimError as exc:
+                spec, spec_error, area = None, str(exc), {}
+        wl = task["workloads"][wi]
+        row: dict[str, Any]
+        if spec_error is not None:
+            row = {"error": spec_error}
+        else:
+            try:
+                result = simulate(_workload(wl), spec, profile=wl["profile"])
+                row = _result_row(result)
+                row["error"] = None
+            except HwsimError as exc:
+                row = {"error": str(exc)}
+        row.update(area)
+        out.append((key, row))
+    return out
+
+
+# ------------------------------------------------------------------------- main side
+
+
+@dataclass(frozen=True)
+class _Item:
+    index: int  # position in the table
+    point_index: int
+    point: dict[str, Any]
+    workload_index: int
+    key: str
+
+
+def item_key(plan: SweepPlan, point: Mapping[str, Any], wl: WorkloadDef) -> str:
+    """Stable id of one (point, workload) on the plan's base chip (sha256 hex, 24 chars)."""
+    from hwsim import __version__
+
+    return _hash(
+        {
+            "v": KEY_VERSION,
+            "hwsim": __version__,
+            "base": plan.base,
+            "point": dict(point),
+            "workload": wl.as_payload(),
+        }
+    )[:24]
+
+
+class PointStore:
+    """Finished rows, keyed by item key; append-only JSON lines in ``DIR/points.jsonl``."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.path = folder / POINTS_FILE if folder is not None else None
+        if self.path is not None and self.path.is_file():
+            with self.path.open(encoding="utf-8") as fh:
+                for line in fh:
+                    try:
+                        rec = json.loads(line)
+                        self.rows[rec["key"]] = rec["row"]
+                    except (ValueError, KeyError, TypeError):
+                        continue  # a line cut short by an interrupted run
+        self._fh = None
+
+    def add(self, pairs: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        """Keep finished rows (and append them to the file, flushed, when there is one)."""
+        lines = []
+        for key, row in pairs:
+            self.rows[key] = row
+            lines.append(json.dumps({"key": key, "row": row}, separators=(",", ":")) + "\n")
+        if self.path is not None and lines:
+            if self._fh is None:
+                self._fh = self.path.open("a", encoding="utf-8")
+            self._fh.write("".join(lines))
+            self._fh.flush()
+
+    def close(self) -> None:
+        """Close the file handle, if any."""
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+
+def _chunk_size(n_items: int, workers: int) -> int:
+    """Items per task: about four tasks per worker, within [MIN_CHUNK, MAX_CHUNK]."""
+    return max(MIN_CHUNK, min(MAX_CHUNK, math.ceil(n_items / max(1, 4 * workers))))
+
+
+def _batches(items: Sequence[_Item], size: int) -> list[list[_Item]]:
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def _task(plan: SweepPlan, base_key: str, items: Sequence[_Item]) -> dict[str, Any]:
+    return {
+        "base": plan.base,
+        "base_key": base_key,
+        "workloads": [w.as_payload() for w in plan.workloads],
+        "items": [(it.key, it.point, it.workload_index) for it in items],
+    }
+
+
+def _open_executor(
+    executor: cf.Executor | None, jobs: int | None, scheduler: str | None
+) -> tuple[cf.Executor | None, Callable[[], None], int]:
+    """(executor or None for in-process, closer, worker count)."""
+    if executor is not None:
+        if scheduler is not None:
+            raise SweepError("pass either an executor or a scheduler address, not both")
+        workers = getattr(executor, "_max_workers", None) or jobs or os.cpu_count() or 1
+        return executor, lambda: None, int(workers)
+    if scheduler is not None:
+        return _dask_executor(scheduler)
+    n = jobs if jobs is not None else (os.cpu_count() or 1)
+    if n < 1:
+        raise SweepError(f"jobs must be >= 1, got {n}")
+    if n == 1:
+        return None, lambda: None, 1
+    pool = cf.ProcessPoolExecutor(max_workers=n)
+    return pool, lambda: pool.shutdown(wait=True, cancel_futures=True), n
+
+
+def _dask_executor(address: str) -> tuple[cf.Executor, Callable[[], None], int]:
+    try:
+        from distributed import Client
+    except ImportError:
+        raise SweepError(
+            "a Dask scheduler needs dask[distributed]: pip install 'hwsim[dask]'"
+        ) from None
+    try:
+        client = Client(address, timeout="10s", set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise SweepError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+    workers = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
+    return client.get_executor(pure=False), client.close, max(1, workers)
+
+
+def _build_plan(plan: Any, kwargs: Mapping[str, Any]) -> SweepPlan:
+    from hwsim.sweep.plan import load_sweep_file
+
+    fields = {k: v for k, v in kwargs.items() if v is not None}
+    if plan is None:
+        return parse_sweep(fields, source="sweep()")
+    if isinstance(plan, SweepPlan):
+        if set(fields) - {"sample", "seed"}:
+            raise SweepError("pass sweep options either in the plan or as keywords, not both")
+        if fields:
+            from dataclasses import replace
+
+            return replace(plan, **fields)
+        return plan
+    if isinstance(plan, Mapping):
+        return parse_sweep({**plan, **fields}, source="sweep()")
+    loaded = load_sweep_file(plan)
+    if fields:
+        return _build_plan(loaded, fields)
+    return loaded
+
+
+def _table(plan: SweepPlan, items: Sequence[_Item], rows: Mapping[str, dict[str, Any]]) -> Any:
+    import pandas as pd
+
+    records = []
+    energy_cols: dict[str, None] = {}
+    extra_cols: dict[str, None] = {}
+    for it in items:
+        row = rows[it.key]
+        rec: dict[str, Any] = {"point": it.point_index}
+        for a in plan.axes:
+            rec[a.path] = it.point[a.path]
+        for a in plan.axes:
+            if a.si_column is not None:
+                si = _si(it.point[a.path])
+                rec[a.si_column] = si[0] if si is not None else math.nan
+        rec["workload"] = plan.workloads[it.workload_index].label
+        rec.update(row)
+        for k in row:
+            if k.startswith("energy_") and k.endswith("_j") and k != "energy_j":
+                energy_cols[k] = None
+            elif k not in _FIXED:
+                extra_cols[k] = None
+        records.append(rec)
+    head = ["point", *(a.path for a in plan.axes)]
+    head += [a.si_column for a in plan.axes if a.si_column is not None]
+    head += ["workload", "hardware", "profile", "batch", "dtype", *RESULT_FIELDS]
+    tail = ["onchip_bytes", "mac_units", "area_proxy", "error"]
+    middle = [c for c in (*energy_cols, *extra_cols) if c not in head and c not in tail]
+    columns = head + middle + tail
+    df = pd.DataFrame.from_records(records, columns=columns)
+    return df
+
+
+_FIXED = frozenset(
+    ["hardware", "profile", "batch", "dtype", "onchip_bytes", "mac_units", "area_proxy", "error"]
+    + list(RESULT_FIELDS)
+)
+
+
+def _write_outputs(folder: Path, plan: SweepPlan, df: pd.DataFrame) -> list[Path]:
+    written = [folder / RESULTS_CSV]
+    df.to_csv(written[0], index=False)
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pq = folder / RESULTS_PARQUET
+        df.to_parquet(pq, index=False)
+        written.append(pq)
+    meta = {
+        "hardware": plan.spec_name,
+        "source": plan.source,
+        "description": plan.description,
+        "axes": [{"path": a.path, "si_column": a.si_column, "scale": a.scale} for a in plan.axes],
+        "workloads": [w.label for w in plan.workloads],
+        "sample": plan.sample,
+        "seed": plan.seed,
+        "rows": len(df),
+    }
+    (folder / SWEEP_JSON).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    written.append(folder / SWEEP_JSON)
+    return written
+
+
+def sweep(
+    plan: str | Path | Mapping[str, Any] | SweepPlan | None = None,
+    *,
+    hardware: Any = None,
+    workloads: Any = None,
+    axes: Mapping[str, Any] | None = None,
+    constraints: Sequence[Any] | None = None,
+    sample: int | None = None,
+    seed: int | None = None,
+    profile: str | None = None,
+    batch: int | None = None,
+    dtype: str | None = None,
+    out: str | Path | None = None,
+    executor: cf.Executor | None = None,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    chunk_size: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> pd.DataFrame:
+    """Simulate every (point x workload) of a sweep; one tidy row each (latency in s, energy in J).
+
+    Args:
+        plan: a sweep YAML path, its contents as a dict, a SweepPlan, or None to use the
+            keyword arguments ``hardware``, ``workloads``, ``axes``, ... (same keys as the
+            file). ``sample``/``seed`` given here override the file's.
+        out: folder for ``results.csv`` (+ ``results.parquet`` with pyarrow),
+            ``sweep.json`` and ``points.jsonl``; finished rows found there are reused, so
+            an interrupted sweep resumes and a finished one computes nothing.
+        executor: any ``concurrent.futures.Executor``; it is not shut down here.
+        jobs: worker processes of the default local pool (default ``os.cpu_count()``;
+            1 runs in this process).
+        scheduler: ``tcp://HOST:PORT`` of a Dask distributed scheduler (needs
+            ``hwsim[dask]``; workers must have hwsim installed).
+        chunk_size: items per task (default: about four tasks per worker, 1 to 64).
+        progress: called with a :class:`SweepProgress` at the start and after each batch.
+
+    Returns:
+        A pandas DataFrame ordered by point then workload: ``point``, one column per axis
+        (values as written) and ``<axis>_<si unit>`` for quantity axes, ``workload``,
+        ``hardware``, ``profile``, ``batch``, ``dtype``, the result fields (``latency_s``,
+        ``throughput_per_s``, ``energy_j``, ``avg_power_w``, ``macs``, ``flops``, ``params``,
+        ``weight_bytes``, ``peak_activation_bytes``, ``fits``), ``energy_<part>_j`` per
+        breakdown part, LLM fields when present, ``onchip_bytes``, ``mac_units``,
+        ``area_proxy`` and ``error`` (None unless that simulation failed).
+        ``df.attrs`` holds ``computed``, ``cached``, ``failed`` and ``written`` (paths).
+
+    Raises:
+        SweepError: the sweep is invalid (before any point runs), or the first point of
+            a workload fails (e.g. a dtype the chip cannot run).
+    """
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        raise SweepError("sweeps need pandas: pip install 'hwsim[dask]' or pandas") from None
+    the_plan = _build_plan(
+        plan,
+        {
+            "hardware": hardware,
+            "workloads": workloads,
+            "axes": axes,
+            "constraints": constraints,
+            "sample": sample,
+            "seed": seed,
+            "profile": profile,
+            "batch": batch,
+            "dtype": dtype,
+        },
+    )
+    if chunk_size is not None and chunk_size < 1:
+        raise SweepError(f"chunk_size must be >= 1, got {chunk_size}")
+    points = the_plan.points()
+    if not points:
+        raise SweepError(f"{the_plan.source}: no point meets the constraints")
+    items: list[_Item] = []
+    for pi, point in enumerate(points):
+        for wi, wl in enumerate(the_plan.workloads):
+            items.append(_Item(len(items), pi, point, wi, item_key(the_plan, point, wl)))
+
+    folder = Path(out) if out is not None else None
+    if folder is not None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SweepError(f"cannot create {folder}: {exc.strerror or exc}") from None
+    store = PointStore(folder)
+    base_key = the_plan.base_hash
+    todo = [it for it in items if it.key not in store.rows]
+    state = {"computed": 0, "failed": 0}
+    cached = len(items) - len(todo)
+
+    def report(pairs: list[tuple[str, dict[str, Any]]]) -> None:
+        store.add(pairs)
+        state["computed"] += len(pairs)
+        state["failed"] += sum(1 for _, r in pairs if r.get("error"))
+        if progress is not None:
+            progress(SweepProgress(len(items), cached, state["computed"], state["failed"]))
+
+    if progress is not None:
+        progress(SweepProgress(len(items), cached, 0))
+    try:
+        # Preflight: the first open item of each workload runs here, so a sweep that cannot
+        # run at all (a dtype the chip lacks, a model that does not lower) fails at once.
+        first: dict[int, _Item] = {}
+        for it in todo:
+            first.setdefault(it.workload_index, it)
+        for it in first.values():
+            pairs = run_batch(_task(the_plan, base_key, [it]))
+            err = pairs[0][1].get("error")
+            if err:
+                wl = the_plan.workloads[it.workload_index].label
+                raise SweepError(
+                    f"{the_plan.source}: workload {wl!r} at {it.point or 'base'}: {err}"
+                )
+            report(pairs)
+        todo = [it for it in todo if it.key not in store.rows]
+        if todo:
+            _run(the_plan, base_key, todo, executor, jobs, scheduler, chunk_size, report)
+    finally:
+        store.close()
+    missing = [it for it in items if it.key not in store.rows]
+    if missing:  # pragma: no cover - every batch reports or raises
+        raise SweepError(f"{len(missing)} sweep points produced no result")
+    df = _table(the_plan, items, store.rows)
+    df.attrs["computed"] = state["computed"]
+    df.attrs["cached"] = cached
+    df.attrs["failed"] = int(df["error"].notna().sum())
+    written: list[Path] = []
+    if folder is not None:
+        try:
+            written = _write_outputs(folder, the_plan, df)
+        except OSError as exc:
+            raise SweepError(f"cannot write results to {folder}: {exc}") from None
+    df.attrs["written"] = [str(p) for p in written]
+    return df
+
+
+def _run(
+    plan: SweepPlan,
+    base_key: str,
+    todo: Sequence[_Item],
+    executor: cf.Executor | None,
+    jobs: int | None,
+    scheduler: str | None,
+    chunk_size: int | None,
+    report: Callable[[list[tuple[str, dict[str, Any]]]], None],
+) -> None:
+    ex, close, workers = _open_executor(executor, jobs, scheduler)
+    size = chunk_size or _chunk_size(len(todo), workers)
+    batches = _batches(todo, size)
+    try:
+        if ex is None:
+            for b in batches:
+                report(run_batch(_task(plan, base_key, b)))
+            return
+        futures = [ex.submit(run_batch, _task(plan, base_key, b)) for b in batches]
+        try:
+            for fut in cf.as_completed(futures):
+                report(fut.result())
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
+    finally:
+        close()
