@@ -731,6 +731,16 @@ class _Lowering:
         strides = tuple(int(s) for s in attrs.get("strides") or [1] * len(kernel))
         pads = self._pads(attrs, xs[2:], kernel)
         ceil = bool(attrs.get("ceil_mode", 0))
+        out = self.inferred.get(node.output[0])
+        if ceil and out is not None:
+            # ONNX shape inference and PyTorch differ on ceil_mode windows that would start in
+            # the end padding; follow the model's inferred shape by padding the end explicitly.
+            n = len(kernel)
+            end = [
+                max(pads[n + i], (out[2 + i] - 1) * strides[i] + kernel[i] - xs[2 + i] - pads[i])
+                for i in range(n)
+            ]
+            pads, ceil = (*pads[:n], *end), False
         if len(kernel) == 1:
             x = self.g.reshape(x, (xs[0], xs[1], 1, xs[2]), name=f"{name}.as2d")
             y = self.g.pool(

@@ -350,3 +350,27 @@ def test_undefined_tensor_is_reported(tmp_path: Path) -> None:
     path = _save(tmp_path, nodes, [_inp("x", [1, 2])], ["y"], [])
     with pytest.raises(WorkloadError, match="undefined tensor 'nowhere'"):
         load_onnx(path)
+
+
+def test_ceil_mode_pool_follows_onnx_inference(tmp_path: Path) -> None:
+    """5x5, kernel 2, stride 2, pads 1, ceil_mode: PyTorch drops the window that would start
+    in the end padding (3x3); ONNX shape inference keeps it (4x4). The ONNX model's own
+    shapes win, the builder keeps PyTorch's rule."""
+    from hwsim.workload.builder import GraphBuilder
+
+    g = GraphBuilder("t")
+    x = g.input("x", (1, 1, 5, 5))
+    assert g.shape(g.pool(x, "max", 2, stride=2, padding=1, ceil_mode=True)) == (1, 1, 3, 3)
+    node = helper.make_node(
+        "MaxPool",
+        ["x"],
+        ["y"],
+        kernel_shape=[2, 2],
+        strides=[2, 2],
+        pads=[1, 1, 1, 1],
+        ceil_mode=1,
+        name="mp",
+    )
+    w = load_onnx(_save(tmp_path, [node], [_inp("x", [1, 1, 5, 5])], ["y"], []))
+    assert w.tensors[w.outputs[0]].shape == (1, 1, 4, 4)
+    assert w.vector_ops == 16 * 4
