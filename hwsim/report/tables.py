@@ -1,0 +1,128 @@
+"""Terminal summaries: top layers as rich tables and a one-line verdict (the CLI prints them)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from rich import box
+from rich.table import Table
+
+from hwsim.report.data import ResultLike, as_result_dict, bound_key
+from hwsim.units import Dimension, format_quantity
+
+_SORT_KEYS = {"latency": "latency_s", "energy": "energy_j"}
+
+
+def top_layers(
+    result: ResultLike, by: Literal["latency", "energy"] = "latency", n: int = 10
+) -> list[dict[str, Any]]:
+    """The ``n`` layers with the largest latency (s) or energy (J), largest first."""
+    if by not in _SORT_KEYS:
+        raise ValueError(f"by must be 'latency' or 'energy', not {by!r}")
+    key = _SORT_KEYS[by]
+    d = as_result_dict(result)
+    order = sorted(range(len(d["layers"])), key=lambda i: (-d["layers"][i][key], i))
+    return [d["layers"][i] for i in order[:n]]
+
+
+def _share(x: float, total: float) -> str:
+    return f"{x / total:.1%}" if total > 0 else "-"
+
+
+def _bound_label(layer: Mapping[str, Any]) -> str:
+    k = bound_key(layer)
+    return k.replace("memory:", "mem: ") if k.startswith("memory:") else k
+
+
+def top_layers_table(
+    result: ResultLike,
+    by: Literal["latency", "energy"] = "latency",
+    n: int = 10,
+    width: int | None = None,
+) -> Table:
+    """A rich Table of the top ``n`` layers by latency or energy, with their shares.
+
+    Shares are of the summed layer latency (layers on different units may overlap, so
+    this can exceed the end-to-end latency) and of the total energy. Pass the console
+    ``width``: below 100 columns the op type and unit columns are left out.
+    """
+    d = as_result_dict(result)
+    total_t = sum(layer["latency_s"] for layer in d["layers"])
+    total_e = sum(layer["energy_j"] for layer in d["layers"])
+    rows = top_layers(d, by, n)
+    wide = width is None or width >= 100
+    t = Table(
+        title=f"top {len(rows)} layers by {by}",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    t.add_column("#", justify="right", no_wrap=True)
+    t.add_column("layer", overflow="ellipsis", no_wrap=True, min_width=10)
+    if wide:
+        t.add_column("op", overflow="ellipsis", no_wrap=True, max_width=14)
+        t.add_column("unit", overflow="ellipsis", no_wrap=True, max_width=12)
+    t.add_column("latency", justify="right", no_wrap=True, min_width=9)
+    t.add_column("time %", justify="right", no_wrap=True)
+    t.add_column("energy", justify="right", no_wrap=True, min_width=9)
+    t.add_column("energy %", justify="right", no_wrap=True)
+    t.add_column("bound", overflow="ellipsis", no_wrap=True)
+    index = {id(layer): i for i, layer in enumerate(d["layers"])}
+    for layer in rows:
+        cells = [str(index[id(layer)]), str(layer["name"])]
+        if wide:
+            cells += [str(layer["op_type"]), str(layer["unit"])]
+        cells += [
+            format_quantity(layer["latency_s"], Dimension.SECONDS),
+            _share(layer["latency_s"], total_t),
+            format_quantity(layer["energy_j"], Dimension.JOULES),
+            _share(layer["energy_j"], total_e),
+            _bound_label(layer),
+        ]
+        t.add_row(*cells)
+    return t
+
+
+def time_shares(result: ResultLike) -> dict[str, float]:
+    """Share (0..1) of the summed layer latency per limiter, largest first.
+
+    Keys are ``compute``, ``overhead`` and ``memory:<level>``.
+    """
+    d = as_result_dict(result)
+    acc: dict[str, float] = {}
+    for layer in d["layers"]:
+        k = bound_key(layer)
+        acc[k] = acc.get(k, 0.0) + float(layer["latency_s"])
+    total = sum(acc.values())
+    if total <= 0:
+        return {}
+    return dict(sorted(((k, v / total) for k, v in acc.items()), key=lambda kv: -kv[1]))
+
+
+def verdict(result: ResultLike) -> str:
+    """One line saying what limits the run, e.g. ``memory-bound: 91% of layer time waits on hbm``."""
+    shares = time_shares(result)
+    if not shares:
+        return "no layer time to classify"
+    mem = {k.split(":", 1)[1]: v for k, v in shares.items() if k.startswith("memory")}
+    mem_total = sum(mem.values())
+    groups = {
+        "compute": shares.get("compute", 0.0),
+        "memory": mem_total,
+        "overhead": shares.get("overhead", 0.0),
+    }
+    main = max(groups, key=lambda g: groups[g])
+    if main == "memory":
+        levels = sorted(mem, key=lambda k: -mem[k])
+        if len(levels) == 1 or mem[levels[0]] >= 0.9 * mem_total:
+            head = f"memory-bound: {mem_total:.0%} of layer time waits on {levels[0]}"
+        else:
+            parts = ", ".join(f"{lv} {mem[lv]:.0%}" for lv in levels if mem[lv] >= 0.005)
+            head = f"memory-bound: {mem_total:.0%} of layer time waits on memory ({parts})"
+    elif main == "compute":
+        head = f"compute-bound: {groups['compute']:.0%} of layer time is limited by compute"
+    else:
+        head = f"overhead-bound: {groups['overhead']:.0%} of layer time is fixed per-op overhead"
+    rest = [f"{groups[g]:.0%} {g}-bound" for g in groups if g != main and groups[g] >= 0.005]
+    return head + (f"; {', '.join(rest)}" if rest else "")
