@@ -156,6 +156,7 @@ class _Lowering:
         self.elem: dict[str, int] = {}  # tensor -> ONNX element type, where known
         self.opset = 1
         self.g: GraphBuilder
+        self._handler_table = self._handlers()
 
     # ---- driver ----------------------------------------------------------------------
     def run(self) -> Workload:
@@ -403,7 +404,7 @@ class _Lowering:
                 shp = self.g.shape(self.env[ins[0]])[int(attrs.get("start", 0)) : attrs.get("end")]
                 self.values[outs[0]] = np.array(shp, dtype=np.int64)
             return
-        handler = self._handlers().get(op)
+        handler = self._handler_table.get(op)
         if handler is None:
             self._unsupported(node, name, op, live)
             return
@@ -454,6 +455,8 @@ class _Lowering:
                 "allow it (--allow-unsupported) to list it as zero work instead"
             )
         outs = [o for o in node.output if o]
+        if outs and outs[0] not in self.inferred:
+            self._infer_node(node)
         for k, o in enumerate(outs):
             shape = self.inferred.get(o)
             if shape is None:
