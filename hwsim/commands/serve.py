@@ -1,0 +1,204 @@
+"""``hwsim serve``: requests arriving over time, batched, with latency percentiles."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hwsim.cli import _write_json, app, err, fail, out
+from hwsim.errors import HwsimError
+
+
+def _rates(text: str) -> list[float]:
+    vals = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            vals.append(float(part))
+        except ValueError:
+            raise fail(f"--rates expects numbers separated by commas, got {text!r}") from None
+    if not vals:
+        raise fail(f"--rates expects numbers separated by commas, got {text!r}")
+    return vals
+
+
+def _fmt_s(v: float | None) -> str:
+    from hwsim.units import Dimension, format_quantity
+
+    return "-" if v is None else format_quantity(v, Dimension.SECONDS)
+
+
+def _summary_table(res: Any, console: Console) -> None:
+    from hwsim.units import Dimension, format_quantity
+
+    d = res.to_dict(max_points=0)  # headline fields only
+    t = Table(
+        title=f"serving {res.workload} on {res.hardware} ({res.profile}, {res.dtype}): "
+        f"{res.batching} batching, max batch {res.max_batch}, {res.arrival} at {res.rate:.4g} req/s"
+    )
+    t.add_column("metric")
+    t.add_column("value", justify="right")
+    t.add_row("requests", f"{res.requests:,}")
+    t.add_row("throughput", f"{res.requests_per_s:,.4g} req/s")
+    for k in ("latency_mean_s", "latency_p50_s", "latency_p90_s", "latency_p99_s"):
+        t.add_row(k[:-2].replace("_", " "), _fmt_s(d[k]))
+    if res.batching == "continuous":
+        for k in ("ttft_p50_s", "ttft_p99_s", "tpot_p50_s", "tpot_p99_s"):
+            t.add_row(k[:-2].replace("_", " ").upper(), _fmt_s(d[k]))
+        t.add_row("output tokens/s", f"{d['tokens_per_s']:,.4g}")
+        t.add_row("KV budget", d["kv_budget_source"])
+        t.add_row("prefill", f"{d['prefill']} prompts, <= {d['max_prefill_tokens']} tokens/iter")
+    t.add_row("mean batch", f"{res.mean_batch:.3g}")
+    t.add_row("server busy", f"{res.server_busy_fraction:.1%}")
+    for u, f in res.utilisation.items():
+        t.add_row(f"unit {u} busy", f"{f:.1%}")
+    t.add_row("energy / request", format_quantity(res.energy_per_request_j, Dimension.JOULES))
+    t.add_row("average power", format_quantity(res.avg_power_w, Dimension.WATTS))
+    console.print(t)
+
+
+def _sweep_table(results: list[Any], console: Console) -> None:
+    llm = results[0].batching == "continuous"
+    t = Table(title="rate sweep")
+    cols = ["offered req/s", "served req/s", "p50", "p99"]
+    if llm:
+        cols += ["TTFT p99", "TPOT p99", "tokens/s"]
+    for c in cols:
+        t.add_column(c, justify="right")
+    for r in sorted(results, key=lambda r: r.rate):
+        s = r.summary()
+        row = [
+            f"{r.rate:.4g}",
+            f"{r.requests_per_s:.4g}",
+            _fmt_s(s["latency_p50_s"]),
+            _fmt_s(s["latency_p99_s"]),
+        ]
+        if llm:
+            row += [_fmt_s(s["ttft_p99_s"]), _fmt_s(s["tpot_p99_s"]), f"{s['tokens_per_s']:,.0f}"]
+        t.add_row(*row)
+    console.print(t)
+
+
+@app.command("serve")
+def serve_cmd(
+    workload: Annotated[str, typer.Argument(help="built-in workload name or model file")],
+    hardware: Annotated[str, typer.Option("--hardware", "-H", help="built-in chip or spec YAML")],
+    rate: Annotated[
+        float | None, typer.Option(help="offered load, requests/s (trace: rescale to it)")
+    ] = None,
+    arrival: Annotated[
+        str, typer.Option(help="poisson, constant, trace (with --trace FILE) or trace:FILE")
+    ] = "poisson",
+    trace: Annotated[
+        str | None, typer.Option(help="CSV/JSON of arrival_s [prompt_len, gen_len]")
+    ] = None,
+    requests: Annotated[int | None, typer.Option(help="number of requests (default 1000)")] = None,
+    duration: Annotated[
+        float | None, typer.Option(help="simulate arrivals during this many seconds")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="random seed (arrivals and lengths)")] = 0,
+    max_batch: Annotated[
+        int | None, typer.Option(help="largest batch (CNN default 8; LLM sequences, default 256)")
+    ] = None,
+    max_wait: Annotated[
+        float | None,
+        typer.Option(help="seconds the oldest request waits for a batch to fill (CNN; 0)"),
+    ] = None,
+    prompt_len: Annotated[int | None, typer.Option(help="prompt tokens (LLM)")] = None,
+    gen_len: Annotated[int | None, typer.Option(help="output tokens (LLM)")] = None,
+    prompt_dist: Annotated[
+        str | None,
+        typer.Option(
+            help="prompt tokens: uniform:LO,HI | normal:MEAN,STD | lognormal:MEDIAN,SIGMA"
+        ),
+    ] = None,
+    gen_dist: Annotated[str | None, typer.Option(help="output tokens, same forms")] = None,
+    kv_budget: Annotated[
+        str | None, typer.Option(help="KV-cache bytes, e.g. '40 GiB' (default: free memory)")
+    ] = None,
+    max_prefill_tokens: Annotated[
+        int, typer.Option(help="most new prompt tokens per iteration (LLM)")
+    ] = 4096,
+    dtype: Annotated[
+        str | None, typer.Option(help="fp32, fp16, bf16, fp8, int8, w4a16, ...")
+    ] = None,
+    profile: Annotated[str | None, typer.Option(help="software profile name or YAML")] = None,
+    resolution: Annotated[int | None, typer.Option(help="input resolution (image models)")] = None,
+    width: Annotated[float | None, typer.Option(help="width multiplier (MobileNets)")] = None,
+    seq_len: Annotated[int | None, typer.Option(help="sequence length (encoders)")] = None,
+    kv_dtype: Annotated[str | None, typer.Option(help="KV-cache dtype (decoders)")] = None,
+    rates: Annotated[
+        str | None, typer.Option(help="also run these rates, e.g. 10,20,40,80 (for the plots)")
+    ] = None,
+    json_out: Annotated[
+        str | None, typer.Option("--json", help="write the result JSON to PATH or -")
+    ] = None,
+    plots: Annotated[
+        str | None, typer.Option(help="write latency/throughput, CDF and queue PNGs to DIR")
+    ] = None,
+) -> None:
+    """Serve WORKLOAD under load: latency percentiles, throughput, energy per request."""
+    from hwsim.serve import serve_rates
+
+    if arrival.startswith("trace:"):
+        if trace is not None:
+            raise fail("give the trace as --arrival trace:FILE or --trace FILE, not both")
+        trace = arrival[len("trace:") :]
+        arrival = "trace"
+    elif trace is not None and arrival == "poisson":
+        arrival = "trace"
+    sweep = _rates(rates) if rates else []
+    if rate is None and not sweep and arrival != "trace":
+        raise fail("give --rate R (requests/s) or --rates R1,R2,...")
+    run_rates: list[float | None] = [rate] if (rate is not None or not sweep) else []
+    run_rates += [r for r in sweep if r not in run_rates]
+    params = {"resolution": resolution, "width": width, "seq_len": seq_len, "kv_dtype": kv_dtype}
+    try:
+        results = serve_rates(
+            workload,
+            hardware,
+            run_rates,
+            arrival=arrival,
+            trace=trace,
+            requests=requests,
+            duration=duration,
+            seed=seed,
+            max_batch=max_batch,
+            max_wait=max_wait,
+            prompt_len=prompt_len,
+            gen_len=gen_len,
+            prompt_dist=prompt_dist,
+            gen_dist=gen_dist,
+            kv_budget=kv_budget,
+            max_prefill_tokens=max_prefill_tokens,
+            dtype=dtype,
+            profile=profile,
+            **params,
+        )
+    except HwsimError as exc:
+        raise fail(str(exc)) from None
+    main = results[0]
+    console = err if json_out == "-" else out
+    for w in main.warnings:
+        err.print(f"[bold yellow]warning:[/] {w}", soft_wrap=True)
+    _summary_table(main, console)
+    if len(results) > 1:
+        _sweep_table(results, console)
+    try:
+        if json_out:
+            data = main.to_dict()
+            if len(results) > 1:
+                data["rate_sweep"] = [r.summary() for r in results]
+            _write_json(data, json_out)
+        if plots:
+            from hwsim.serve.plots import write_serving_plots
+
+            paths = write_serving_plots(results, plots, main)
+            console.print(f"plots: {', '.join(str(p) for p in paths.values())}")
+    except OSError as exc:
+        raise fail(f"cannot write output: {exc}") from None

@@ -1,0 +1,414 @@
+"""``serve(workload, hardware, rate=...) -> ServingResult``: requests arriving over time."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hwsim.engine.simulate import resolve_profile
+from hwsim.serve.costs import (
+    BatchCosts,
+    Builder,
+    DecoderCosts,
+    KVMemory,
+    ModelSource,
+    StepLayout,
+    kv_memory,
+)
+from hwsim.serve.requests import (
+    ARRIVALS,
+    LengthDist,
+    ServingError,
+    Trace,
+    arrival_times,
+    check_rate,
+    load_trace,
+    streams,
+    trace_from_times,
+)
+from hwsim.serve.result import ServingResult
+from hwsim.serve.server import Timeline, continuous_batching, dynamic_batching
+from hwsim.spec.loader import load_hardware
+from hwsim.spec.models import HardwareSpec, SoftwareProfile
+from hwsim.units import Dimension, UnitError, parse_quantity
+from hwsim.workload.ir import DecoderWorkload, Workload
+
+DEFAULT_REQUESTS = 1000
+"""Requests simulated when neither ``requests`` nor ``duration`` is given."""
+
+DEFAULT_MAX_BATCH = 8
+"""Largest dynamic batch of a CNN/encoder by default."""
+
+DEFAULT_MAX_SEQS = 256
+"""Most sequences in a continuous batch by default (vLLM's ``max_num_seqs``)."""
+
+DEFAULT_MAX_PREFILL_TOKENS = 4096
+"""Most new prompt tokens prefilled per iteration by default (one prompt always fits)."""
+
+AnyWorkload = Workload | DecoderWorkload
+
+
+@dataclass
+class _Setup:
+    spec: HardwareSpec
+    prof: SoftwareProfile
+    source: ModelSource
+    arrival: str
+    trace: Trace | None
+    requests: int | None
+    duration: float | None
+    seed: int
+    max_batch: int
+    max_wait: float | None
+    warnings: list[str]
+
+
+def _int_at_least(name: str, value: Any, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ServingError(f"{name} must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+def _budget(kv_budget: float | str | None) -> float | None:
+    if kv_budget is None:
+        return None
+    if isinstance(kv_budget, str):
+        s = kv_budget.strip()
+        if s.isdigit():
+            return float(s)
+        try:
+            return parse_quantity(s, Dimension.BYTES)
+        except UnitError as exc:
+            raise ServingError(f"KV budget: {exc}") from None
+    try:
+        b = float(kv_budget)
+    except (TypeError, ValueError):
+        raise ServingError(f"KV budget must be bytes, got {kv_budget!r}") from None
+    if not (math.isfinite(b) and b > 0):
+        raise ServingError(f"the KV budget must be > 0 bytes, got {kv_budget!r}")
+    return b
+
+
+def _times(st: _Setup, rate: float | None) -> tuple[np.ndarray, float, np.ndarray | None]:
+    """Arrival times, the offered rate, and which trace rows they are (None: generated)."""
+    if st.trace is not None:
+        tr = st.trace
+        n = len(tr.arrival_s) if st.requests is None else min(st.requests, len(tr.arrival_s))
+        t = tr.arrival_s[:n]
+        if rate is None:
+            return t.copy(), tr.mean_rate, np.arange(n)
+        r = check_rate(rate)
+        if not math.isfinite(tr.mean_rate):
+            raise ServingError(
+                "trace: every request arrives at t=0; it cannot be rescaled to a rate"
+            )
+        return t * (tr.mean_rate / r), r, np.arange(n)
+    r = check_rate(rate)
+    rng = streams(st.seed)[0]
+    t = arrival_times(st.arrival, r, rng, requests=st.requests, duration=st.duration)
+    if t.size == 0:
+        raise ServingError(
+            f"no request arrives within {st.duration:g} s at {r:g} requests/s; raise --duration"
+        )
+    return t, r, None
+
+
+def serve_rates(
+    workload: str | Path | AnyWorkload | Builder,
+    hardware: str | Path | HardwareSpec,
+    rates: Sequence[float | None],
+    *,
+    arrival: str = "poisson",
+    trace: str | Path | Sequence[float] | None = None,
+    requests: int | None = None,
+    duration: float | None = None,
+    seed: int = 0,
+    max_batch: int | None = None,
+    max_wait: float | None = None,
+    prompt_len: int | None = None,
+    gen_len: int | None = None,
+    prompt_dist: str | LengthDist | None = None,
+    gen_dist: str | LengthDist | None = None,
+    kv_budget: float | str | None = None,
+    max_prefill_tokens: int = DEFAULT_MAX_PREFILL_TOKENS,
+    dtype: str | None = None,
+    profile: str | Path | SoftwareProfile | None = None,
+    **params: Any,
+) -> list[ServingResult]:
+    """Serve the same request stream at several offered rates (step costs computed once).
+
+    Takes the arguments of :func:`serve`; ``rates`` replaces ``rate``. Returns one
+    :class:`ServingResult` per rate, in order.
+    """
+    spec = load_hardware(hardware)
+    prof = resolve_profile(spec, profile)
+    if not rates:
+        raise ServingError("give at least one rate")
+    if arrival not in ARRIVALS:
+        raise ServingError(f"unknown arrival process {arrival!r}; choose {', '.join(ARRIVALS)}")
+    if requests is not None and duration is not None:
+        raise ServingError("give --requests or --duration, not both")
+    if requests is not None:
+        requests = _int_at_least("requests", requests, 1)
+    if duration is not None:
+        try:
+            duration = float(duration)
+        except (TypeError, ValueError):
+            raise ServingError(f"duration must be seconds, got {duration!r}") from None
+        if not (math.isfinite(duration) and duration > 0):
+            raise ServingError(f"duration must be > 0 s, got {duration!r}")
+    tr: Trace | None = None
+    if arrival == "trace":
+        if trace is None:
+            raise ServingError("--arrival trace needs a trace FILE")
+        if duration is not None:
+            raise ServingError("--duration does not apply to a trace (use --requests to cut it)")
+        tr = load_trace(trace) if isinstance(trace, (str, Path)) else trace_from_times(trace)
+    elif trace is not None:
+        raise ServingError(f"a trace file needs --arrival trace, not {arrival!r}")
+    elif requests is None and duration is None:
+        requests = DEFAULT_REQUESTS
+    seed = _int_at_least("seed", seed, 0)
+    for r in rates:
+        if r is not None or tr is None:
+            check_rate(r)
+    source = ModelSource(workload, dtype, params)
+    decoder = source.is_decoder
+    warnings: list[str] = []
+    if decoder:
+        mb = DEFAULT_MAX_SEQS if max_batch is None else _int_at_least("max_batch", max_batch, 1)
+        if max_wait is not None:
+            warnings.append("max_wait has no effect with continuous batching (decoder LLMs)")
+        mw: float | None = None
+    else:
+        mb = DEFAULT_MAX_BATCH if max_batch is None else _int_at_least("max_batch", max_batch, 1)
+        mw = 0.0 if max_wait is None else float(max_wait)
+        if not (math.isfinite(mw) and mw >= 0):
+            raise ServingError(f"max_wait must be >= 0 s, got {max_wait!r}")
+        if any(x is not None for x in (prompt_len, gen_len, prompt_dist, gen_dist, kv_budget)):
+            raise ServingError(
+                f"{source.name} is not a decoder LLM: prompt/output lengths and the KV budget "
+                "do not apply"
+            )
+    st = _Setup(spec, prof, source, arrival, tr, requests, duration, seed, mb, mw, warnings)
+    runs = [_times(st, r) for r in rates]
+    if not decoder:
+        batch_costs = BatchCosts(source, spec, prof)
+        return [_run_dynamic(st, batch_costs, t, r) for t, r, _ in runs]
+    max_prefill_tokens = _int_at_least("max_prefill_tokens", max_prefill_tokens, 1)
+    first = source.first
+    assert isinstance(first, DecoderWorkload)
+    pd = _dist("prompt", prompt_len, prompt_dist, first.prompt_len)
+    gd = _dist("output", gen_len, gen_dist, first.gen_len)
+    n_max = max(t.size for t, _, _ in runs)
+    _, rp, rg = streams(seed)
+    plen = pd.sample(rp, n_max)
+    glen = gd.sample(rg, n_max)
+    if tr is not None:
+        if tr.prompt_len is not None:
+            plen = tr.prompt_len[:n_max].copy()
+            pd = LengthDist("trace", 0.0)
+        if tr.gen_len is not None:
+            glen = tr.gen_len[:n_max].copy()
+            gd = LengthDist("trace", 0.0)
+    ctx = plen + glen
+    big = int(np.argmax(ctx))
+    p_max = int(plen.max())
+    w_long = source.build(1, prompt_len=int(plen[big]), gen_len=int(glen[big]))
+    w_pre = source.build(1, prompt_len=p_max, gen_len=1) if p_max != plen[big] else w_long
+    assert isinstance(w_pre, DecoderWorkload)
+    kv = kv_memory(w_pre, spec, prof, _budget(kv_budget))
+    budget_tokens = int(kv.budget_bytes // kv.bytes_per_token) if kv.bytes_per_token > 0 else n_max
+    if kv.bytes_per_token <= 0:
+        budget_tokens = int(ctx.sum())
+    too_big = np.nonzero(ctx > budget_tokens)[0]
+    if too_big.size:
+        i = int(too_big[0])
+        raise ServingError(
+            f"request {i}: prompt {plen[i]} + output {glen[i]} tokens need "
+            f"{_fmt_bytes(ctx[i] * kv.bytes_per_token)} of KV cache, more than the "
+            f"{kv.describe()}; it could never be admitted"
+        )
+    fits = int(np.searchsorted(np.cumsum(np.sort(ctx)), budget_tokens, side="right"))
+    b_max = max(1, min(mb, fits, n_max))
+    costs = DecoderCosts(
+        source,
+        spec,
+        prof,
+        b_max=b_max,
+        prompt_lens=plen,
+        max_context=int(ctx.max()),
+        gen_max=int(glen[big]),
+        prompt_at_max=int(plen[big]),
+    )
+    prefill = costs.prefill(plen)
+    return [
+        _run_continuous(
+            st, costs, kv, budget_tokens, t, r, plen, glen, prefill, pd, gd, max_prefill_tokens
+        )
+        for t, r, _ in runs
+    ]
+
+
+def serve(
+    workload: str | Path | AnyWorkload | Builder,
+    hardware: str | Path | HardwareSpec,
+    rate: float | None = None,
+    **kwargs: Any,
+) -> ServingResult:
+    """Simulate serving ``workload`` on ``hardware`` under requests arriving at ``rate``.
+
+    CNNs and encoders use dynamic batching; decoder LLMs continuous (iteration-level)
+    batching with whole-prompt prefill and a KV-cache budget (docs/serving.md).
+
+    Args:
+        workload: built-in name, model file, a workload object (its own batch only), or a
+            builder ``(batch=, [prompt_len=, gen_len=]) -> Workload | DecoderWorkload``.
+        hardware: built-in chip name, spec path, or a HardwareSpec.
+        rate: offered load, requests/s (for a trace: rescale it to this mean rate; None keeps
+            the trace's own times).
+        **kwargs: ``arrival`` (poisson, constant, trace), ``trace`` (CSV/JSON file or times),
+            ``requests`` or ``duration`` (s), ``seed``, ``max_batch``, ``max_wait`` (s),
+            ``prompt_len``/``gen_len`` or ``prompt_dist``/``gen_dist`` (e.g. "uniform:64,512"),
+            ``kv_budget`` (bytes or "40 GiB"), ``max_prefill_tokens``, ``dtype``, ``profile``
+            and model parameters (``resolution``, ``seq_len``, ...).
+
+    Returns:
+        The ServingResult: latency percentiles in s, requests/s, energy per request in J.
+
+    Raises:
+        ServingError: rate <= 0, a bad trace or distribution, a request whose KV cache can
+            never fit; other HwsimErrors from loading the chip or the model.
+    """
+    return serve_rates(workload, hardware, [rate], **kwargs)[0]
+
+
+def _dist(what: str, fixed: int | None, dist: str | LengthDist | None, default: int) -> LengthDist:
+    if fixed is not None and dist is not None:
+        raise ServingError(f"give the {what} length or its distribution, not both")
+    if dist is not None:
+        return LengthDist.parse(dist)
+    return LengthDist.fixed(default if fixed is None else fixed)
+
+
+def _fmt_bytes(b: float) -> str:
+    from hwsim.units import format_quantity
+
+    return format_quantity(float(b), Dimension.BYTES)
+
+
+def _label(st: _Setup) -> str:
+    if st.trace is not None:
+        return f"trace:{st.trace.source}"
+    return st.arrival
+
+
+def _run_dynamic(st: _Setup, costs: BatchCosts, times: np.ndarray, rate: float) -> ServingResult:
+    assert st.max_wait is not None
+    tl, stats = dynamic_batching(times, costs.time, max_batch=st.max_batch, max_wait=st.max_wait)
+    total = costs.total(stats.counts)
+    fields = _fields(st, costs.dtype, "dynamic", rate, tl, total, costs.warnings, costs.layout)
+    fields["service_time_s"] = {b: costs.time(b) for b in sorted(stats.counts)}
+    return ServingResult(**fields)
+
+
+def _run_continuous(
+    st: _Setup,
+    costs: DecoderCosts,
+    kv: KVMemory,
+    budget_tokens: int,
+    times: np.ndarray,
+    rate: float,
+    plen: np.ndarray,
+    glen: np.ndarray,
+    prefill: np.ndarray,
+    pd: LengthDist,
+    gd: LengthDist,
+    max_prefill_tokens: int,
+) -> ServingResult:
+    n = times.size
+    p, g, pre = plen[:n], glen[:n], prefill[:n]
+    tl, stats = continuous_batching(
+        times,
+        p,
+        g,
+        pre[:, 0],
+        p + g,
+        budget_tokens=budget_tokens,
+        max_batch=costs.b_max,
+        max_prefill_tokens=max_prefill_tokens,
+        time_a=costs.time_a,
+        time_s=costs.time_s,
+    )
+    total = costs.decode_total(stats.counts, stats.kv_sums) + pre.sum(axis=0)
+    grid = costs.grid
+    fields = _fields(st, costs.dtype, "continuous", rate, tl, total, costs.warnings, costs.layout)
+    fields |= {
+        "service_time_s": {},
+        "prompt_len": p,
+        "gen_len": g,
+        "prompt_dist": pd.label,
+        "gen_dist": gd.label,
+        "prefill": "whole",
+        "max_prefill_tokens": max_prefill_tokens,
+        "kv_budget_bytes": kv.budget_bytes,
+        "kv_bytes_per_token": kv.bytes_per_token,
+        "kv_budget_source": kv.describe(),
+        "decode_time_s": {
+            "batch": [float(b) for b in grid],
+            "at_zero_kv_s": [float(costs.dec_a[b, 0]) for b in grid],
+            "per_kv_token_s": [float(costs.dec_s[b, 0]) for b in grid],
+        },
+        "prefill_time_s": {
+            int(pp): float(t) for pp, t in zip(costs.prefill_points, costs.prefill_table[:, 0])
+        },
+        "first_token_s": tl.first_token_s,
+    }
+    return ServingResult(**fields)
+
+
+def _fields(
+    st: _Setup,
+    dtype: str,
+    batching: str,
+    rate: float,
+    tl: Timeline,
+    total: np.ndarray,
+    warnings: list[str],
+    layout: StepLayout,
+) -> dict[str, Any]:
+    nu = len(layout.units)
+    duration = float(tl.finish_s.max())
+    idle = max(0.0, duration - tl.busy_s)
+    static = st.spec.power.static
+    return {
+        "hardware": st.spec.name,
+        "workload": st.source.name,
+        "profile": st.prof.name,
+        "dtype": dtype,
+        "batching": batching,
+        "arrival": _label(st),
+        "rate": rate,
+        "seed": st.seed,
+        "max_batch": st.max_batch,
+        "max_wait_s": st.max_wait,
+        "arrival_s": tl.arrival_s,
+        "start_s": tl.start_s,
+        "finish_s": tl.finish_s,
+        "energy_j": float(total[1]) + static * idle,
+        "busy_s": tl.busy_s,
+        "static_power_w": static,
+        "unit_busy_s": {u: float(total[2 + i]) for i, u in enumerate(layout.units)},
+        "level_busy_s": {lv: float(total[2 + nu + i]) for i, lv in enumerate(layout.levels)},
+        "queue_time_s": np.asarray(tl.queue_time_s, dtype=np.float64),
+        "queue_waiting": np.asarray(tl.queue_waiting, dtype=np.int64),
+        "queue_running": np.asarray(tl.queue_running, dtype=np.int64),
+        "steps": tl.steps,
+        "step_requests": tl.step_requests,
+        "warnings": tuple(st.warnings + [w for w in warnings if w not in st.warnings]),
+    }

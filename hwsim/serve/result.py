@@ -1,0 +1,268 @@
+"""ServingResult: latency percentiles, throughput, energy and queue of a serving run."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from hwsim.engine.result import RESULT_SCHEMA_VERSION
+
+QUEUE_POINTS = 2000
+"""Most queue-length samples written to JSON (the longest queue of each stretch of events)."""
+
+
+def _pct(x: np.ndarray, q: float) -> float | None:
+    return float(np.percentile(x, q)) if x.size else None
+
+
+@dataclass(frozen=True, eq=False)
+class ServingResult:
+    """One serving run: per-request times (s) and whole-run figures (SI units in the suffix).
+
+    ``start_s`` is when a request's batch (CNN) or its prefill iteration (LLM) began;
+    ``first_token_s`` (LLM) is the end of its prefill iteration. Latency = finish - arrival;
+    TTFT = first token - arrival; TPOT = (finish - first token) / (output tokens - 1).
+    """
+
+    hardware: str
+    workload: str
+    profile: str
+    dtype: str
+    batching: str
+    arrival: str
+    rate: float
+    seed: int
+    max_batch: int
+    max_wait_s: float | None
+    arrival_s: np.ndarray
+    start_s: np.ndarray
+    finish_s: np.ndarray
+    energy_j: float
+    busy_s: float
+    static_power_w: float
+    unit_busy_s: dict[str, float]
+    level_busy_s: dict[str, float]
+    queue_time_s: np.ndarray
+    queue_waiting: np.ndarray
+    queue_running: np.ndarray
+    steps: int
+    step_requests: int
+    service_time_s: dict[int, float]
+    first_token_s: np.ndarray | None = None
+    prompt_len: np.ndarray | None = None
+    gen_len: np.ndarray | None = None
+    prompt_dist: str | None = None
+    gen_dist: str | None = None
+    prefill: str | None = None
+    max_prefill_tokens: int | None = None
+    kv_budget_bytes: float | None = None
+    kv_bytes_per_token: float | None = None
+    kv_budget_source: str | None = None
+    decode_time_s: dict[str, list[float]] | None = None
+    prefill_time_s: dict[int, float] | None = None
+    warnings: tuple[str, ...] = ()
+    schema_version: int = RESULT_SCHEMA_VERSION
+
+    # ---- per-request figures -------------------------------------------------------
+    @property
+    def requests(self) -> int:
+        """Requests served."""
+        return int(self.arrival_s.size)
+
+    @property
+    def latency_s(self) -> np.ndarray:
+        """End-to-end latency of each request (queueing + service), s."""
+        return np.asarray(self.finish_s - self.arrival_s)
+
+    @property
+    def wait_s(self) -> np.ndarray:
+        """Time each request queued before its batch or prefill iteration began, s."""
+        return np.asarray(self.start_s - self.arrival_s)
+
+    @property
+    def ttft_s(self) -> np.ndarray | None:
+        """Time to first token of each request (LLM), s."""
+        if self.first_token_s is None:
+            return None
+        return np.asarray(self.first_token_s - self.arrival_s)
+
+    @property
+    def tpot_s(self) -> np.ndarray | None:
+        """Time per output token after the first, for requests with >= 2 output tokens, s."""
+        if self.first_token_s is None or self.gen_len is None:
+            return None
+        m = self.gen_len > 1
+        return np.asarray((self.finish_s[m] - self.first_token_s[m]) / (self.gen_len[m] - 1))
+
+    # ---- whole-run figures ---------------------------------------------------------
+    @property
+    def duration_s(self) -> float:
+        """Simulated time from t=0 to the last completion, s."""
+        return float(self.finish_s.max()) if self.finish_s.size else 0.0
+
+    @property
+    def requests_per_s(self) -> float:
+        """Completed requests per second over the run."""
+        d = self.duration_s
+        return self.requests / d if d > 0 else 0.0
+
+    @property
+    def tokens_per_s(self) -> float | None:
+        """Output tokens generated per second over the run (LLM)."""
+        if self.gen_len is None:
+            return None
+        d = self.duration_s
+        return float(self.gen_len.sum()) / d if d > 0 else 0.0
+
+    @property
+    def energy_per_request_j(self) -> float:
+        """Energy (dynamic + static, idle time included) per completed request, J."""
+        return self.energy_j / self.requests if self.requests else 0.0
+
+    @property
+    def avg_power_w(self) -> float:
+        """Average power over the run, W."""
+        d = self.duration_s
+        return self.energy_j / d if d > 0 else 0.0
+
+    @property
+    def utilisation(self) -> dict[str, float]:
+        """Busy fraction of each compute unit over the run (0..1)."""
+        d = self.duration_s
+        return {u: (b / d if d > 0 else 0.0) for u, b in self.unit_busy_s.items()}
+
+    @property
+    def memory_utilisation(self) -> dict[str, float]:
+        """Busy fraction of each memory level's channel over the run (0..1)."""
+        d = self.duration_s
+        return {lv: (b / d if d > 0 else 0.0) for lv, b in self.level_busy_s.items()}
+
+    @property
+    def server_busy_fraction(self) -> float:
+        """Fraction of the run during which a batch or an iteration was executing."""
+        d = self.duration_s
+        return self.busy_s / d if d > 0 else 0.0
+
+    @property
+    def mean_batch(self) -> float:
+        """Mean requests per batch (CNN) or sequences per iteration (LLM)."""
+        return self.step_requests / self.steps if self.steps else 0.0
+
+    def summary(self) -> dict[str, Any]:
+        """The headline figures (one row of a rate sweep)."""
+        lat = self.latency_s
+        d: dict[str, Any] = {
+            "rate": self.rate,
+            "requests": self.requests,
+            "requests_per_s": self.requests_per_s,
+            "latency_mean_s": float(lat.mean()) if lat.size else None,
+            "latency_p50_s": _pct(lat, 50),
+            "latency_p90_s": _pct(lat, 90),
+            "latency_p99_s": _pct(lat, 99),
+        }
+        ttft, tpot = self.ttft_s, self.tpot_s
+        if ttft is not None and tpot is not None:
+            d.update(
+                {
+                    "ttft_p50_s": _pct(ttft, 50),
+                    "ttft_p99_s": _pct(ttft, 99),
+                    "tpot_p50_s": _pct(tpot, 50),
+                    "tpot_p99_s": _pct(tpot, 99),
+                    "tokens_per_s": self.tokens_per_s,
+                }
+            )
+        d["energy_per_request_j"] = self.energy_per_request_j
+        d["mean_batch"] = self.mean_batch
+        d["server_busy_fraction"] = self.server_busy_fraction
+        return d
+
+    def queue_series(self, max_points: int | None = QUEUE_POINTS) -> dict[str, list[float]]:
+        """Queue length over time, sampled at arrivals, dispatches and completions.
+
+        With more than ``max_points`` events, each stretch of events keeps the one with the
+        longest queue (so peaks survive the thinning).
+        """
+        t, w, r = self.queue_time_s, self.queue_waiting, self.queue_running
+        if max_points is not None and t.size > max_points:
+            edges = np.linspace(0, t.size, max(0, max_points) + 1).astype(np.int64)
+            idx = np.asarray(
+                [lo + int(np.argmax(w[lo:hi])) for lo, hi in zip(edges[:-1], edges[1:]) if hi > lo],
+                dtype=np.int64,
+            )
+            t, w, r = t[idx], w[idx], r[idx]
+        return {
+            "time_s": [float(x) for x in t],
+            "waiting": [int(x) for x in w],
+            "running": [int(x) for x in r],
+        }
+
+    def to_dict(self, *, max_points: int | None = QUEUE_POINTS) -> dict[str, Any]:
+        """JSON-ready dict: contract fields (design.md section 7, serving) first."""
+        s = self.summary()
+        d: dict[str, Any] = {
+            "schema_version": self.schema_version,
+            "mode": "serving",
+            "hardware": self.hardware,
+            "workload": self.workload,
+            "profile": self.profile,
+            "dtype": self.dtype,
+            "batching": self.batching,
+            "arrival": self.arrival,
+            "rate": self.rate,
+            "seed": self.seed,
+            "max_batch": self.max_batch,
+            "max_wait_s": self.max_wait_s,
+            "requests": self.requests,
+            "duration_s": self.duration_s,
+        }
+        d.update({k: v for k, v in s.items() if k not in ("rate", "requests")})
+        d.update(
+            {
+                "energy_j": self.energy_j,
+                "avg_power_w": self.avg_power_w,
+                "utilisation": self.utilisation,
+                "memory_utilisation": self.memory_utilisation,
+                "wait_mean_s": float(self.wait_s.mean()) if self.requests else None,
+                "service_time_s": {str(b): t for b, t in sorted(self.service_time_s.items())},
+            }
+        )
+        if self.batching == "continuous":
+            d.update(
+                {
+                    "prefill": self.prefill,
+                    "max_prefill_tokens": self.max_prefill_tokens,
+                    "prompt_dist": self.prompt_dist,
+                    "gen_dist": self.gen_dist,
+                    "prompt_len_mean": float(self.prompt_len.mean())
+                    if self.prompt_len is not None
+                    else None,
+                    "gen_len_mean": float(self.gen_len.mean())
+                    if self.gen_len is not None
+                    else None,
+                    "kv_budget_bytes": self.kv_budget_bytes,
+                    "kv_bytes_per_token": self.kv_bytes_per_token,
+                    "kv_budget_source": self.kv_budget_source,
+                    "decode_time_s": self.decode_time_s,
+                    "prefill_time_s": {str(p): t for p, t in sorted(self.prefill_time_s.items())}
+                    if self.prefill_time_s
+                    else None,
+                }
+            )
+        d["queue_length"] = self.queue_series(max_points)
+        d["warnings"] = list(self.warnings)
+        out: dict[str, Any] = _finite(d)
+        return out
+
+
+def _finite(x: Any) -> Any:
+    """Replace inf/NaN by None so the JSON stays strict."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, dict):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_finite(v) for v in x]
+    return x
