@@ -257,6 +257,10 @@ def run(
     for w in result.warnings:
         err.print(f"[bold yellow]warning:[/] {w}", soft_wrap=True)
     _print_run_summary(result, console)
+    from hwsim import report
+
+    console.print(report.top_layers_table(result, "latency", width=console.width))
+    console.print(f"[bold]verdict:[/] {report.verdict(result)}", soft_wrap=True)
     try:
         if json_out:
             _write_json(result.to_dict(), json_out)
