@@ -352,9 +352,9 @@ class HardwareSpec(Frozen):
         from hwsim.units import Dimension, format_quantity
 
         peaks = []
-        for dt in ("fp16", "int8", "fp32"):
+        for dt in ("fp16", "int8", "fp32", "int16", "bf16"):
             p = max((c.total_peak(dt) for c in self.compute), default=0.0)
-            if p:
+            if p and len(peaks) < 3:
                 peaks.append(f"{format_quantity(p, Dimension.OPS_PER_S, digits=3)} {dt}")
         outer = self.memory[-1]
         onchip = sum(m.capacity for m in self.memory if not m.off_chip)

@@ -15,8 +15,17 @@ def load_file(path: Path, **params: Any) -> Any:
         raise WorkloadError(f"{path}: no such file")
     suffix = path.suffix.lower()
     if suffix == ".onnx":
+        import inspect
+
         from hwsim.workload.frontends.onnx import load_onnx
 
+        accepted = set(inspect.signature(load_onnx).parameters) - {"path"}
+        unknown = sorted(set(params) - accepted)
+        if unknown:
+            raise WorkloadError(
+                f"{path.name}: ONNX models take {', '.join(sorted(accepted))}; "
+                f"not {', '.join(unknown)}"
+            )
         return load_onnx(path, **params)
     if suffix == ".json":
         from hwsim.workload.frontends.hf_config import load_hf_config
