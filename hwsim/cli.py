@@ -126,6 +126,22 @@ def schema(
     sys.stdout.write(json.dumps(model.model_json_schema(), indent=2) + "\n")
 
 
+def onnx_params(dim: list[str] | None, allow_unsupported: bool) -> dict[str, object]:
+    """``--dim NAME=VALUE`` and ``--allow-unsupported`` as load_workload parameters."""
+    params: dict[str, object] = {}
+    if dim:
+        dims = {}
+        for item in dim:
+            key, sep, val = item.partition("=")
+            if not sep or not val.strip().isdigit():
+                raise fail(f"--dim expects NAME=INTEGER, got {item!r}")
+            dims[key.strip()] = int(val)
+        params["dims"] = dims
+    if allow_unsupported:
+        params["allow_unsupported"] = True
+    return params
+
+
 def _write_json(data: object, path: str) -> None:
     text = json.dumps(data, indent=2, allow_nan=False) + "\n"
     if path == "-":
@@ -231,16 +247,7 @@ def run(
         "gen_len": gen_len,
         "kv_dtype": kv_dtype,
     }
-    if dim:
-        dims = {}
-        for item in dim:
-            key, sep, val = item.partition("=")
-            if not sep or not val.strip().isdigit():
-                raise fail(f"--dim expects NAME=INTEGER, got {item!r}")
-            dims[key.strip()] = int(val)
-        params["dims"] = dims
-    if allow_unsupported:
-        params["allow_unsupported"] = True
+    params.update(onnx_params(dim, allow_unsupported))
     try:
         result = simulate(
             workload,

@@ -98,11 +98,18 @@ def profile(
     seq_len: Annotated[int | None, typer.Option(help="sequence length (encoders)")] = None,
     prompt_len: Annotated[int | None, typer.Option(help="prompt tokens (decoders)")] = None,
     gen_len: Annotated[int | None, typer.Option(help="generated tokens (decoders)")] = None,
+    kv_dtype: Annotated[str | None, typer.Option(help="KV-cache dtype (decoders)")] = None,
+    dim: Annotated[list[str] | None, typer.Option(help="ONNX dynamic dim NAME=VALUE")] = None,
+    allow_unsupported: Annotated[
+        bool, typer.Option(help="ONNX: list unknown ops instead of failing")
+    ] = False,
     json_out: Annotated[
         str | None, typer.Option("--json", help="write the profile JSON to PATH or -")
     ] = None,
 ) -> None:
     """Count a workload without hardware: MACs, FLOPs, params, weight and activation bytes."""
+    from hwsim.cli import onnx_params
+
     from hwsim.workload import load_workload
     from hwsim.workload.profile import profile_dict
 
@@ -116,6 +123,8 @@ def profile(
             seq_len=seq_len,
             prompt_len=prompt_len,
             gen_len=gen_len,
+            kv_dtype=kv_dtype,
+            **onnx_params(dim, allow_unsupported),
         )
         d = profile_dict(w)
     except HwsimError as exc:
