@@ -109,6 +109,8 @@ class LengthDist:
     @property
     def label(self) -> str:
         """The distribution as the string :meth:`parse` reads."""
+        if self.kind == "trace":
+            return "trace"
         if self.kind == "fixed":
             return f"fixed:{int(self.a)}"
         if self.kind == "uniform":

@@ -30,7 +30,11 @@ import simpy
 
 @dataclass
 class Timeline:
-    """What happened to each request (times in s) and how long the queue was."""
+    """What happened to each request (times in s) and how long the queue was.
+
+    ``steps`` counts batches (CNN) or iterations (LLM); ``advances`` the server's moves
+    through simulated time (several pure-decode iterations make one advance).
+    """
 
     arrival_s: np.ndarray
     start_s: np.ndarray
@@ -42,6 +46,7 @@ class Timeline:
     busy_s: float = 0.0
     steps: int = 0
     step_requests: int = 0
+    advances: int = 0
 
 
 @dataclass
@@ -142,6 +147,7 @@ def dynamic_batching(
             stats.counts[b] = stats.counts.get(b, 0) + 1
             tl.busy_s += d
             tl.steps += 1
+            tl.advances += 1
             tl.step_requests += b
             record()
 
@@ -280,6 +286,7 @@ def continuous_batching(
                 kv_sums[b] += steps * kv_base + b * (steps * it + steps * (steps - 1) // 2)
             tl.busy_s += env.now - t0
             tl.steps += steps
+            tl.advances += 1
             tl.step_requests += steps * b + len(new)
             it += steps
             now = env.now
