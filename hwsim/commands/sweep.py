@@ -171,4 +171,4 @@ def sweep_plot_command(
     if not paths:
         raise fail(f"{sweep_dir}: no successful points to plot")
     for p in paths:
-        out.print(str(p))
+        out.print(str(p), soft_wrap=True)

@@ -81,6 +81,13 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
+def _plain(v: Any) -> bool:
+    """Axis values are plain data: scalars or lists of scalars (e.g. ``holds: [weights]``)."""
+    if isinstance(v, list):
+        return all(isinstance(x, (str, int, float, bool)) for x in v)
+    return isinstance(v, (str, int, float, bool))
+
+
 def _si(value: Any) -> tuple[float, Dimension | None] | None:
     """SI value and dimension of an axis value; None when it is not numeric (e.g. a name)."""
     if _is_number(value):
@@ -345,8 +352,11 @@ def _parse_axis(path: Any, raw: Any, source: str) -> Axis:
         if not raw:
             raise SweepError(f"{where}: no values (empty list)")
         for v in raw:
-            if not isinstance(v, (str, int, float)) or isinstance(v, bool):
-                raise SweepError(f"{where}: value {v!r} must be a number or a quantity string")
+            if not _plain(v):
+                raise SweepError(
+                    f"{where}: value {v!r} must be a number, a string (e.g. '25 GB/s'), "
+                    "a boolean or a list of those"
+                )
         if len({json.dumps(v) for v in raw}) != len(raw):
             raise SweepError(f"{where}: repeated values")
         dims = {si[1] for v in raw if (si := _si(v)) is not None}

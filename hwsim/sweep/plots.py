@@ -387,6 +387,10 @@ def read_sweep_table(folder: str | Path) -> tuple[pd.DataFrame, list[str]]:
 def sweep_figures(df: pd.DataFrame, axes: Sequence[str]) -> dict[str, Figure]:
     """The standard set of sweep figures by file stem: metric per axis, heat-maps, Pareto."""
     figs: dict[str, Figure] = {}
+    df = df.copy()
+    for a in axes:
+        if a in df.columns:  # list values (e.g. holds: [weights]) are shown as text
+            df[a] = df[a].map(lambda v: json.dumps(v) if isinstance(v, list) else v)
     axes = [a for a in axes if a in df.columns and df[a].nunique() > 1]
     ok = df[df["error"].isna()] if "error" in df.columns else df
     if ok.empty:

@@ -47,6 +47,9 @@ RESULTS_CSV = "results.csv"
 RESULTS_PARQUET = "results.parquet"
 SWEEP_JSON = "sweep.json"
 
+DASK_CONNECT_TIMEOUT = "10s"
+"""How long to wait for a Dask scheduler before giving up."""
+
 MIN_CHUNK = 1
 MAX_CHUNK = 64
 
@@ -261,8 +264,20 @@ def _open_executor(
         raise SweepError(f"jobs must be >= 1, got {n}")
     if n == 1:
         return None, lambda: None, 1
-    pool = cf.ProcessPoolExecutor(max_workers=n)
+    pool = cf.ProcessPoolExecutor(max_workers=n, mp_context=_mp_context())
     return pool, lambda: pool.shutdown(wait=True, cancel_futures=True), n
+
+
+def _mp_context() -> Any:
+    """forkserver where available (fork is unsafe once threads run, e.g. in notebooks or
+    after a Dask client); its server imports hwsim once, so new workers start warm."""
+    import multiprocessing as mp
+
+    if "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context()
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["hwsim.sweep.run"])
+    return ctx
 
 
 def _dask_executor(address: str) -> tuple[cf.Executor, Callable[[], None], int]:
@@ -273,7 +288,7 @@ def _dask_executor(address: str) -> tuple[cf.Executor, Callable[[], None], int]:
             "a Dask scheduler needs dask[distributed]: pip install 'hwsim[dask]'"
         ) from None
     try:
-        client = Client(address, timeout="10s", set_as_default=False)
+        client = Client(address, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError) as exc:
         raise SweepError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
     workers = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
@@ -437,6 +452,8 @@ def sweep(
     )
     if chunk_size is not None and chunk_size < 1:
         raise SweepError(f"chunk_size must be >= 1, got {chunk_size}")
+    if jobs is not None and jobs < 1:
+        raise SweepError(f"jobs must be >= 1, got {jobs}")
     points = the_plan.points()
     if not points:
         raise SweepError(f"{the_plan.source}: no point meets the constraints")
