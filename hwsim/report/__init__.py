@@ -17,7 +17,9 @@ from hwsim.report.trace import to_chrome_trace, write_chrome_trace
 
 if TYPE_CHECKING:
     from hwsim.report.plots import (
+        MAX_LAYER_BARS,
         PLOT_KINDS,
+        TOP_LAYER_BARS,
         energy_bars,
         plot,
         plot_energy,
@@ -31,7 +33,9 @@ if TYPE_CHECKING:
     )
 
 _LAZY = {
+    "MAX_LAYER_BARS",
     "PLOT_KINDS",
+    "TOP_LAYER_BARS",
     "energy_bars",
     "plot",
     "plot_energy",
@@ -52,7 +56,9 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "MAX_LAYER_BARS",
     "PLOT_KINDS",
+    "TOP_LAYER_BARS",
     "ResultFormatError",
     "ResultLike",
     "as_result_dict",

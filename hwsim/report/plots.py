@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.text import Text
-from matplotlib.ticker import EngFormatter
+from matplotlib.ticker import EngFormatter, LogLocator, NullFormatter
 
 from hwsim.report.data import (
     ResultLike,
@@ -422,6 +422,9 @@ def plot_roofline(results: ResultLike | Sequence[ResultLike]) -> Figure:
     ax.set_xlabel("arithmetic intensity (FLOP per off-chip byte)")
     ax.set_ylabel("attained performance (FLOP/s)")
     ax.yaxis.set_major_formatter(_eng("FLOP/s"))
+    for axis in (ax.xaxis, ax.yaxis):  # minor ticks at 2x and 5x each decade, unlabelled
+        axis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
+        axis.set_minor_formatter(NullFormatter())
     ax.grid(True, which="major", alpha=0.3)
     ax.set_title(_run_titles(ds, "roofline"), fontsize=11)
     return fig
@@ -779,12 +782,16 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = 150) -> Path:
     return p
 
 
-def write_plots(result: ResultLike, directory: str | Path) -> dict[str, Path]:
-    """Write roofline.png, energy.png, memory.png and timeline.png to ``directory``."""
+def write_plots(result: ResultLike, directory: str | Path, dpi: int = 150) -> dict[str, Path]:
+    """Write roofline.png, energy.png, memory.png and timeline.png to ``directory``.
+
+    Returns:
+        The path written for each plot kind.
+    """
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     d = as_result_dict(result)
-    return {kind: save_figure(plot(kind, d), out / f"{kind}.png") for kind in PLOT_KINDS}
+    return {kind: save_figure(plot(kind, d), out / f"{kind}.png", dpi) for kind in PLOT_KINDS}
 
 
 __all__ = [
