@@ -49,7 +49,8 @@ def _summary_table(res: Any, console: Console) -> None:
         t.add_row(k[:-2].replace("_", " "), _fmt_s(d[k]))
     if res.batching == "continuous":
         for k in ("ttft_p50_s", "ttft_p99_s", "tpot_p50_s", "tpot_p99_s"):
-            t.add_row(k[:-2].replace("_", " ").upper(), _fmt_s(d[k]))
+            what, pct = k[:-2].split("_")
+            t.add_row(f"{what.upper()} {pct}", _fmt_s(d[k]))
         t.add_row("output tokens/s", f"{d['tokens_per_s']:,.0f}")
         t.add_row("KV budget", d["kv_budget_source"])
         t.add_row("prefill", f"{d['prefill']} prompts, <= {d['max_prefill_tokens']} tokens/iter")

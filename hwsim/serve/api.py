@@ -18,6 +18,7 @@ from hwsim.serve.costs import (
     KVMemory,
     ModelSource,
     StepLayout,
+    format_bytes,
     kv_memory,
 )
 from hwsim.serve.requests import (
@@ -231,7 +232,7 @@ def serve_rates(
         i = int(too_big[0])
         raise ServingError(
             f"request {i}: prompt {plen[i]} + output {glen[i]} tokens need "
-            f"{_fmt_bytes(ctx[i] * kv.bytes_per_token)} of KV cache, more than the "
+            f"{format_bytes(float(ctx[i] * kv.bytes_per_token))} of KV cache, more than the "
             f"{kv.describe()}; it could never be admitted"
         )
     fits = int(np.searchsorted(np.cumsum(np.sort(ctx)), budget_tokens, side="right"))
@@ -294,12 +295,6 @@ def _dist(what: str, fixed: int | None, dist: str | LengthDist | None, default: 
     if dist is not None:
         return LengthDist.parse(dist)
     return LengthDist.fixed(default if fixed is None else fixed)
-
-
-def _fmt_bytes(b: float) -> str:
-    from hwsim.units import format_quantity
-
-    return format_quantity(float(b), Dimension.BYTES)
 
 
 def _label(st: _Setup) -> str:
@@ -410,5 +405,6 @@ def _fields(
         "queue_running": np.asarray(tl.queue_running, dtype=np.int64),
         "steps": tl.steps,
         "step_requests": tl.step_requests,
+        "advances": tl.advances,
         "warnings": tuple(st.warnings + [w for w in warnings if w not in st.warnings]),
     }

@@ -22,7 +22,6 @@ from hwsim.engine.result import SimulationResult
 from hwsim.engine.simulate import simulate
 from hwsim.serve.requests import ServingError
 from hwsim.spec.models import HardwareSpec, SoftwareProfile
-from hwsim.units import Dimension, format_quantity
 from hwsim.workload.ir import DecoderWorkload, Workload
 from hwsim.workload.registry import load_workload
 
@@ -194,12 +193,20 @@ class KVMemory:
 
     def describe(self) -> str:
         """One line: the budget and where it comes from."""
-        b = format_quantity(self.budget_bytes, Dimension.BYTES)
+        b = format_bytes(self.budget_bytes)
         if self.given:
             return f"KV budget {b} (given)"
-        cap = format_quantity(self.capacity_bytes, Dimension.BYTES)
-        used = format_quantity(self.used_bytes, Dimension.BYTES)
+        cap = format_bytes(self.capacity_bytes)
+        used = format_bytes(self.used_bytes)
         return f"KV budget {b} = {self.level} {cap} - {used} weights/activations"
+
+
+def format_bytes(n: float) -> str:
+    """Bytes with a binary prefix (KiB, MiB, GiB), as capacities are written in specs."""
+    for unit, scale in (("TiB", 2.0**40), ("GiB", 2.0**30), ("MiB", 2.0**20), ("KiB", 2.0**10)):
+        if abs(n) >= scale:
+            return f"{n / scale:.4g} {unit}"
+    return f"{n:.4g} B"
 
 
 def kv_memory(
@@ -223,8 +230,7 @@ def kv_memory(
     if free <= 0:
         raise ServingError(
             f"{w.name} does not leave room for a KV cache on {spec.name}: {level.name} holds "
-            f"{format_quantity(level.capacity, Dimension.BYTES)} and the weights/activations "
-            f"need {format_quantity(used, Dimension.BYTES)}"
+            f"{format_bytes(level.capacity)} and the weights/activations need {format_bytes(used)}"
         )
     return KVMemory(level.name, level.capacity, used, free, w.kv_bytes_per_token, False)
 

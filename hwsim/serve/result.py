@@ -64,6 +64,7 @@ class ServingResult:
     decode_time_s: dict[str, list[float]] | None = None
     prefill_time_s: dict[int, float] | None = None
     warnings: tuple[str, ...] = ()
+    advances: int = 0
     schema_version: int = RESULT_SCHEMA_VERSION
 
     # ---- per-request figures -------------------------------------------------------
