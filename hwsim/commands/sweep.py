@@ -1,4 +1,4 @@
-"""``hwsim sweep SWEEP.yaml`` (grid/sample over spec paths x workloads) and ``hwsim sweep-plot``."""
+"""``hwsim sweep SWEEP.yaml``: a grid or sample over spec paths x workloads (plots: ``hwsim plot DIR``)."""
 
 from __future__ import annotations
 
@@ -147,28 +147,6 @@ def sweep_command(
         out.print(t)
     if out_dir is not None:
         out.print(f"wrote {', '.join(a['written'])}", soft_wrap=True)
-        out.print(f"plots: hwsim sweep-plot {out_dir}", soft_wrap=True)
+        out.print(f"plots: hwsim plot {out_dir}", soft_wrap=True)
     else:
         out.print("use --out DIR to keep the table (results.csv) and resume later")
-
-
-@app.command("sweep-plot")
-def sweep_plot_command(
-    sweep_dir: Annotated[Path, typer.Argument(help="folder written by hwsim sweep --out")],
-    out_dir: Annotated[
-        Path | None, typer.Option("--out", help="where the PNGs go (default SWEEP_DIR/plots)")
-    ] = None,
-) -> None:
-    """Draw a sweep's figures: metric per axis, heat-maps over two axes, Pareto fronts (PNG)."""
-    from hwsim.sweep import plot_sweep_dir
-
-    try:
-        paths = plot_sweep_dir(sweep_dir, out_dir)
-    except HwsimError as exc:
-        raise fail(str(exc)) from None
-    except OSError as exc:
-        raise fail(f"cannot write plots: {exc}") from None
-    if not paths:
-        raise fail(f"{sweep_dir}: no successful points to plot")
-    for p in paths:
-        out.print(str(p), soft_wrap=True)

@@ -435,7 +435,7 @@ def sweep(
     try:
         import pandas  # noqa: F401
     except ImportError:
-        raise SweepError("sweeps need pandas: pip install 'hwsim[dask]' or pandas") from None
+        raise SweepError("sweeps need pandas: pip install 'hwsim[sweep]'") from None
     the_plan = _build_plan(
         plan,
         {

@@ -1,4 +1,4 @@
-"""``hwsim sweep`` and ``hwsim sweep-plot`` from the command line."""
+"""``hwsim sweep`` and ``hwsim plot SWEEP_DIR`` from the command line."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ def test_sweep_command_writes_and_resumes(tiny: Path, tmp_path: Path) -> None:
     assert (out / "results.csv").is_file()
     res = runner.invoke(app, ["sweep", str(tiny), "--out", str(out), "--jobs", "1"])
     assert res.exit_code == 0 and "0 computed, 6 reused" in res.output
-    res = runner.invoke(app, ["sweep-plot", str(out)])
+    # hwsim plot (commands/plot.py) hands a sweep folder to hwsim.sweep.plot_sweep_dir.
+    res = runner.invoke(app, ["plot", str(out)])
     assert res.exit_code == 0, res.output
     assert "pareto_lenet5.png" in res.output
 
