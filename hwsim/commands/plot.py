@@ -39,6 +39,7 @@ def plot_command(
             help="result JSON files from 'hwsim run --json PATH' (several: overlaid/compared), "
             "or one sweep folder from 'hwsim sweep --out DIR'",
             show_default=False,
+            metavar="RESULT.json|SWEEP_DIR",
         ),
     ],
     kind: Annotated[

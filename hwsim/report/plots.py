@@ -297,30 +297,26 @@ def plot_roofline(results: ResultLike | Sequence[ResultLike]) -> Figure:
         ridges = [x["peak"] / x["bw"] for x in roofs if x["run"] == r]
         left = min(ridges, default=xlo)
         ax.plot([left, xhi], [peak, peak], color=run_color(r) if multi else "black", lw=1.6)
-        if not multi:
-            ax.text(
-                max(left, xlo) * 1.15,
-                peak * 1.06,
-                f"peak {_si(peak, 'FLOP/s')}",
-                fontsize=8,
-                ha="left",
-                va="bottom",
-                color="black",
-            )
         roof = d.get("roofline") or {}
         ridge_x = roof.get("ridge_flops_per_byte")
         if ridge_x:
             ax.plot([ridge_x], [peak], marker="D", color="black", ms=6, zorder=5)
-            if not multi:
-                ax.annotate(
-                    f"ridge {ridge_x:.3g} FLOP/B ({roof.get('ridge_level')})",
-                    (ridge_x, peak),
-                    xytext=(6, -6),
-                    textcoords="offset points",
-                    fontsize=8,
-                    ha="left",
-                    va="top",
-                )
+        if not multi:
+            # one label above the compute roof, where no layer can be
+            text = f"peak {_si(peak, 'FLOP/s')}"
+            at = ridge_x or max(left, xlo)
+            if ridge_x:
+                text += f"; ridge {ridge_x:.3g} FLOP/B ({roof.get('ridge_level')})"
+            near_right = math.log10(xhi / at) < 0.4 * dx
+            ax.annotate(
+                text,
+                (at, peak),
+                xytext=(-6 if near_right else 6, 5),
+                textcoords="offset points",
+                fontsize=8,
+                ha="right" if near_right else "left",
+                va="bottom",
+            )
 
     # layers
     for r, (d, pts) in enumerate(zip(ds, per_run)):
@@ -539,9 +535,23 @@ def plot_energy(results: ResultLike | Sequence[ResultLike]) -> Figure:
     ax.set_ylabel("energy per layer (J)")
     ax.yaxis.set_major_formatter(_eng("J"))
     collapsed = len(d["layers"]) > MAX_LAYER_BARS
-    top_bar = max((sum(v[i] for v in values.values()) for i in range(n)), default=0.0)
-    if top_bar > 0:
-        ax.set_ylim(0, top_bar * 1.05)
+    heights = [sum(v[i] for v in values.values()) for i in range(n)]
+    top_bar = max(heights[:-1] if collapsed else heights, default=0.0)
+    if collapsed and heights[-1] > 1.3 * top_bar > 0:
+        # the 'other' bar would squash the named layers: cut it and write its total on it
+        ax.set_ylim(0, top_bar * 1.15)
+        ax.text(
+            x[-1],
+            top_bar * 1.12,
+            f"{_si(heights[-1], 'J')} (cut)",
+            rotation=90,
+            ha="center",
+            va="top",
+            fontsize=8,
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0},
+        )
+    elif top_bar > 0:
+        ax.set_ylim(0, max(heights) * 1.05)
     ax.set_title(
         f"per layer, top {TOP_LAYER_BARS} by energy + other" if collapsed else "per layer",
         fontsize=10,
@@ -595,6 +605,16 @@ def _plot_energy_runs(ds: Sequence[Mapping[str, Any]]) -> Figure:
 
 
 # ------------------------------------------------------------------------------ memory
+
+
+def _phase_marks(ax: Axes, d: Mapping[str, Any], top: float) -> None:
+    """LLM runs: a line where each phase (prefill, decode) starts and its name at the top."""
+    phases = [layer.get("phase") for layer in d["layers"]]
+    for i, ph in enumerate(phases):
+        if ph and (i == 0 or phases[i - 1] != ph):
+            if i:
+                ax.axvline(i - 0.5, color="0.4", lw=0.8, ls=":")
+            ax.text(i, top * 0.98, f" {ph}", fontsize=8, ha="left", va="top", color="0.3")
 
 
 def plot_memory(results: ResultLike | Sequence[ResultLike]) -> Figure:
@@ -655,6 +675,8 @@ def plot_memory(results: ResultLike | Sequence[ResultLike]) -> Figure:
                 )
             )
     ax.set_ylim(0, top)
+    if not multi:
+        _phase_marks(ax, ds[0], top)
     n = max(len(d["layers"]) for d in ds)
     ax.set_xlim(-0.5, max(n - 0.5, 0.5))
     if not multi and n <= 40:
@@ -727,8 +749,9 @@ def plot_timeline(results: ResultLike | Sequence[ResultLike]) -> Figure:
                     spans,
                     (y - 0.38, 0.76),
                     facecolors=colors[op],
-                    edgecolor="white",
-                    linewidth=0.4,
+                    # a faint dark outline: adjacent ops stay apart and tiny ones stay visible
+                    edgecolor=(0.0, 0.0, 0.0, 0.35),
+                    linewidth=0.3,
                     label=op,
                 )
         ax.set_yticks(np.arange(len(names)))
