@@ -30,13 +30,22 @@ def _list(results: ServingResult | Sequence[ServingResult]) -> list[ServingResul
 
 def _title(r: ServingResult) -> str:
     extra = f", max batch {r.max_batch}"
+    if r.max_wait_s:
+        extra += f", max wait {r.max_wait_s * 1e3:.3g} ms"
     if r.batching == "continuous":
         extra += f", prompt {r.prompt_dist}, output {r.gen_dist}"
     return f"{r.workload} on {r.hardware} ({r.profile}, {r.dtype}{extra})"
 
 
+def _num(x: float) -> str:
+    """A rate for a label: 8,000 / 12.5 / 0.25 (no exponent below 10^9)."""
+    if 1 <= abs(x) < 1e9:
+        return f"{x:,.0f}" if x == round(x) or abs(x) >= 1000 else f"{x:.3g}"
+    return f"{x:.3g}"
+
+
 def _rate(r: ServingResult) -> str:
-    return f"{r.rate:.4g} req/s"
+    return f"{_num(r.rate)} req/s"
 
 
 def _log_if_wide(ax: Axes, values: Sequence[float], axis: str = "y") -> None:
@@ -95,7 +104,7 @@ def plot_latency_throughput(results: ServingResult | Sequence[ServingResult]) ->
         if y is not None and (x - last_x) >= 0.06 * span:
             last_x = x
             axes[0].annotate(
-                f"{r.rate:.3g}/s",
+                f"{_num(r.rate)}/s",
                 (x, y),
                 textcoords="offset points",
                 xytext=(0, 7),
@@ -133,7 +142,7 @@ def plot_latency_throughput(results: ServingResult | Sequence[ServingResult]) ->
     axes[0].text(
         top,
         0.02,
-        f" max {top:.4g}/s",
+        f"highest served {_num(top)}/s ",
         transform=axes[0].get_xaxis_transform(),
         fontsize=8,
         color="#666666",
@@ -235,7 +244,7 @@ def plot_queue(result: ServingResult) -> Figure:
     axes[-1].xaxis.set_major_formatter(EngFormatter(unit="s"))
     axes[-1].set_xlim(0, end if end > 0 else 1)
     fig.suptitle(
-        f"Queue at {_rate(result)} offered, {result.requests_per_s:.4g} req/s served\n"
+        f"Queue at {_rate(result)} offered, {_num(result.requests_per_s)} req/s served\n"
         f"{_title(result)}",
         fontsize=10,
     )
