@@ -96,7 +96,7 @@ def serve_cmd(
         str, typer.Option(help="poisson, constant, trace (with --trace FILE) or trace:FILE")
     ] = "poisson",
     trace: Annotated[
-        str | None, typer.Option(help="CSV/JSON of arrival_s [prompt_len, gen_len]")
+        str | None, typer.Option(help="CSV/JSON file: arrival_s, optionally prompt_len and gen_len")
     ] = None,
     requests: Annotated[int | None, typer.Option(help="number of requests (default 1000)")] = None,
     duration: Annotated[
