@@ -20,8 +20,8 @@ ResultLike = SimulationResult | Mapping[str, Any]
 """What every report function accepts: a SimulationResult or its JSON dict."""
 
 _TOP_KEYS = ("hardware", "workload", "latency_s", "energy_j", "energy_breakdown_j", "layers")
-_LAYER_KEYS = ("name", "op_type", "unit", "flops", "bytes", "start_s", "end_s", "latency_s")
-_LAYER_KEYS += ("energy_j", "bound")
+_LAYER_KEYS: tuple[str, ...] = ("name", "op_type", "unit", "flops", "bytes", "start_s", "end_s")
+_LAYER_KEYS += ("latency_s", "energy_j", "bound")
 
 
 class ResultFormatError(HwsimError):

@@ -55,7 +55,7 @@ _NO_OFFCHIP_MARKER = ">"
 def _results(results: ResultLike | Sequence[ResultLike]) -> list[dict[str, Any]]:
     """One or several results as checked JSON dicts."""
     if isinstance(results, Mapping) or not isinstance(results, Sequence):
-        return [as_result_dict(results)]  # type: ignore[arg-type]
+        return [as_result_dict(results)]
     out = [as_result_dict(r, source=f"result {i + 1}") for i, r in enumerate(results)]
     if not out:
         raise ValueError("no results to plot")
@@ -458,7 +458,7 @@ def energy_bars(result: ResultLike) -> tuple[list[str], dict[str, list[float]]]:
 
 def _stack(
     ax: Axes,
-    x: Sequence[float],
+    x: Sequence[float] | np.ndarray,
     values: Mapping[str, Sequence[float]],
     colors: Mapping[str, str],
     width: float,
@@ -494,7 +494,7 @@ def _stack(
         bottom = bottom + h
 
 
-def _total_labels(ax: Axes, x: Sequence[float], totals: Sequence[float]) -> None:
+def _total_labels(ax: Axes, x: Sequence[float] | np.ndarray, totals: Sequence[float]) -> None:
     for xi, t in zip(x, totals):
         ax.annotate(
             _si(t, "J"),
