@@ -1,0 +1,232 @@
+"""``hwsim validate`` and ``hwsim calibrate``: predictions vs published measurements."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hwsim.cli import app, err, fail, out
+from hwsim.errors import HwsimError
+
+GOAL_MEDIAN = 0.25
+GOAL_FACTOR = 2.0
+
+
+def _num(v: float) -> str:
+    if v == 0 or not math.isfinite(v):
+        return str(v)
+    if abs(v) >= 1e5 or abs(v) < 1e-2:
+        return f"{v:.4g}"
+    return f"{v:,.4g}"
+
+
+def _colour(factor: float) -> str:
+    if factor <= 1.25:
+        return "green"
+    if factor <= GOAL_FACTOR:
+        return "yellow"
+    return "bold red"
+
+
+def _pct(v: float) -> str:
+    return "-" if math.isnan(v) else f"{v:.1%}"
+
+
+def _write(data: object, path: str) -> None:
+    text = json.dumps(data, indent=2, allow_nan=False) + "\n"
+    if path == "-":
+        sys.stdout.write(text)
+    else:
+        Path(path).write_text(text, encoding="utf-8")
+
+
+def print_report(report: object, console: Console, title: str = "validation") -> None:
+    """Rich tables: one row per measurement, skipped rows, summary per class and overall."""
+    from hwsim.validation import ERROR_DEFINITION, METRICS, ValidationReport
+
+    assert isinstance(report, ValidationReport)
+    t = Table(title=title)
+    for col in ("id", "class", "workload", "chip / profile", "metric"):
+        t.add_column(col, overflow="fold")
+    for col in ("measured", "predicted", "ratio", "error"):
+        t.add_column(col, justify="right", no_wrap=True)
+    for r in report.simulated:
+        m = r.measurement
+        c = _colour(r.factor)
+        t.add_row(
+            m.id,
+            r.device_class,
+            Path(m.workload).stem if m.workload.endswith((".yaml", ".yml")) else m.workload,
+            f"{m.hardware} / {r.profile}",
+            f"{m.metric}",
+            f"{_num(m.value)} {METRICS[m.metric].unit}",
+            _num(r.predicted or 0.0),
+            f"[{c}]{r.ratio:.3f}[/]",
+            f"[{c}]{r.error:+.1%}[/]",
+        )
+    console.print(t)
+    if report.skipped:
+        s = Table(title="skipped rows")
+        s.add_column("id")
+        s.add_column("reason", overflow="fold")
+        for r in report.skipped:
+            s.add_row(r.measurement.id, r.reason)
+        console.print(s)
+    summary = Table(title="summary (|error| = |pred - meas| / meas)")
+    summary.add_column("class")
+    for col in ("rows", "median |error|", "max |error|", "worst", "within 2x", "bias (geo-mean)"):
+        summary.add_column(col, justify="right")
+    groups = list(report.by_class().items()) + [("overall", report.overall())]
+    for name, st in groups:
+        summary.add_row(
+            f"[bold]{name}[/]" if name == "overall" else name,
+            str(st.n),
+            _pct(st.median_abs_error),
+            _pct(st.max_abs_error),
+            f"{st.worst_id} {st.worst_factor:.2f}x" if st.n else "-",
+            f"{st.within_2x}/{st.n}",
+            "-" if math.isnan(st.geomean_ratio) else f"{st.geomean_ratio:.3f}",
+        )
+    console.print(summary)
+    console.print(f"error: {ERROR_DEFINITION}", soft_wrap=True)
+    met = report.meets(GOAL_MEDIAN, GOAL_FACTOR)
+    console.print(
+        f"goal (median |error| <= {GOAL_MEDIAN:.0%}, no row worse than {GOAL_FACTOR:g}x): "
+        + ("[green]met[/]" if met else "[bold red]not met[/]")
+    )
+
+
+@app.command("validate")
+def validate_command(
+    measurements: Annotated[str, typer.Argument(help="measurements CSV (contract columns)")],
+    json_out: Annotated[
+        str | None, typer.Option("--json", help="write the report JSON to PATH or -")
+    ] = None,
+) -> None:
+    """Simulate every measurement row; print predicted vs measured, errors and statistics."""
+    from hwsim.validation import validate
+
+    try:
+        report = validate(measurements)
+    except HwsimError as exc:
+        raise fail(str(exc)) from None
+    console = err if json_out == "-" else out
+    print_report(report, console, title=f"predicted vs measured: {measurements}")
+    if json_out:
+        try:
+            _write(report.to_dict(), json_out)
+        except OSError as exc:
+            raise fail(f"cannot write output: {exc}") from None
+
+
+def _split(values: list[str] | None) -> list[str]:
+    out_: list[str] = []
+    for v in values or []:
+        out_ += [x.strip() for x in v.split(",") if x.strip()]
+    return out_
+
+
+@app.command("calibrate")
+def calibrate_command(
+    measurements: Annotated[str, typer.Argument(help="measurements CSV (contract columns)")],
+    hardware: Annotated[str, typer.Option("--hardware", "-H", help="chip whose rows to fit")],
+    profile: Annotated[
+        str | None, typer.Option("--profile", "-p", help="software profile on that chip")
+    ] = None,
+    output: Annotated[
+        str | None,
+        typer.Option("--output", "-o", help="write the calibrated profile YAML here (- = stdout)"),
+    ] = None,
+    fit: Annotated[
+        list[str] | None,
+        typer.Option(help="parameters to consider (comma-separated; default: all)"),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="row ids to leave out of the fit (comma-separated)")
+    ] = None,
+    json_out: Annotated[
+        str | None, typer.Option("--json", help="write the fit summary JSON to PATH or -")
+    ] = None,
+) -> None:
+    """Fit a profile's efficiency factors and per-op overhead to the rows of one chip + stack.
+
+    Least squares on ln(predicted / measured), bounded to physical ranges; only the
+    parameters the rows identify are fitted (never more than rows).
+    """
+    from hwsim.validation import PARAMETERS, calibrate
+
+    try:
+        res = calibrate(
+            measurements, hardware, profile, fit=_split(fit) or None, exclude=_split(exclude)
+        )
+    except HwsimError as exc:
+        raise fail(str(exc)) from None
+    to_stdout = output == "-" or json_out == "-"
+    console = err if to_stdout else out
+    from hwsim.units import Dimension, format_quantity
+
+    rows = Table(title=f"calibration rows: {res.hardware} / {res.profile_name}")
+    for col in ("id", "workload", "metric", "measured", "prior", "ratio", "calibrated", "ratio"):
+        rows.add_column(col, justify="left" if col in ("id", "workload", "metric") else "right")
+    for b, a in zip(res.before.rows, res.after.rows):
+        m = b.measurement
+        rows.add_row(
+            m.id,
+            Path(m.workload).stem if m.workload.endswith((".yaml", ".yml")) else m.workload,
+            m.metric,
+            _num(m.value),
+            _num(b.predicted or 0.0),
+            f"[{_colour(b.factor)}]{b.ratio:.3f}[/]",
+            _num(a.predicted or 0.0),
+            f"[{_colour(a.factor)}]{a.ratio:.3f}[/]",
+        )
+    console.print(rows)
+    for rid, why in res.rows_ignored:
+        console.print(f"not used: {rid}: {why}", soft_wrap=True)
+    p = Table(title="profile factors")
+    p.add_column("parameter")
+    p.add_column("prior", justify="right")
+    p.add_column("calibrated", justify="right")
+    pe, ce = res.prior.efficiency.model_dump(), res.profile.efficiency.model_dump()
+    for k in pe:
+        mark = "" if pe[k] == ce[k] else " *"
+        p.add_row(f"efficiency.{k}", f"{pe[k]:.4g}", f"{ce[k]:.4g}{mark}")
+    bw0, bw1 = res.prior.bandwidth_efficiency, res.profile.bandwidth_efficiency
+    p.add_row("bandwidth_efficiency", f"{bw0:.4g}", f"{bw1:.4g}" + ("" if bw0 == bw1 else " *"))
+    o0, o1 = res.prior.overhead_per_op, res.profile.overhead_per_op
+    p.add_row(
+        "overhead_per_op",
+        format_quantity(o0, Dimension.SECONDS),
+        format_quantity(o1, Dimension.SECONDS) + ("" if o0 == o1 else " *"),
+    )
+    console.print(p)
+    for f in res.fitted:
+        console.print(
+            f"fitted: {f.name} x{f.multiplier:.4g}{' (at its physical bound)' if f.at_bound else ''}"
+            f" - {PARAMETERS[f.name]}",
+            soft_wrap=True,
+        )
+    for n, why in res.not_fitted:
+        console.print(f"kept at the prior: {n}: {why}", soft_wrap=True)
+    for note in res.notes:
+        console.print(f"[bold]note:[/] {note}", soft_wrap=True)
+    try:
+        if output == "-":
+            sys.stdout.write(res.to_yaml())
+        elif output:
+            Path(output).parent.mkdir(parents=True, exist_ok=True)
+            Path(output).write_text(res.to_yaml(), encoding="utf-8")
+            console.print(
+                f"wrote {output} (use: hwsim run MODEL -H {res.hardware} --profile {output})"
+            )
+        if json_out:
+            _write(res.to_dict(), json_out)
+    except OSError as exc:
+        raise fail(f"cannot write output: {exc}") from None

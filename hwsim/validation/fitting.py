@@ -1,0 +1,570 @@
+"""Fit a software profile's efficiency factors and per-op overhead to measurements.
+
+The fit is least squares on the log error ``ln(predicted / measured)`` over the rows of one
+chip + profile, with every parameter a multiplier in log space, bounded to physical ranges
+(0 < efficiency <= 1, 0 < bandwidth_efficiency <= 1, overhead >= 0). Only the parameters
+the rows can identify are fitted: candidates are picked by column-pivoted selection on the
+sensitivity matrix ``d ln(pred) / d ln(param)`` (a parameter the rows do not respond to, or
+one whose effect another fitted parameter already explains, is left at its prior), and never
+more parameters than rows. With one latency row that is one global scale on the compute
+efficiencies; such a row is reproduced by construction, which is no validation of it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from hwsim.errors import HwsimError
+from hwsim.spec.models import Estimate, HardwareSpec, ProfileEfficiency, SoftwareProfile
+from hwsim.units import Dimension, format_quantity
+from hwsim.validation.compare import PROFILE_SUFFIXES, Predictor, RowSkipped, ValidationReport
+from hwsim.validation.measurements import METRICS, Measurement, read_measurements
+
+COMPUTE_CLASSES = ("gemm", "conv", "depthwise", "elementwise", "attention")
+"""Efficiency classes the common compute scale multiplies (``data`` moves no arithmetic)."""
+
+PARAMETERS: dict[str, str] = {
+    "compute_scale": "common factor on the gemm, conv, depthwise, elementwise and attention "
+    "efficiencies (each capped at 1)",
+    "bandwidth_efficiency": "achievable fraction of every memory bandwidth",
+    "overhead_per_op": "fixed cost per executed op (s)",
+    "efficiency.depthwise": "depthwise efficiency relative to the common scale",
+    "efficiency.elementwise": "element-wise efficiency relative to the common scale",
+    "efficiency.attention": "attention efficiency relative to the common scale",
+    "efficiency.gemm": "gemm efficiency relative to the common scale",
+    "efficiency.conv": "conv efficiency relative to the common scale",
+}
+"""Fittable parameters, in order of preference when the rows identify several equally."""
+
+MIN_SENSITIVITY = 0.05
+"""A parameter whose 1% change moves no row by 0.05% is not identified by the rows."""
+MIN_INDEPENDENT = 0.25
+"""Fraction of a parameter's sensitivity that must be independent of the fitted ones."""
+FD_STEP = 1e-3
+"""Finite-difference step in ln(multiplier)."""
+OVERHEAD_FLOOR_S = 1e-12
+"""Overhead bound from below (0 within rounding), to keep the log parameterisation finite."""
+
+
+class CalibrationError(HwsimError):
+    """Calibration cannot run (no usable rows, unknown parameter, ...)."""
+
+
+@dataclass(frozen=True)
+class FittedParameter:
+    """One fitted parameter: its multiplier and the physical values it moved."""
+
+    name: str
+    multiplier: float
+    at_bound: bool
+    description: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "name": self.name,
+            "multiplier": self.multiplier,
+            "at_bound": self.at_bound,
+            "description": self.description,
+        }
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    """The fitted profile, what was fitted and why, and the rows before and after."""
+
+    hardware: str
+    profile_name: str
+    prior: SoftwareProfile
+    profile: SoftwareProfile
+    fitted: tuple[FittedParameter, ...]
+    not_fitted: tuple[tuple[str, str], ...]
+    rows_used: tuple[str, ...]
+    rows_ignored: tuple[tuple[str, str], ...]
+    before: ValidationReport
+    after: ValidationReport
+    notes: tuple[str, ...] = ()
+    sensitivity: dict[str, list[float]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (profiles as their field values, SI units)."""
+        return {
+            "hardware": self.hardware,
+            "profile": self.profile_name,
+            "rows_used": list(self.rows_used),
+            "rows_ignored": [{"id": i, "reason": r} for i, r in self.rows_ignored],
+            "fitted": [p.to_dict() for p in self.fitted],
+            "not_fitted": [{"name": n, "reason": r} for n, r in self.not_fitted],
+            "sensitivity": self.sensitivity,
+            "prior": _profile_numbers(self.prior),
+            "calibrated": _profile_numbers(self.profile),
+            "before": self.before.to_dict(),
+            "after": self.after.to_dict(),
+            "notes": list(self.notes),
+        }
+
+    def to_yaml(self) -> str:
+        """The calibrated profile as a standalone profile YAML (quantities as unit strings)."""
+        return profile_yaml(self.profile)
+
+
+def _profile_numbers(p: SoftwareProfile) -> dict[str, Any]:
+    return {
+        "efficiency": p.efficiency.model_dump(),
+        "bandwidth_efficiency": p.bandwidth_efficiency,
+        "overhead_per_op_s": p.overhead_per_op,
+    }
+
+
+def _round(v: float, digits: int = 4) -> float:
+    if v == 0 or not math.isfinite(v):
+        return v
+    return float(f"{v:.{digits}g}")
+
+
+def apply_parameters(base: SoftwareProfile, x: Mapping[str, float]) -> SoftwareProfile:
+    """``base`` with the log-multipliers ``x`` applied (every factor capped to its range).
+
+    Args:
+        base: the prior profile.
+        x: parameter name -> ln(multiplier); see :data:`PARAMETERS`.
+    """
+    eff = base.efficiency.model_dump()
+    common = math.exp(x.get("compute_scale", 0.0))
+    for cls in COMPUTE_CLASSES:
+        rel = math.exp(x.get(f"efficiency.{cls}", 0.0))
+        eff[cls] = min(1.0, eff[cls] * common * rel)
+    bw = min(1.0, base.bandwidth_efficiency * math.exp(x.get("bandwidth_efficiency", 0.0)))
+    ov = base.overhead_per_op * math.exp(x.get("overhead_per_op", 0.0))
+    return base.model_copy(
+        update={
+            "efficiency": ProfileEfficiency(**eff),
+            "bandwidth_efficiency": bw,
+            "overhead_per_op": ov,
+        }
+    )
+
+
+def _bounds(base: SoftwareProfile, name: str) -> tuple[float, float]:
+    """(lower, upper) of ln(multiplier) so the parameter stays physical."""
+    eff = base.efficiency
+    if name == "compute_scale":
+        top = max(getattr(eff, c) for c in COMPUTE_CLASSES)
+        return (math.log(1e-4), math.log(1.0 / top))
+    if name.startswith("efficiency."):
+        v = getattr(eff, name.split(".", 1)[1])
+        return (math.log(1e-3), math.log(1e3 / v))  # the factor itself is capped at 1
+    if name == "bandwidth_efficiency":
+        return (
+            math.log(1e-3 / base.bandwidth_efficiency),
+            math.log(1.0 / base.bandwidth_efficiency),
+        )
+    if name == "overhead_per_op":
+        return (math.log(OVERHEAD_FLOOR_S / base.overhead_per_op), math.log(1e3))
+    raise CalibrationError(f"unknown parameter {name!r}; choose from {', '.join(PARAMETERS)}")
+
+
+def _select(
+    J: np.ndarray, names: Sequence[str], max_params: int
+) -> tuple[list[int], list[tuple[str, str]]]:
+    """Column-pivoted choice of identifiable parameters; the rest with the reason."""
+    chosen: list[int] = []
+    reasons: dict[int, str] = {}
+    norms = np.linalg.norm(J, axis=0)
+    for j in range(J.shape[1]):
+        if np.max(np.abs(J[:, j])) < MIN_SENSITIVITY:
+            reasons[j] = "the rows do not respond to it (insensitive)"
+    while len(chosen) < max_params:
+        best, best_val = -1, 0.0
+        q = np.linalg.qr(J[:, chosen])[0] if chosen else np.zeros((J.shape[0], 0))
+        for j in range(J.shape[1]):
+            if j in chosen or j in reasons:
+                continue
+            resid = J[:, j] - q @ (q.T @ J[:, j])
+            ind = float(np.linalg.norm(resid))
+            if ind < max(MIN_SENSITIVITY, MIN_INDEPENDENT * norms[j]):
+                continue
+            if ind > best_val * (1 + 1e-9):
+                best, best_val = j, ind
+        if best < 0:
+            break
+        chosen.append(best)
+    for j in range(J.shape[1]):
+        if j in chosen or j in reasons:
+            continue
+        if len(chosen) >= max_params:
+            reasons[j] = f"no more parameters than usable rows ({max_params})"
+        else:
+            others = ", ".join(names[c] for c in chosen)
+            reasons[j] = f"its effect on these rows is not separable from {others}"
+    return sorted(chosen), [(names[j], reasons[j]) for j in range(J.shape[1]) if j in reasons]
+
+
+def _least_squares(
+    resid: Callable[[np.ndarray], np.ndarray],
+    x0: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    max_iter: int = 50,
+) -> np.ndarray:
+    """Bounded Levenberg-Marquardt (projected steps, forward-difference Jacobian)."""
+    x = np.clip(x0, lo, hi)
+    r = resid(x)
+    cost = float(r @ r)
+    lam = 1e-3
+    for _ in range(max_iter):
+        if cost < 1e-20:
+            break
+        J = np.empty((r.size, x.size))
+        for j in range(x.size):
+            h = FD_STEP if x[j] + FD_STEP <= hi[j] else -FD_STEP
+            xp = x.copy()
+            xp[j] += h
+            J[:, j] = (resid(xp) - r) / h
+        g = J.T @ r
+        # Active set: a parameter on a bound that the gradient pushes outward stays there.
+        free = ~(((x <= lo + 1e-12) & (g > 0)) | ((x >= hi - 1e-12) & (g < 0)))
+        if not free.any():
+            break
+        Jf = J[:, free]
+        A = Jf.T @ Jf
+        improved = done = False
+        while lam < 1e12:
+            step = np.zeros_like(x)
+            step[free] = np.linalg.solve(A + lam * np.diag(np.diag(A) + 1e-12), -g[free])
+            xn = np.clip(x + step, lo, hi)
+            rn = resid(xn)
+            cn = float(rn @ rn)
+            if cn < cost:
+                improved = True
+                done = cost - cn < 1e-14 * max(1.0, cost) or float(np.abs(xn - x).max()) < 1e-10
+                x, r, cost = xn, rn, cn
+                lam = max(lam / 10, 1e-12)
+                break
+            lam *= 10
+        if not improved or done:
+            break
+    return np.asarray(x, dtype=np.float64)
+
+
+def _rows_for(
+    rows: Iterable[Measurement], pred: Predictor, hardware: str, spec: HardwareSpec, profile: str
+) -> list[Measurement]:
+    """Rows on this chip (by name or by the chip their spec file names) with this profile."""
+    out = []
+    for m in rows:
+        if m.hardware not in (hardware, spec.name):
+            try:
+                if pred.hardware(m).name != spec.name:
+                    continue
+            except RowSkipped:
+                continue
+        if (m.profile or spec.default_profile) == profile:
+            out.append(m)
+    return out
+
+
+def calibrate(
+    path_or_rows: str | Path | Iterable[Mapping[str, str]] | Iterable[Measurement],
+    hardware: str,
+    profile: str | None = None,
+    *,
+    fit: Sequence[str] | None = None,
+    exclude: Iterable[str] = (),
+) -> CalibrationResult:
+    """Fit one chip + profile's efficiency factors and overhead to the matching rows.
+
+    Args:
+        path_or_rows: measurements CSV (contract columns) or rows.
+        hardware: built-in chip name (or spec path) as it appears in the rows.
+        profile: profile name on that chip (default: the chip's default profile).
+        fit: parameters to consider (default: all of :data:`PARAMETERS`); only those the
+            rows identify are fitted.
+        exclude: row ids to leave out of the fit (for leave-one-out checks).
+
+    Returns:
+        The CalibrationResult; ``result.to_yaml()`` is the standalone profile file.
+
+    Raises:
+        CalibrationError: unknown chip/profile/parameter, or no usable time-like rows.
+    """
+    rows = read_measurements(path_or_rows)
+    pred = Predictor()
+    probe = Measurement(
+        id="-",
+        workload="-",
+        hardware=hardware,
+        metric="latency_ms",
+        value=1.0,
+        base_dir=rows[0].base_dir if rows else None,
+    )
+    try:
+        spec = pred.hardware(probe)
+    except RowSkipped as exc:
+        raise CalibrationError(str(exc)) from None
+    name = profile or spec.default_profile
+    if name.endswith(PROFILE_SUFFIXES) or name not in spec.profiles:
+        raise CalibrationError(
+            f"{spec.name} has no profile {name!r} (has: {', '.join(sorted(spec.profiles))})"
+        )
+    prior = spec.profiles[name]
+    candidates = list(fit) if fit else list(PARAMETERS)
+    for c in candidates:
+        if c not in PARAMETERS:
+            raise CalibrationError(f"unknown parameter {c!r}; choose from {', '.join(PARAMETERS)}")
+    if "overhead_per_op" in candidates and prior.overhead_per_op <= 0:
+        candidates.remove("overhead_per_op")
+        zero_overhead = True
+    else:
+        zero_overhead = False
+
+    excluded = set(exclude)
+    mine = _rows_for(rows, pred, hardware, spec, name)
+    ignored: list[tuple[str, str]] = []
+    usable: list[Measurement] = []
+    for m in mine:
+        if m.id in excluded:
+            ignored.append((m.id, "excluded (--exclude)"))
+        elif not METRICS[m.metric].time_like:
+            ignored.append((m.id, f"{m.metric} is not governed by execution speed"))
+        else:
+            row = pred.predict(m)
+            if row.ok:
+                usable.append(m)
+            else:
+                ignored.append((m.id, f"skipped: {row.reason}"))
+    if not usable:
+        raise CalibrationError(
+            f"no usable rows for {spec.name} / {name} (time-like metrics: "
+            f"{', '.join(k for k, v in METRICS.items() if v.time_like)}; ignored: "
+            f"{'; '.join(f'{i}: {r}' for i, r in ignored) or 'none matched'})"
+        )
+
+    def report(p: SoftwareProfile) -> ValidationReport:
+        pr = pred.with_overrides({(spec.name, name): p})
+        return ValidationReport(tuple(pr.predict(m) for m in usable))
+
+    def log_errors(p: SoftwareProfile) -> np.ndarray:
+        rep = report(p)
+        bad = [r for r in rep.rows if not r.ok]
+        if bad:
+            raise CalibrationError(
+                f"row {bad[0].measurement.id} failed during the fit: {bad[0].reason}"
+            )
+        return np.array([r.log_error for r in rep.rows])
+
+    r0 = log_errors(prior)
+
+    def jacobian(x_all: Mapping[str, float], cands: Sequence[str]) -> np.ndarray:
+        base = log_errors(apply_parameters(prior, x_all))
+        J = np.empty((len(usable), len(cands)))
+        for j, c in enumerate(cands):
+            v = x_all.get(c, 0.0)
+            # Step down (always allowed; an efficiency at its cap of 1 cannot step up).
+            h = -FD_STEP if v - FD_STEP >= _bounds(prior, c)[0] else FD_STEP
+            J[:, j] = (log_errors(apply_parameters(prior, {**x_all, c: v + h})) - base) / h
+        return J
+
+    J0 = jacobian({}, candidates)
+    # Attempt 1 fits the parameters the rows identify best. A parameter that ends on a
+    # physical bound cannot explain the rows on its own: it is banned and the next-best
+    # identifiable set is tried. The lowest-cost attempt wins (the first on a tie).
+    attempts: list[tuple[float, list[str], dict[str, float], list[tuple[str, str]]]] = []
+    banned: set[str] = set()
+    for _ in range(len(candidates)):
+        pool = [c for c in candidates if c not in banned]
+        cols = [candidates.index(c) for c in pool]
+        sel, why = _select(J0[:, cols], pool, len(usable))
+        names = [pool[j] for j in sel]
+        why += [(c, "fitted alone it ends on a physical bound or stops mattering; another set fits better")
+                for c in candidates if c in banned]  # fmt: skip
+        if not names:
+            attempts.append((float(r0 @ r0), [], {}, why))
+            break
+        lo = np.array([_bounds(prior, n)[0] for n in names])
+        hi = np.array([_bounds(prior, n)[1] for n in names])
+
+        def resid(x: np.ndarray, names: list[str] = names) -> np.ndarray:
+            return log_errors(apply_parameters(prior, dict(zip(names, x.tolist()))))
+
+        x = _least_squares(resid, np.zeros(len(names)), lo, hi)
+        res_x = resid(x)
+        cost = float(res_x @ res_x)
+        attempts.append((cost, names, dict(zip(names, x.tolist())), why))
+        raw = apply_parameters(prior, dict(zip(names, x.tolist())))
+        hit = [
+            n
+            for i, n in enumerate(names)
+            if x[i] <= lo[i] + 1e-9 or x[i] >= hi[i] - 1e-9 or _saturated(raw, n)
+        ]
+        if cost < 1e-10:
+            break
+        # A parameter whose effect has run out (the rows no longer respond to it at the
+        # solution) cannot explain the rest either.
+        Jx = jacobian(dict(zip(names, x.tolist())), names)
+        hit += [
+            n
+            for j, n in enumerate(names)
+            if n not in hit and np.abs(Jx[:, j]).max() < MIN_SENSITIVITY
+        ]
+        if not hit:
+            break
+        banned.update(hit)
+    best = min(range(len(attempts)), key=lambda i: (attempts[i][0], i))
+    _, names, x_all, not_fitted = attempts[best]
+    if zero_overhead:
+        not_fitted.append(("overhead_per_op", "the prior has no per-op overhead (0 s)"))
+    for c in PARAMETERS:
+        if c not in candidates and not any(n == c for n, _ in not_fitted):
+            not_fitted.append((c, "not asked for (--fit)"))
+    order = list(names)
+    fitted_raw = apply_parameters(prior, x_all)
+    calibrated = _rounded(fitted_raw, prior, order)
+    fitted = tuple(
+        FittedParameter(
+            n,
+            math.exp(x_all[n]),
+            _saturated(fitted_raw, n)
+            or not (_bounds(prior, n)[0] + 1e-9 < x_all[n] < _bounds(prior, n)[1] - 1e-9),
+            PARAMETERS[n],
+        )
+        for n in order
+    )
+    before = report(prior)
+    after = report(calibrated)
+    notes = _notes(usable, fitted, not_fitted, after)
+    calibrated = calibrated.model_copy(
+        update={"estimated": [_estimate(spec.name, name, usable, fitted, not_fitted, prior)]}
+    )
+    return CalibrationResult(
+        hardware=spec.name,
+        profile_name=name,
+        prior=prior,
+        profile=calibrated,
+        fitted=fitted,
+        not_fitted=tuple(not_fitted),
+        rows_used=tuple(m.id for m in usable),
+        rows_ignored=tuple(ignored),
+        before=before,
+        after=after,
+        notes=tuple(notes),
+        sensitivity={c: J0[:, j].tolist() for j, c in enumerate(candidates)},
+    )
+
+
+def _saturated(p: SoftwareProfile, name: str) -> bool:
+    """True when a fitted efficiency reached its cap of 1."""
+    if name == "compute_scale":
+        return any(getattr(p.efficiency, c) >= 1.0 for c in COMPUTE_CLASSES)
+    if name.startswith("efficiency."):
+        return bool(getattr(p.efficiency, name.split(".", 1)[1]) >= 1.0)
+    if name == "bandwidth_efficiency":
+        return p.bandwidth_efficiency >= 1.0
+    return False
+
+
+def _rounded(p: SoftwareProfile, prior: SoftwareProfile, names: Sequence[str]) -> SoftwareProfile:
+    """Round the fitted numbers to 4 significant digits (untouched numbers stay as they were)."""
+    eff = p.efficiency.model_dump()
+    peff = prior.efficiency.model_dump()
+    for k in eff:
+        if eff[k] != peff[k]:
+            eff[k] = min(1.0, _round(eff[k]))
+    upd: dict[str, Any] = {"efficiency": ProfileEfficiency(**eff)}
+    if "bandwidth_efficiency" in names:
+        upd["bandwidth_efficiency"] = min(1.0, _round(p.bandwidth_efficiency))
+    if "overhead_per_op" in names:
+        ov = p.overhead_per_op
+        upd["overhead_per_op"] = 0.0 if ov < 1e-10 else _round(ov)
+    return p.model_copy(update=upd)
+
+
+def _notes(
+    usable: Sequence[Measurement],
+    fitted: Sequence[FittedParameter],
+    not_fitted: Sequence[tuple[str, str]],
+    after: ValidationReport,
+) -> list[str]:
+    notes = []
+    n, k = len(usable), len(fitted)
+    if k == 0:
+        notes.append("nothing fitted: the rows identify no parameter; the profile is unchanged")
+    elif n == k:
+        notes.append(
+            f"{n} row(s), {k} parameter(s): the fit reproduces these rows by construction "
+            "(up to rounding and bounds); this is calibration, not validation - check other "
+            "rows or chips predicted without refitting"
+        )
+    else:
+        notes.append(f"{n} rows, {k} parameter(s): {n - k} degree(s) of freedom left")
+    if k == 1 and fitted[0].name == "compute_scale":
+        notes.append(
+            "one global scale on the compute efficiencies was fitted, not the classes one by one"
+        )
+    for p in fitted:
+        if p.at_bound:
+            notes.append(
+                f"{p.name} hit its physical bound: the prior's other numbers (peak, bandwidth, "
+                "workload) cannot explain the rows with this parameter alone"
+            )
+    worst = max((r.factor for r in after.rows if r.ok), default=1.0)
+    if worst > 1.05:
+        notes.append(f"worst row after the fit is still {worst:.2f}x off")
+    return notes
+
+
+def _estimate(
+    chip: str,
+    name: str,
+    usable: Sequence[Measurement],
+    fitted: Sequence[FittedParameter],
+    not_fitted: Sequence[tuple[str, str]],
+    prior: SoftwareProfile,
+) -> Estimate:
+    rows = ", ".join(f"{m.id} ({m.workload}, {m.metric} {m.value:g})" for m in usable)
+    what = (
+        "; ".join(
+            f"{p.name} x{p.multiplier:.4g}" + (" (at bound)" if p.at_bound else "") for p in fitted
+        )
+        or "nothing"
+    )
+    kept = ", ".join(n for n, _ in not_fitted) or "none"
+    prior_text = " ".join(e.reasoning for e in prior.estimated)
+    reasoning = (
+        f"Calibrated with `hwsim calibrate` (least squares on ln(pred/meas)) on {len(usable)} "
+        f"row(s) of validation/measurements.csv: {rows}. Fitted: {what}; kept at the prior: "
+        f"{kept}."
+    )
+    if len(usable) == len(fitted) and fitted:
+        reasoning += " As many parameters as rows: these rows are reproduced by construction."
+    if prior_text:
+        reasoning += f" Prior: {prior_text}"
+    return Estimate(field=f"profiles.{name}", reasoning=reasoning)
+
+
+def profile_yaml(p: SoftwareProfile) -> str:
+    """A SoftwareProfile as standalone profile YAML (loadable with ``load_profile``)."""
+    d: dict[str, Any] = {
+        "schema_version": 1,
+        "name": p.name,
+        "description": p.description,
+        "efficiency": {k: _round(v) for k, v in p.efficiency.model_dump().items()},
+        "bandwidth_efficiency": _round(p.bandwidth_efficiency),
+        "overhead_per_op": format_quantity(p.overhead_per_op, Dimension.SECONDS, digits=4),
+        "fusions": list(p.fusions),
+    }
+    if p.compute_units:
+        d["compute_units"] = list(p.compute_units)
+    d["memory_planning"] = p.memory_planning
+    if p.sources:
+        d["sources"] = [s.model_dump(exclude_none=True, exclude_defaults=True) for s in p.sources]
+    if p.estimated:
+        d["estimated"] = [e.model_dump() for e in p.estimated]
+    return yaml.safe_dump(d, sort_keys=False, allow_unicode=True, width=100)

@@ -1,0 +1,67 @@
+"""`hwsim validate` and `hwsim calibrate` end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from hwsim.cli import app
+from hwsim.spec import load_profile
+from tests.unit.validation.conftest import write_csv
+
+runner = CliRunner()
+ROWS = (
+    "G1,toy,gemm.yaml,toy.yaml,ideal,fp16,,,,latency_ms,0.5,,,\n"
+    "G2,toy,gemv.yaml,toy.yaml,slow,fp16,,,,latency_ms,0.4,,,\n"
+    "X1,toy,nope,toy.yaml,,fp16,,,,latency_ms,1,,,\n"
+)
+
+
+def test_validate_prints_table_and_json(toy_dir: Path) -> None:
+    csv = write_csv(toy_dir, ROWS)
+    res = runner.invoke(app, ["validate", str(csv)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    for text in ("G1", "G2", "overall", "skipped rows", "unknown workload 'nope'", "not met"):
+        assert text in res.output
+    out = toy_dir / "r.json"
+    res = runner.invoke(app, ["validate", str(csv), "--json", str(out)])
+    assert res.exit_code == 0, res.output
+    d = json.loads(out.read_text())
+    assert d["summary"]["overall"]["n"] == 2 and d["summary"]["skipped"] == 1
+    assert d["rows"][0]["ratio"] > 2 and "error_definition" in d
+    res = runner.invoke(app, ["validate", str(csv), "--json", "-"])
+    assert res.exit_code == 0
+    assert json.loads(res.stdout)["rows"][1]["id"] == "G2"
+
+
+def test_malformed_csv_is_a_one_line_error(tmp_path: Path) -> None:
+    csv = write_csv(tmp_path, "A,c,lenet5,tpu-like,,,,,,latency_ms,fast,,,\n")
+    res = runner.invoke(app, ["validate", str(csv)])
+    assert res.exit_code == 2
+    lines = [ln for ln in res.output.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1 and "error:" in lines[0] and "m.csv:2" in lines[0]
+    res = runner.invoke(app, ["validate", str(tmp_path / "missing.csv")])
+    assert res.exit_code == 2 and "cannot read" in res.output
+
+
+def test_calibrate_writes_a_loadable_profile(toy_dir: Path) -> None:
+    csv = write_csv(toy_dir, "G,toy,gemm.yaml,toy.yaml,slow,fp16,,,,latency_ms,2.0,,,\n")
+    out = toy_dir / "cal" / "slow.yaml"
+    res = runner.invoke(
+        app,
+        ["calibrate", str(csv), "-H", str(toy_dir / "toy.yaml"), "-p", "slow", "-o", str(out)],
+        env={"COLUMNS": "200"},
+    )
+    assert res.exit_code == 0, res.output
+    assert "fitted: compute_scale" in res.output and "by construction" in res.output
+    prof = load_profile(out)
+    assert prof.name == "slow" and prof.overhead_per_op == 1e-6
+    res = runner.invoke(
+        app,
+        ["run", str(toy_dir / "gemm.yaml"), "-H", str(toy_dir / "toy.yaml"), "--profile", str(out)],
+    )
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["calibrate", str(csv), "-H", "toy-nope", "-p", "slow"])
+    assert res.exit_code == 2 and "unknown hardware" in res.output
