@@ -142,7 +142,7 @@ def onnx_params(dim: list[str] | None, allow_unsupported: bool) -> dict[str, obj
     return params
 
 
-def _write_json(data: object, path: str) -> None:
+def write_json(data: object, path: str) -> None:
     text = json.dumps(data, indent=2, allow_nan=False) + "\n"
     if path == "-":
         sys.stdout.write(text)
@@ -270,7 +270,7 @@ def run(
     console.print(f"[bold]verdict:[/] {report.verdict(result)}", soft_wrap=True)
     try:
         if json_out:
-            _write_json(result.to_dict(), json_out)
+            write_json(result.to_dict(), json_out)
         _write_reports(result, csv_out, trace_out, plots)
     except OSError as exc:
         raise fail(f"cannot write output: {exc}") from None

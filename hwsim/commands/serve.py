@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hwsim.cli import _write_json, app, err, fail, out
+from hwsim.cli import app, err, fail, out, write_json
 from hwsim.errors import HwsimError
 
 
@@ -195,7 +195,7 @@ def serve_cmd(
             data = main.to_dict()
             if len(results) > 1:
                 data["rate_sweep"] = [r.summary() for r in results]
-            _write_json(data, json_out)
+            write_json(data, json_out)
         if plots:
             from hwsim.serve.plots import write_serving_plots
 
