@@ -351,7 +351,7 @@ class HardwareSpec(Frozen):
         """One-line summary: best int8/fp16 peak, on-chip memory, off-chip bandwidth."""
         from hwsim.units import Dimension, format_quantity
 
-        peaks = []
+        peaks: list[str] = []
         for dt in ("fp16", "int8", "fp32", "int16", "bf16"):
             p = max((c.total_peak(dt) for c in self.compute), default=0.0)
             if p and len(peaks) < 3:
