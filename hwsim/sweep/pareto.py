@@ -64,20 +64,37 @@ def _front_2d(costs: np.ndarray) -> np.ndarray:
     return mask
 
 
+_BLOCK_CELLS = 4_000_000
+"""Booleans per comparison block (block x rows), bounding temporary memory."""
+
+
 def _front_nd(costs: np.ndarray) -> np.ndarray:
-    """Non-dominated mask for any number of objectives (vectorised pruning)."""
-    n = len(costs)
-    # Visit likely-dominant points first (small sum of ranks) so pruning is fast.
+    """Non-dominated mask for any number of objectives (blockwise vectorised pruning).
+
+    Candidates are visited in order of their summed per-objective ranks (likely winners
+    first); each block of candidates removes every remaining row it dominates, so the
+    work shrinks as the table does.
+    """
+    n, m = costs.shape
     ranks = np.argsort(np.argsort(costs, axis=0, kind="stable"), axis=0, kind="stable")
     order = np.argsort(ranks.sum(axis=1), kind="stable")
     rest = costs[order]
     idx = order
-    i = 0
-    while i < len(rest):
-        c = rest[i]
-        keep = np.any(rest < c, axis=1) | np.all(rest == c, axis=1)
+    start = 0
+    while start < len(rest):
+        size = max(1, min(512, _BLOCK_CELLS // max(1, len(rest))))
+        block = rest[start : start + size]
+        # (block x rows) per objective, combined: no 3-D temporaries.
+        le = block[:, None, 0] <= rest[None, :, 0]
+        lt = block[:, None, 0] < rest[None, :, 0]
+        for k in range(1, m):
+            le &= block[:, None, k] <= rest[None, :, k]
+            lt |= block[:, None, k] < rest[None, :, k]
+        keep = ~np.any(le & lt, axis=0)
+        kept_before = int(np.count_nonzero(keep[:start]))
+        kept_block = int(np.count_nonzero(keep[start : start + size]))
         rest, idx = rest[keep], idx[keep]
-        i = int(np.count_nonzero(keep[:i])) + 1
+        start = kept_before + kept_block
     mask = np.zeros(n, dtype=bool)
     mask[idx] = True
     return mask

@@ -264,8 +264,18 @@ def _open_executor(
         raise SweepError(f"jobs must be >= 1, got {n}")
     if n == 1:
         return None, lambda: None, 1
-    pool = cf.ProcessPoolExecutor(max_workers=n, mp_context=_mp_context())
+    pool = cf.ProcessPoolExecutor(
+        max_workers=n, mp_context=_mp_context(), initializer=_ignore_sigint
+    )
     return pool, lambda: pool.shutdown(wait=True, cancel_futures=True), n
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the main process, which cancels the rest and keeps the
+    finished points (no traceback from every worker)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _mp_context() -> Any:

@@ -190,3 +190,11 @@ def test_bad_options() -> None:
             constraints=["compute.pe_array.count > 2"],
             jobs=1,
         )
+
+
+def test_parquet_when_pyarrow_is_installed(tiny: Path, tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")
+    df = sweep(tiny, out=tmp_path, jobs=1)
+    back = pd.read_parquet(tmp_path / "results.parquet")
+    assert back.columns.tolist() == df.columns.tolist()
+    assert back["latency_s"].tolist() == df["latency_s"].tolist()
