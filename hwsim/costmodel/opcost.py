@@ -331,7 +331,10 @@ def op_cost(
             mem_s.append(0.0)
             mem_j.append(0.0)
             continue
-        mem_s.append(m.latency + (reads[j] / m.read_bw + writes[j] / m.write_bw) / bw_eff)
+        rt, wt = reads[j] / m.read_bw, writes[j] / m.write_bw
+        # Register files have separate read and write ports; other levels share one.
+        busy = max(rt, wt) if m.kind == "register" else rt + wt
+        mem_s.append(m.latency + busy / bw_eff)
         mem_j.append(reads[j] * m.read_j_per_byte + writes[j] * m.write_j_per_byte)
     return OpCost(
         name=op.name,
