@@ -235,17 +235,12 @@ def simulate(
     return _simulate_graph(w, spec, prof, strict_memory)
 
 
-def _simulate_graph(
-    w: Workload, spec: HardwareSpec, prof: SoftwareProfile, strict: bool
-) -> SimulationResult:
-    peak_act = w.memory_profile(prof.memory_planning).peak_bytes
-    pl = place(spec, w.weight_bytes, peak_act, w.state_bytes)
-    warnings = _fit_warnings(spec, pl, strict)
-    if w.unsupported:
-        warnings.append(f"unsupported ops counted as zero work: {', '.join(w.unsupported)}")
-    ph = _run_phase(w, spec, prof, pl)
-    latency = ph.sched.makespan_s
+def _phase_layers(
+    w: Workload, ph: _Phase, spec: HardwareSpec, prof: SoftwareProfile, phase: str | None = None
+) -> list[LayerResult]:
+    """One LayerResult per op of a scheduled graph (names prefixed by the phase)."""
     live = w.memory_profile(prof.memory_planning).live_bytes
+    prefix = f"{phase}/" if phase else ""
     layers = []
     for i, op in enumerate(w.ops):
         ev = ph.sched.events[i]
@@ -258,17 +253,40 @@ def _simulate_graph(
                 ev.end_s,
                 ev.latency_s,
                 ev.transfers,
-                name=op.name,
+                phase=phase,
+                name=prefix + op.name,
                 live=live[i],
             )
         )
+    return layers
+
+
+def _mac_dtype(w: Workload, ph: _Phase) -> str:
+    """The dtype the MAC ops actually ran in (after fallback), for the roofline."""
+    mac_dtypes = {ph.cost(i).dtype for i, op in enumerate(w.ops) if op.macs}
+    return sorted(mac_dtypes)[0] if mac_dtypes else w.act_dtype
+
+
+def _assemble(
+    w: Workload | DecoderWorkload,
+    spec: HardwareSpec,
+    prof: SoftwareProfile,
+    layers: list[LayerResult],
+    latency: float,
+    *,
+    counts: Workload,
+    macs: int,
+    flops: int,
+    peak_act: float,
+    pl: Placement,
+    warnings: list[str],
+    mac_dtype: str,
+    llm: dict[str, Any] | None = None,
+) -> SimulationResult:
+    """The SimulationResult: static energy shared over layers, totals, fit, roofline."""
     static_j = spec.power.static * latency
     layers = _with_static(layers, static_j)
     energy = sum(layer.energy_j for layer in layers)
-    dtype = ph.cost(0).dtype if w.ops else w.act_dtype
-    mac_dtypes = {ph.cost(i).dtype for i, op in enumerate(w.ops) if op.macs}
-    if mac_dtypes:
-        dtype = sorted(mac_dtypes)[0]
     return SimulationResult(
         hardware=spec.name,
         workload=w.name,
@@ -280,16 +298,42 @@ def _simulate_graph(
         energy_j=energy,
         avg_power_w=energy / latency if latency > 0 else 0.0,
         energy_breakdown_j=_breakdown(spec, layers, static_j),
-        macs=w.macs,
-        flops=w.flops,
-        params=w.params,
-        weight_bytes=w.weight_bytes,
+        macs=macs,
+        flops=flops,
+        params=counts.params,
+        weight_bytes=counts.weight_bytes,
         peak_activation_bytes=peak_act,
         memory_fit=_fit_dict(pl),
         bound_counts=_bound_counts(layers),
         layers=tuple(layers),
-        roofline=_roofline(spec, prof, dtype),
+        roofline=_roofline(spec, prof, mac_dtype),
         warnings=tuple(warnings),
+        llm=llm or {},
+    )
+
+
+def _simulate_graph(
+    w: Workload, spec: HardwareSpec, prof: SoftwareProfile, strict: bool
+) -> SimulationResult:
+    peak_act = w.memory_profile(prof.memory_planning).peak_bytes
+    pl = place(spec, w.weight_bytes, peak_act, w.state_bytes)
+    warnings = _fit_warnings(spec, pl, strict)
+    if w.unsupported:
+        warnings.append(f"unsupported ops counted as zero work: {', '.join(w.unsupported)}")
+    ph = _run_phase(w, spec, prof, pl)
+    return _assemble(
+        w,
+        spec,
+        prof,
+        _phase_layers(w, ph, spec, prof),
+        ph.sched.makespan_s,
+        counts=w,
+        macs=w.macs,
+        flops=w.flops,
+        peak_act=peak_act,
+        pl=pl,
+        warnings=warnings,
+        mac_dtype=_mac_dtype(w, ph),
     )
 
 
@@ -314,24 +358,7 @@ def _simulate_decoder(
     warnings = _fit_warnings(spec, pl, strict)
     ph = _run_phase(prefill, spec, prof, pl)
     ttft = ph.sched.makespan_s
-    layers: list[LayerResult] = []
-    live = prefill.memory_profile(prof.memory_planning).live_bytes
-    for i, op in enumerate(prefill.ops):
-        ev = ph.sched.events[i]
-        layers.append(
-            _layer(
-                spec,
-                ph.cost(i),
-                op.op_type,
-                ev.start_s,
-                ev.end_s,
-                ev.latency_s,
-                ev.transfers,
-                phase="prefill",
-                name=f"prefill/{op.name}",
-                live=live[i],
-            )
-        )
+    layers = _phase_layers(prefill, ph, spec, prof, phase="prefill")
     macs = prefill.macs
     flops = prefill.flops
     steps = max(0, w.gen_len - 1)
@@ -391,9 +418,6 @@ def _simulate_decoder(
         macs += int(round(total([float(p.workload_macs) for p in phases])))
         flops += int(round(total([float(p.workload_flops) for p in phases])))
     latency = ttft + decode_s
-    static_j = spec.power.static * latency
-    layers = _with_static(layers, static_j)
-    energy = sum(layer.energy_j for layer in layers)
     llm = {
         "prompt_len": w.prompt_len,
         "gen_len": w.gen_len,
@@ -402,30 +426,18 @@ def _simulate_decoder(
         "decode_tokens_per_s": w.batch * steps / decode_s if decode_s > 0 else 0.0,
         "kv_cache_bytes": kv_total,
     }
-    dtype = "fp16"
-    mac_dtypes = {ph.cost(i).dtype for i, op in enumerate(prefill.ops) if op.macs}
-    if mac_dtypes:
-        dtype = sorted(mac_dtypes)[0]
-    return SimulationResult(
-        hardware=spec.name,
-        workload=w.name,
-        batch=w.batch,
-        dtype=_dtype_label(w.weight_dtype, w.act_dtype),
-        profile=prof.name,
-        latency_s=latency,
-        throughput_per_s=w.batch / latency if latency > 0 else 0.0,
-        energy_j=energy,
-        avg_power_w=energy / latency if latency > 0 else 0.0,
-        energy_breakdown_j=_breakdown(spec, layers, static_j),
+    return _assemble(
+        w,
+        spec,
+        prof,
+        layers,
+        latency,
+        counts=prefill,
         macs=macs,
         flops=flops,
-        params=prefill.params,
-        weight_bytes=prefill.weight_bytes,
-        peak_activation_bytes=peak_act,
-        memory_fit=_fit_dict(pl),
-        bound_counts=_bound_counts(layers),
-        layers=tuple(layers),
-        roofline=_roofline(spec, prof, dtype),
-        warnings=tuple(warnings),
+        peak_act=peak_act,
+        pl=pl,
+        warnings=warnings,
+        mac_dtype=_mac_dtype(prefill, ph),
         llm=llm,
     )
