@@ -494,13 +494,19 @@ def _notes(
 ) -> list[str]:
     notes = []
     n, k = len(usable), len(fitted)
+    worst = max((r.factor for r in after.rows if r.ok), default=1.0)
     if k == 0:
         notes.append("nothing fitted: the rows identify no parameter; the profile is unchanged")
+    elif n == k and worst <= 1.01:
+        notes.append(
+            f"{n} row(s), {k} parameter(s): the fit reproduces these rows by construction; "
+            "this is calibration, not validation - check other rows or chips predicted "
+            "without refitting"
+        )
     elif n == k:
         notes.append(
-            f"{n} row(s), {k} parameter(s): the fit reproduces these rows by construction "
-            "(up to rounding and bounds); this is calibration, not validation - check other "
-            "rows or chips predicted without refitting"
+            f"{n} row(s), {k} parameter(s): an exact fit was possible in principle, but the "
+            "physical bounds stop it"
         )
     else:
         notes.append(f"{n} rows, {k} parameter(s): {n - k} degree(s) of freedom left")
@@ -514,7 +520,6 @@ def _notes(
                 f"{p.name} hit its physical bound: the prior's other numbers (peak, bandwidth, "
                 "workload) cannot explain the rows with this parameter alone"
             )
-    worst = max((r.factor for r in after.rows if r.ok), default=1.0)
     if worst > 1.05:
         notes.append(f"worst row after the fit is still {worst:.2f}x off")
     return notes
@@ -536,7 +541,8 @@ def _estimate(
         or "nothing"
     )
     kept = ", ".join(n for n, _ in not_fitted) or "none"
-    prior_text = " ".join(e.reasoning for e in prior.estimated)
+    # A re-calibration keeps the original prior's reasoning, not a chain of calibrations.
+    prior_text = " ".join(e.reasoning.split(" Prior: ", 1)[-1] for e in prior.estimated)
     reasoning = (
         f"Calibrated with `hwsim calibrate` (least squares on ln(pred/meas)) on {len(usable)} "
         f"row(s) of validation/measurements.csv: {rows}. Fitted: {what}; kept at the prior: "
