@@ -103,6 +103,13 @@ def main() -> None:
     finally:
         cluster.close()
     same = dask_df.equals(local_df)
+    if not same:
+        for col in local_df.columns:
+            if not local_df[col].equals(dask_df[col]):
+                diff = local_df[col] != dask_df[col]
+                print(f"  column {col} differs in {int(diff.sum())} rows, e.g.")
+                print(local_df.loc[diff].head(3).T.head(12).to_string())
+                print(dask_df.loc[diff, col].head(3).to_string())
     ratio = (dask_dt / dask_n) / (local_dt / local_n)
     warm = (warm_dt / warm_n) / (local_dt / local_n)
     print(
