@@ -299,7 +299,7 @@ def plot_pareto(
     list_h = 0.17 * len(fv) + 0.35 if listed else 0.0
     fig = _figure(8.0, 5.0 + list_h)
     if listed:
-        top, bottom = fig.subfigures(2, 1, height_ratios=[5.0, list_h])
+        top, bottom = fig.subfigures(2, 1, height_ratios=[5.0, list_h])  # type: ignore[misc]
     else:
         top, bottom = fig, None
     ax = top.subplots()

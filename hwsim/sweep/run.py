@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from hwsim.errors import HwsimError
 from hwsim.sweep.pareto import area_terms
@@ -209,7 +209,7 @@ class PointStore:
                         self.rows[rec["key"]] = rec["row"]
                     except (ValueError, KeyError, TypeError):
                         continue  # a line cut short by an interrupted run
-        self._fh = None
+        self._fh: TextIO | None = None
 
     def add(self, pairs: Iterable[tuple[str, dict[str, Any]]]) -> None:
         """Keep finished rows (and append them to the file, flushed, when there is one)."""
@@ -298,11 +298,12 @@ def _dask_executor(address: str) -> tuple[cf.Executor, Callable[[], None], int]:
             "a Dask scheduler needs dask[distributed]: pip install 'hwsim[dask]'"
         ) from None
     try:
-        client = Client(address, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
+        client = Client(address, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError) as exc:
         raise SweepError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
     workers = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
-    return client.get_executor(pure=False), client.close, max(1, workers)
+    executor = client.get_executor(pure=False)  # type: ignore[no-untyped-call]
+    return executor, client.close, max(1, workers)
 
 
 def _build_plan(plan: Any, kwargs: Mapping[str, Any]) -> SweepPlan:
@@ -503,9 +504,9 @@ def sweep(
             pairs = run_batch(_task(the_plan, base_key, [it]))
             err = pairs[0][1].get("error")
             if err:
-                wl = the_plan.workloads[it.workload_index].label
+                label = the_plan.workloads[it.workload_index].label
                 raise SweepError(
-                    f"{the_plan.source}: workload {wl!r} at {it.point or 'base'}: {err}"
+                    f"{the_plan.source}: workload {label!r} at {it.point or 'base'}: {err}"
                 )
             report(pairs)
         todo = [it for it in todo if it.key not in store.rows]
