@@ -59,7 +59,7 @@ def sweep_command(
     ] = None,
     scheduler: Annotated[
         str | None,
-        typer.Option(help="Dask scheduler address tcp://HOST:PORT (needs hwsim[dask])"),
+        typer.Option(help="Dask scheduler address tcp://HOST:PORT (needs the dask extra)"),
     ] = None,
     sample: Annotated[
         int | None, typer.Option(help="simulate N random points instead of the full grid")
