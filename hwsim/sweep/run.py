@@ -495,20 +495,7 @@ def sweep(
     if progress is not None:
         progress(SweepProgress(len(items), cached, 0))
     try:
-        # Preflight: the first open item of each workload runs here, so a sweep that cannot
-        # run at all (a dtype the chip lacks, a model that does not lower) fails at once.
-        first: dict[int, _Item] = {}
-        for it in todo:
-            first.setdefault(it.workload_index, it)
-        for it in first.values():
-            pairs = run_batch(_task(the_plan, base_key, [it]))
-            err = pairs[0][1].get("error")
-            if err:
-                label = the_plan.workloads[it.workload_index].label
-                raise SweepError(
-                    f"{the_plan.source}: workload {label!r} at {it.point or 'base'}: {err}"
-                )
-            report(pairs)
+        _preflight(the_plan, base_key, todo, report)
         todo = [it for it in todo if it.key not in store.rows]
         if todo:
             _run(the_plan, base_key, todo, executor, jobs, scheduler, chunk_size, report)
@@ -529,6 +516,42 @@ def sweep(
             raise SweepError(f"cannot write results to {folder}: {exc}") from None
     df.attrs["written"] = [str(p) for p in written]
     return df
+
+
+PREFLIGHT_TRIES = 16
+
+
+def _preflight(
+    plan: SweepPlan,
+    base_key: str,
+    todo: Sequence[_Item],
+    report: Callable[[list[tuple[str, dict[str, Any]]]], None],
+) -> None:
+    """Run the first open item of each workload here, so that a sweep which cannot run at
+    all (a dtype the chip lacks, a model that does not lower) fails at once.
+
+    A point whose axis values do not go together (the spec itself is invalid) is only a
+    failed row: the next point of that workload is tried instead.
+    """
+    from hwsim.spec.loader import override
+
+    by_workload: dict[int, list[_Item]] = {}
+    for it in todo:
+        by_workload.setdefault(it.workload_index, []).append(it)
+    base = plan.base_spec()
+    for items in by_workload.values():
+        for it in items[:PREFLIGHT_TRIES]:
+            pairs = run_batch(_task(plan, base_key, [it]))
+            err = pairs[0][1].get("error")
+            report(pairs)
+            if not err:
+                break
+            try:
+                override(base, it.point)
+            except HwsimError:
+                continue  # an invalid combination of values: a failed row, not a stop
+            label = plan.workloads[it.workload_index].label
+            raise SweepError(f"{plan.source}: workload {label!r} at {it.point or 'base'}: {err}")
 
 
 def _run(

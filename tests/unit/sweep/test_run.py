@@ -154,11 +154,12 @@ def test_local_pool_and_any_executor_match_sequential(tiny: Path) -> None:
 
 def test_invalid_combination_becomes_an_error_row(write_sweep: Any, tmp_path: Path) -> None:
     # Each value is valid alone, but sram=[] with dram=[weights] leaves no level that
-    # holds activations: that point's rows carry the error and no figures.
+    # holds activations: that point's rows carry the error and no figures. It is the
+    # first point, so the up-front check moves on to the next one instead of stopping.
     data = copy.deepcopy(TINY)
     data["axes"] = {
-        "memory.sram.holds": [["activations"], []],
-        "memory.dram.holds": [["weights", "activations"], ["weights"]],
+        "memory.sram.holds": [[], ["activations"]],
+        "memory.dram.holds": [["weights"], ["weights", "activations"]],
     }
     out = tmp_path / "out"
     df = sweep(write_sweep(data), out=out, jobs=1)
