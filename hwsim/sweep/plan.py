@@ -97,8 +97,16 @@ def _si(value: Any) -> tuple[float, Dimension | None] | None:
     return None
 
 
-def _fmt_number(x: float) -> str:
-    return f"{x:.10g}"
+def _fmt_number(x: float, digits: int) -> str:
+    return f"{x:.{digits}g}"
+
+
+GRID_DIGITS = (4, 12)
+"""Generated grid values get the fewest significant digits in this range that keep them
+distinct (``"4.979 GB/s"``, not ``"4.978770358 GB/s"``)."""
+
+SAMPLE_DIGITS = 6
+"""Significant digits of values drawn from continuous ranges."""
 
 
 @dataclass(frozen=True)
@@ -130,13 +138,14 @@ class Axis:
         """Name of the numeric SI column for a quantity axis (None for plain numbers)."""
         return f"{self.path}_{SI_SUFFIX[self.dim]}" if self.dim is not None else None
 
-    def from_si(self, x: float) -> Any:
-        """A generated SI value written like the axis' own values (``"37.5 GB/s"``)."""
+    def from_si(self, x: float, digits: int = SAMPLE_DIGITS) -> Any:
+        """A generated SI value written like the axis' own values (``"37.5 GB/s"``),
+        rounded to ``digits`` significant digits."""
         if self.integer:
             return int(round(x))
         if self.unit is None:
-            return float(x)
-        return f"{_fmt_number(x / self.unit_factor)} {self.unit}"
+            return float(_fmt_number(x, digits))
+        return f"{_fmt_number(x / self.unit_factor, digits)} {self.unit}"
 
     def draw(self, rng: np.random.Generator, n: int) -> list[Any]:
         """``n`` values drawn uniformly (log-uniformly for ``log``) from a continuous range."""
@@ -401,10 +410,10 @@ def _parse_axis(path: Any, raw: Any, source: str) -> Axis:
             raise SweepError(f"{where}: count must be a positive integer, got {count!r}")
         xs = np.geomspace(lo, hi, count) if scale == "log" else np.linspace(lo, hi, count)
         values: list[Any] = []
-        for x in xs:
-            v = axis.from_si(float(x))
-            if v not in values:
-                values.append(v)
+        for digits in range(GRID_DIGITS[0], GRID_DIGITS[1] + 1):
+            values = list(dict.fromkeys(axis.from_si(float(x), digits) for x in xs))
+            if axis.integer or len(values) == len(xs):
+                break
         return Axis(
             path,
             tuple(values),

@@ -34,7 +34,9 @@ METRIC_LABELS: dict[str, tuple[str, str]] = {
 """Axis label and unit of common metric columns."""
 
 MAX_LINES = 10
-MAX_ANNOTATED_CELLS = 150
+MAX_ANNOTATED_COLS = 10
+MAX_ANNOTATED_ROWS = 16
+MAX_TICK_LABELS = 10
 MAX_LISTED_FRONT = 10
 
 
@@ -75,6 +77,27 @@ def _ticks(axis: Any, unit: str, *, log: bool) -> None:
     if not log:
         axis.set_major_locator(MaxNLocator(nbins=5))
     axis.set_major_formatter(_eng(unit))
+
+
+def _value_ticks(axis: Any, pos: np.ndarray, values: list[Any], *, rotate: bool = True) -> None:
+    """Ticks at the swept values, labelled as written; every k-th one when there are many."""
+    step = max(1, math.ceil(len(values) / MAX_TICK_LABELS))
+    keep = list(range(0, len(values), step))
+    if keep[-1] != len(values) - 1 and len(values) > 1:
+        keep[-1] = len(values) - 1  # always label the last value
+    axis.set_ticks(pos[keep])
+    axis.set_ticklabels([str(values[i]) for i in keep])
+    if rotate and len(keep) > 5:
+        for label in axis.get_ticklabels():
+            label.set_rotation(30)
+            label.set_horizontalalignment("right")
+    axis.set_minor_locator(_null_locator())
+
+
+def _null_locator() -> Any:
+    from matplotlib.ticker import NullLocator
+
+    return NullLocator()
 
 
 def _short(path: str) -> str:
@@ -180,8 +203,7 @@ def plot_metric(
     if numeric and _log_if_wide(xs["x"].to_numpy(dtype=float)):
         ax.set_xscale("log")
     _ticks(ax.yaxis, yunit, log=_log_if_wide(allv))
-    ax.set_xticks(xs["x"].to_numpy(dtype=float))
-    ax.set_xticklabels([str(v) for v in xs["value"]], rotation=30 if len(xs) > 5 else 0)
+    _value_ticks(ax.xaxis, xs["x"].to_numpy(dtype=float), list(xs["value"]))
     ax.minorticks_off()
     ax.set_xlabel(axis)
     ax.set_ylabel(f"{ylabel} ({yunit})" if yunit else ylabel)
@@ -231,20 +253,20 @@ def plot_heatmap(
         .reindex(index=ys["value"], columns=xs["value"])
         .to_numpy(dtype=float)
     )
-    fig = _figure(max(5.5, 1.0 + 0.9 * len(xs)), max(4.0, 1.6 + 0.45 * len(ys)))
+    fig = _figure(
+        min(12.0, max(5.5, 1.6 + 0.9 * len(xs))), min(9.0, max(4.0, 1.6 + 0.45 * len(ys)))
+    )
     ax = fig.subplots()
     finite = grid[np.isfinite(grid)]
     norm = LogNorm() if _log_if_wide(finite) else None
     im = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis", norm=norm)
-    ax.set_xticks(range(len(xs)))
-    ax.set_xticklabels([str(v) for v in xs["value"]], rotation=30 if len(xs) > 5 else 0)
-    ax.set_yticks(range(len(ys)))
-    ax.set_yticklabels([str(v) for v in ys["value"]])
+    _value_ticks(ax.xaxis, np.arange(len(xs), dtype=float), list(xs["value"]))
+    _value_ticks(ax.yaxis, np.arange(len(ys), dtype=float), list(ys["value"]), rotate=False)
     ax.set_xlabel(x_axis)
     ax.set_ylabel(y_axis)
     cb = fig.colorbar(im, ax=ax, format=_eng(unit))
     cb.set_label(f"{label} ({unit})" if unit else label)
-    if grid.size <= MAX_ANNOTATED_CELLS and len(finite):
+    if len(xs) <= MAX_ANNOTATED_COLS and len(ys) <= MAX_ANNOTATED_ROWS and len(finite):
         lo, hi = (
             (np.log(finite.min()), np.log(finite.max())) if norm else (finite.min(), finite.max())
         )
