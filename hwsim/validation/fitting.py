@@ -296,6 +296,7 @@ def calibrate(
         CalibrationError: unknown chip/profile/parameter, or no usable time-like rows.
     """
     rows = read_measurements(path_or_rows)
+    source = str(path_or_rows) if isinstance(path_or_rows, (str, Path)) else "the given rows"
     pred = Predictor()
     probe = Measurement(
         id="-",
@@ -441,7 +442,20 @@ def calibrate(
     after = report(calibrated)
     notes = _notes(usable, fitted, not_fitted, after)
     calibrated = calibrated.model_copy(
-        update={"estimated": [_estimate(spec.name, name, usable, fitted, not_fitted, prior)]}
+        update={
+            "estimated": [
+                _estimate(
+                    source,
+                    name,
+                    usable,
+                    fitted,
+                    not_fitted,
+                    prior,
+                    [i for i, why in ignored if why.startswith("excluded")],
+                    after,
+                )
+            ]
+        }
     )
     return CalibrationResult(
         hardware=spec.name,
@@ -526,17 +540,20 @@ def _notes(
 
 
 def _estimate(
-    chip: str,
+    source: str,
     name: str,
     usable: Sequence[Measurement],
     fitted: Sequence[FittedParameter],
     not_fitted: Sequence[tuple[str, str]],
     prior: SoftwareProfile,
+    excluded: Sequence[str],
+    after: ValidationReport,
 ) -> Estimate:
     rows = ", ".join(f"{m.id} ({m.workload}, {m.metric} {m.value:g})" for m in usable)
     what = (
         "; ".join(
-            f"{p.name} x{p.multiplier:.4g}" + (" (at bound)" if p.at_bound else "") for p in fitted
+            f"{p.name} x{p.multiplier:.4g}" + (" (at its bound)" if p.at_bound else "")
+            for p in fitted
         )
         or "nothing"
     )
@@ -544,12 +561,15 @@ def _estimate(
     # A re-calibration keeps the original prior's reasoning, not a chain of calibrations.
     prior_text = " ".join(e.reasoning.split(" Prior: ", 1)[-1] for e in prior.estimated)
     reasoning = (
-        f"Calibrated with `hwsim calibrate` (least squares on ln(pred/meas)) on {len(usable)} "
-        f"row(s) of validation/measurements.csv: {rows}. Fitted: {what}; kept at the prior: "
-        f"{kept}."
+        f"Calibrated on {source}{(' (' + ', '.join(excluded) + ' left out)') if excluded else ''}"
+        f" with `hwsim calibrate` (least squares on ln(pred/meas), bounded), on {len(usable)} "
+        f"row(s): {rows}. Fitted: {what}; kept at the prior: {kept}."
     )
-    if len(usable) == len(fitted) and fitted:
+    worst = max((r.factor for r in after.rows if r.ok), default=1.0)
+    if len(usable) == len(fitted) and fitted and worst <= 1.01:
         reasoning += " As many parameters as rows: these rows are reproduced by construction."
+    elif worst > 1.01:
+        reasoning += f" After the fit the worst of these rows is still {worst:.2f}x off."
     if prior_text:
         reasoning += f" Prior: {prior_text}"
     return Estimate(field=f"profiles.{name}", reasoning=reasoning)
