@@ -1,67 +1,18 @@
-"""A toy chip whose roofline numbers are easy to work out by hand."""
+"""Fixtures: the toy chips of tests/unit/toychips.py as spec files."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-
-TOY = """
-schema_version: 1
-name: toy
-kind: accelerator
-description: hand-checkable chip
-compute:
-  - name: mac0
-    kind: mac_array
-    peak: {fp16: 1 TFLOPS, int8: 2 TOPS}
-    energy_per_mac: {fp16: 1 pJ/MAC, int8: 0.5 pJ/MAC}
-  - name: vec
-    kind: vector
-    vector_peak: 100 GOPS
-    energy_per_vector_op: 0.5 pJ/op
-memory:
-  - name: sram
-    kind: sram
-    capacity: 64 MiB
-    bandwidth: 1000 GB/s
-    energy: 1 pJ/B
-    holds: [activations]
-  - name: dram
-    kind: dram
-    capacity: 8 GiB
-    bandwidth: 100 GB/s
-    energy: 100 pJ/B
-    holds: [weights, activations]
-power:
-  static: 2 W
-default_profile: ideal
-profiles:
-  ideal:
-    name: ideal
-    efficiency: {gemm: 1.0, conv: 1.0, depthwise: 1.0, elementwise: 1.0, attention: 1.0, data: 1.0}
-    bandwidth_efficiency: 1.0
-    overhead_per_op: 0 s
-sources:
-  - {id: hand, title: made up for tests}
-"""
-
-TWO_UNITS = TOY.replace(
-    "  - name: vec\n",
-    "  - name: mac1\n    kind: mac_array\n    peak: {fp16: 1 TFLOPS, int8: 2 TOPS}\n"
-    "    energy_per_mac: {fp16: 1 pJ/MAC, int8: 0.5 pJ/MAC}\n  - name: vec\n",
-)
+from toychips import DUO, write_chip
 
 
 @pytest.fixture()
 def toy_path(tmp_path: Path) -> Path:
-    p = tmp_path / "toy.yaml"
-    p.write_text(TOY)
-    return p
+    return write_chip(tmp_path)
 
 
 @pytest.fixture()
 def two_unit_path(tmp_path: Path) -> Path:
-    p = tmp_path / "toy2.yaml"
-    p.write_text(TWO_UNITS)
-    return p
+    return write_chip(tmp_path, DUO, "duo.yaml")

@@ -7,12 +7,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from toychips import write_chip
 
 import hwsim
 from hwsim.spec import HardwareSpec
 from hwsim.workload import GraphBuilder, Workload
-
-from .conftest import TOY
 
 dims = st.integers(min_value=1, max_value=3000)
 SETTINGS = settings(
@@ -23,9 +22,7 @@ SETTINGS = settings(
 def toy() -> HardwareSpec:
     import tempfile
 
-    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
-        f.write(TOY)
-    return hwsim.load_hardware(Path(f.name))
+    return hwsim.load_hardware(write_chip(Path(tempfile.mkdtemp())))
 
 
 TOY_SPEC = toy()

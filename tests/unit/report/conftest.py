@@ -5,54 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from toychips import DUO, write_chip
 
 import hwsim
 from hwsim.engine.result import SimulationResult
 from hwsim.workload import GraphBuilder
-
-TWO_UNITS = """
-schema_version: 1
-name: duo
-kind: accelerator
-description: two MAC arrays and a vector unit, for reports
-compute:
-  - name: mac0
-    kind: mac_array
-    peak: {fp16: 1 TFLOPS}
-    energy_per_mac: {fp16: 1 pJ/MAC}
-  - name: mac1
-    kind: mac_array
-    peak: {fp16: 1 TFLOPS}
-    energy_per_mac: {fp16: 1 pJ/MAC}
-  - name: vec
-    kind: vector
-    vector_peak: 100 GOPS
-    energy_per_vector_op: 0.5 pJ/op
-memory:
-  - name: sram
-    kind: sram
-    capacity: 256 KiB
-    bandwidth: 1000 GB/s
-    energy: 1 pJ/B
-    holds: [activations]
-  - name: dram
-    kind: dram
-    capacity: 8 GiB
-    bandwidth: 100 GB/s
-    energy: 100 pJ/B
-    holds: [weights, activations]
-power:
-  static: 2 W
-default_profile: ideal
-profiles:
-  ideal:
-    name: ideal
-    efficiency: {gemm: 1.0, conv: 1.0, depthwise: 1.0, elementwise: 1.0, attention: 1.0, data: 1.0}
-    bandwidth_efficiency: 1.0
-    overhead_per_op: 0 s
-sources:
-  - {id: hand, title: made up for tests}
-"""
 
 
 @pytest.fixture(scope="session")
@@ -63,8 +20,8 @@ def lenet() -> SimulationResult:
 @pytest.fixture(scope="session")
 def branches(tmp_path_factory: pytest.TempPathFactory) -> SimulationResult:
     """Two independent linears (they run at the same time on mac0 and mac1), add, relu."""
-    spec: Path = tmp_path_factory.mktemp("spec") / "duo.yaml"
-    spec.write_text(TWO_UNITS)
+    small_sram = DUO.replace("capacity: 64 MiB", "capacity: 256 KiB")
+    spec: Path = write_chip(tmp_path_factory.mktemp("spec"), small_sram, "duo.yaml")
     g = GraphBuilder("branches", weight_dtype="fp16", act_dtype="fp16")
     x = g.input("x", (64, 256))
     a = g.linear(x, 512, name="left")
