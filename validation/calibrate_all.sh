@@ -7,7 +7,7 @@
 # 7ee0b92); run on the calibrated specs, every fit should come back with multipliers ~1.
 set -e
 CSV=validation/measurements.csv
-OUT=validation/calibrated
+OUT=${OUT:-validation/calibrated}
 HWSIM=${HWSIM:-hwsim}
 cal() {
     hw=$1; prof=$2; shift 2

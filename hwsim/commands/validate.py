@@ -53,7 +53,8 @@ def print_report(report: object, console: Console, title: str = "validation") ->
 
     assert isinstance(report, ValidationReport)
     t = Table(title=title)
-    for col in ("id", "class", "workload", "chip / profile", "metric"):
+    t.add_column("id", no_wrap=True)
+    for col in ("workload", "chip / profile", "metric"):
         t.add_column(col, overflow="fold")
     for col in ("measured", "predicted", "ratio", "error"):
         t.add_column(col, justify="right", no_wrap=True)
@@ -62,7 +63,6 @@ def print_report(report: object, console: Console, title: str = "validation") ->
         c = _colour(r.factor)
         t.add_row(
             m.id,
-            r.device_class,
             Path(m.workload).stem if m.workload.endswith((".yaml", ".yml")) else m.workload,
             f"{m.hardware} / {r.profile}",
             f"{m.metric}",

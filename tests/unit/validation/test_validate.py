@@ -106,3 +106,13 @@ def test_llm_metrics_and_params_on_builtins() -> None:
         "mobilenet_v1", "stm32h743", profile="tflm", dtype="int8", width=0.25, resolution=96
     )
     assert rep.row("V").predicted == pytest.approx(v.peak_activation_bytes / 1e3)
+
+
+def test_shipped_measurements_and_holdout_simulate() -> None:
+    root = Path(__file__).parents[3] / "validation"
+    rep = validate(root / "measurements.csv")
+    assert len(rep.simulated) == 18
+    assert {r.measurement.id for r in rep.skipped} == {"E12", "M12"}
+    hold = validate(root / "holdout.csv")
+    assert not hold.skipped, [r.reason for r in hold.skipped]
+    assert len(hold.simulated) == 12
