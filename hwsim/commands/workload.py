@@ -109,7 +109,6 @@ def profile(
 ) -> None:
     """Count a workload without hardware: MACs, FLOPs, params, weight and activation bytes."""
     from hwsim.cli import onnx_params
-
     from hwsim.workload import load_workload
     from hwsim.workload.profile import profile_dict
 

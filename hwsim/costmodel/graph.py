@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hwsim.costmodel.opcost import CostContext, OpCost, candidate_units, op_cost
+from hwsim.costmodel.opcost import CostContext, OpCost, candidate_units, free_cost, op_cost
 from hwsim.costmodel.placement import Placement, place
 from hwsim.spec.models import HardwareSpec, SoftwareProfile
-from hwsim.workload.ir import Workload
+from hwsim.workload.ir import Op, Workload
 
 
 @dataclass(frozen=True)
@@ -36,23 +36,45 @@ def dependencies(workload: Workload) -> tuple[tuple[int, ...], ...]:
     return tuple(deps)
 
 
+def _follows_mac_chain(ops: tuple[Op, ...], i: int, chain: set[int]) -> bool:
+    """Op i reads the output of op i-1, which is a MAC op or part of its fused chain."""
+    op, prev = ops[i], ops[i - 1]
+    return bool(op.inputs) and op.inputs[0] in prev.outputs and (prev.macs > 0 or (i - 1) in chain)
+
+
+def folded_ops(workload: Workload, profile: SoftwareProfile) -> frozenset[int]:
+    """Indices of batch norms folded into the preceding conv/linear at deployment."""
+    if not profile.fold_batchnorm:
+        return frozenset()
+    ops = workload.ops
+    return frozenset(
+        i
+        for i in range(1, len(ops))
+        if ops[i].op_type == "batchnorm"
+        and ops[i].inputs
+        and ops[i].inputs[0] in ops[i - 1].outputs
+        and ops[i - 1].macs > 0
+    )
+
+
 def fused_ops(workload: Workload, profile: SoftwareProfile) -> frozenset[int]:
-    """Indices of ops the software folds into their producer.
+    """Indices of ops the software fuses into their producer's kernel.
 
     An op is fused when its fusion kind (activation, norm, elementwise) is in the profile's
     ``fusions`` and its first input is the output of the op right before it, which is a
-    MAC op or itself fused (conv -> bn -> relu chains fuse as one kernel).
+    MAC op or itself fused or folded (conv -> bn -> add -> relu chains fuse as one kernel).
     """
     kinds = set(profile.fusions)
+    chain: set[int] = set(folded_ops(workload, profile))
     fused: set[int] = set()
     ops = workload.ops
     for i in range(1, len(ops)):
         op = ops[i]
-        if op.fusable is None or op.fusable not in kinds or not op.inputs:
+        if i in chain or op.fusable is None or op.fusable not in kinds:
             continue
-        prev = ops[i - 1]
-        if op.inputs[0] in prev.outputs and (prev.macs > 0 or (i - 1) in fused):
+        if _follows_mac_chain(ops, i, chain):
             fused.add(i)
+            chain.add(i)
     return frozenset(fused)
 
 
@@ -68,6 +90,7 @@ def cost_graph(
         placement = place(spec, workload.weight_bytes, peak_act, workload.state_bytes)
     ctx = CostContext(spec, profile, placement)
     fused = fused_ops(workload, profile)
+    folded = folded_ops(workload, profile)
     options = []
     # OpCost.name is the first op with that signature; use workload.ops[i].name for names.
     memo: dict[tuple[object, ...], tuple[OpCost, ...]] = {}
@@ -90,11 +113,15 @@ def cost_graph(
             op.view,
             len(op.inputs),
             i in fused,
+            i in folded,
         )
         got = memo.get(key)
         if got is None:
             units, dtype = candidate_units(spec, op, profile)
-            got = tuple(op_cost(ctx, op, u, dtype, fused=i in fused) for u in units)
+            if i in folded:
+                got = tuple(free_cost(ctx, op, u, dtype) for u in units)
+            else:
+                got = tuple(op_cost(ctx, op, u, dtype, fused=i in fused) for u in units)
             memo[key] = got
         options.append(got)
     return GraphCost(ctx, dependencies(workload), tuple(options), peak_act)

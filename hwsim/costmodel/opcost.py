@@ -210,6 +210,29 @@ def _innermost_factor(
     return dict.fromkeys(operands, 1.0)
 
 
+def free_cost(ctx: CostContext, op: Op, unit: ComputeUnit, dtype: str) -> OpCost:
+    """An op the software removed (a batch norm folded into the preceding conv's weights)."""
+    zeros = tuple(0.0 for _ in ctx.spec.memory)
+    return OpCost(
+        name=op.name,
+        op_type=op.op_type,
+        op_class=op.op_class,
+        unit=unit.name,
+        dtype=dtype,
+        macs=op.macs,
+        flops=op.flops,
+        compute_s=0.0,
+        overhead_s=0.0,
+        read_bytes=zeros,
+        write_bytes=zeros,
+        mem_s=zeros,
+        compute_j=0.0,
+        mem_j=zeros,
+        fused=True,
+        notes=("folded into the preceding conv/linear",),
+    )
+
+
 def op_cost(
     ctx: CostContext, op: Op, unit: ComputeUnit, dtype: str, *, fused: bool = False
 ) -> OpCost:

@@ -320,13 +320,14 @@ def _simulate_graph(
     warnings = _fit_warnings(spec, pl, strict)
     if w.unsupported:
         warnings.append(f"unsupported ops counted as zero work: {', '.join(w.unsupported)}")
-    ph = _run_phase(w, spec, prof, pl)
+    # The run starts after the stack's fixed per-run overhead (host launch, upload, sync).
+    ph = _run_phase(w, spec, prof, pl, start=prof.overhead_per_run)
     return _assemble(
         w,
         spec,
         prof,
         _phase_layers(w, ph, spec, prof),
-        ph.sched.makespan_s,
+        prof.overhead_per_run + ph.sched.makespan_s,
         counts=w,
         macs=w.macs,
         flops=w.flops,
@@ -356,8 +357,8 @@ def _simulate_decoder(
     peak_act = prefill.memory_profile(prof.memory_planning).peak_bytes
     pl = place(spec, prefill.weight_bytes, peak_act, kv_total)
     warnings = _fit_warnings(spec, pl, strict)
-    ph = _run_phase(prefill, spec, prof, pl)
-    ttft = ph.sched.makespan_s
+    ph = _run_phase(prefill, spec, prof, pl, start=prof.overhead_per_run)
+    ttft = prof.overhead_per_run + ph.sched.makespan_s
     layers = _phase_layers(prefill, ph, spec, prof, phase="prefill")
     macs = prefill.macs
     flops = prefill.flops

@@ -231,6 +231,16 @@ class SoftwareProfile(Frozen):
     overhead_per_op: Seconds = Field(
         default=0.0, description="fixed cost per executed op (kernel launch, interpreter dispatch)"
     )
+    overhead_per_run: Seconds = Field(
+        default=0.0,
+        description="fixed cost once per inference / request before the first op (host "
+        "launch, input upload, synchronisation, runtime setup)",
+    )
+    fold_batchnorm: bool = Field(
+        default=True,
+        description="batch norm right after a conv/linear is folded into its weights at "
+        "deployment (costs nothing); false for stacks that execute it",
+    )
     fusions: list[Fusion] = Field(
         default_factory=list,
         description="ops folded into their producer: activation, norm, elementwise, attention",

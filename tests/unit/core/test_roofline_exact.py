@@ -134,3 +134,34 @@ def test_determinism(toy_path: Path) -> None:
     b = hwsim.simulate(gemm(300, 700, 500), toy_path).to_dict()
     assert a == b
     assert math.isfinite(a["latency_s"])
+
+
+def test_batchnorm_is_folded_unless_the_stack_executes_it(toy_path: Path) -> None:
+    g = GraphBuilder("cbr", weight_dtype="fp16", act_dtype="fp16")
+    x = g.input("x", (1, 16, 32, 32))
+    y = g.conv2d(x, 16, 3, padding=1, bias=False)
+    y = g.batchnorm(y)
+    w = g.build([y])
+    folded = hwsim.simulate(w, toy_path)
+    assert folded.layers[1].latency_s == 0 and folded.layers[1].energy_breakdown_j["compute"] == 0
+    spec = hwsim.override(hwsim.load_hardware(toy_path), {"profiles.ideal.fold_batchnorm": False})
+    run = hwsim.simulate(w, spec)
+    elements = 16 * 32 * 32
+    # 2 ops per element on the 100 GOPS vector unit; the BN reads and writes the tensor in
+    # SRAM, and its 2 x 16 fp16 parameters come from DRAM through SRAM (written, then read).
+    bn = run.layers[1]
+    assert bn.latency_s == pytest.approx(2 * elements / 100e9, rel=1e-9)
+    assert bn.bytes["sram"] == 2 * elements * 2 + 2 * (2 * 16 * 2)
+    assert bn.bytes["dram"] == 2 * 16 * 2
+    assert run.latency_s == pytest.approx(folded.latency_s + bn.latency_s, rel=1e-9)
+
+
+def test_overhead_per_run_is_paid_once(toy_path: Path) -> None:
+    spec = hwsim.override(
+        hwsim.load_hardware(toy_path), {"profiles.ideal.overhead_per_run": "2 ms"}
+    )
+    m, k, n = 512, 1024, 1024
+    r = hwsim.simulate(gemm(m, k, n), spec)
+    assert r.latency_s == pytest.approx(2e-3 + 2 * m * k * n / PEAK_FP16, rel=1e-12)
+    assert r.layers[0].start_s == pytest.approx(2e-3)
+    assert r.energy_breakdown_j["static"] == pytest.approx(2.0 * r.latency_s, rel=1e-12)
