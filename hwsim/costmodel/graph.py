@@ -37,9 +37,14 @@ def dependencies(workload: Workload) -> tuple[tuple[int, ...], ...]:
 
 
 def _follows_mac_chain(ops: tuple[Op, ...], i: int, chain: set[int]) -> bool:
-    """Op i reads the output of op i-1, which is a MAC op or part of its fused chain."""
+    """Op i reads the output of op i-1, which is a MAC op or part of its fused chain.
+
+    For a binary op (residual add) either input may come from the chain; the other is read
+    from memory (the cost model charges the non-chain inputs).
+    """
     op, prev = ops[i], ops[i - 1]
-    return bool(op.inputs) and op.inputs[0] in prev.outputs and (prev.macs > 0 or (i - 1) in chain)
+    from_prev = any(t in prev.outputs for t in op.inputs)
+    return from_prev and (prev.macs > 0 or (i - 1) in chain)
 
 
 def folded_ops(workload: Workload, profile: SoftwareProfile) -> frozenset[int]:
