@@ -155,10 +155,11 @@ def calibrate_command(
         str | None, typer.Option("--json", help="write the fit summary JSON to PATH or -")
     ] = None,
 ) -> None:
-    """Fit a profile's efficiency factors and per-op overhead to the rows of one chip + stack.
+    """Fit a profile's efficiency factors and overheads to the rows of one chip + stack.
 
     Least squares on ln(predicted / measured), bounded to physical ranges; only the
-    parameters the rows identify are fitted (never more than rows).
+    parameters the rows identify are fitted (never more than rows). The per-run overhead
+    needs 2+ rows that pay it with run times 1.5x apart (e.g. several prompt lengths).
     """
     from hwsim.validation import PARAMETERS, calibrate
 
@@ -206,10 +207,16 @@ def calibrate_command(
         format_quantity(o0, Dimension.SECONDS),
         format_quantity(o1, Dimension.SECONDS) + ("" if o0 == o1 else " *"),
     )
+    r0, r1 = res.prior.overhead_per_run, res.profile.overhead_per_run
+    p.add_row(
+        "overhead_per_run",
+        format_quantity(r0, Dimension.SECONDS),
+        format_quantity(r1, Dimension.SECONDS) + ("" if r0 == r1 else " *"),
+    )
     console.print(p)
     for f in res.fitted:
         console.print(
-            f"fitted: {f.name} x{f.multiplier:.4g}{' (at its physical bound)' if f.at_bound else ''}"
+            f"fitted: {f.label()}{' (at its physical bound)' if f.at_bound else ''}"
             f" - {PARAMETERS[f.name]}",
             soft_wrap=True,
         )

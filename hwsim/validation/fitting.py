@@ -1,13 +1,19 @@
-"""Fit a software profile's efficiency factors and per-op overhead to measurements.
+"""Fit a software profile's efficiency factors and overheads to measurements.
 
 The fit is least squares on the log error ``ln(predicted / measured)`` over the rows of one
-chip + profile, with every parameter a multiplier in log space, bounded to physical ranges
-(0 < efficiency <= 1, 0 < bandwidth_efficiency <= 1, overhead >= 0). Only the parameters
-the rows can identify are fitted: candidates are picked by column-pivoted selection on the
-sensitivity matrix ``d ln(pred) / d ln(param)`` (a parameter the rows do not respond to, or
-one whose effect another fitted parameter already explains, is left at its prior), and never
-more parameters than rows. With one latency row that is one global scale on the compute
-efficiencies; such a row is reproduced by construction, which is no validation of it.
+chip + profile, bounded to physical ranges (0 < efficiency <= 1, 0 < bandwidth_efficiency
+<= 1, overheads >= 0). Every parameter is a multiplier in log space, except the per-run
+overhead, which is additive (its prior is usually 0 s). Only the parameters the rows can
+identify are fitted: candidates are picked by column-pivoted selection on the sensitivity
+matrix ``d ln(pred) / d param`` (a parameter the rows do not respond to, or one whose effect
+another fitted parameter already explains, is left at its prior), and never more parameters
+than rows. With one latency row that is one global scale on the compute efficiencies; such a
+row is reproduced by construction, which is no validation of it.
+
+A fixed per-run cost (``overhead_per_run``) is only a candidate when the rows can tell it
+apart from costs that scale with the work: at least two rows that pay it (latency,
+throughput, TTFT, end-to-end) whose predicted run times differ by :data:`RUN_SPREAD` or more
+(e.g. one model at several prompt lengths or batch sizes).
 """
 
 from __future__ import annotations
@@ -40,8 +46,12 @@ PARAMETERS: dict[str, str] = {
     "efficiency.attention": "attention efficiency relative to the common scale",
     "efficiency.gemm": "gemm efficiency relative to the common scale",
     "efficiency.conv": "conv efficiency relative to the common scale",
+    "overhead_per_run": "fixed cost once per inference / LLM request, part of TTFT (s)",
 }
 """Fittable parameters, in order of preference when the rows identify several equally."""
+
+ADDITIVE = frozenset({"overhead_per_run"})
+"""Parameters fitted as an added amount (in units of the shortest run), not a multiplier."""
 
 MIN_SENSITIVITY = 0.05
 """A parameter whose 1% change moves no row by 0.05% is not identified by the rows."""
@@ -51,6 +61,16 @@ FD_STEP = 1e-3
 """Finite-difference step in ln(multiplier)."""
 OVERHEAD_FLOOR_S = 1e-12
 """Overhead bound from below (0 within rounding), to keep the log parameterisation finite."""
+RUN_SPREAD = 1.5
+"""Longest / shortest predicted run time the rows must span to identify a per-run cost."""
+RUN_PROBE_S = 1e-6
+"""Per-run overhead added to find which rows pay it and how long each run is."""
+RUN_MAX_UNITS = 1e3
+"""Upper bound of the per-run overhead, in units of the shortest run."""
+RUN_EXPLAINED = 0.01
+"""Worst |ln(pred / meas)| below which the rows need no per-run overhead."""
+RUN_GAIN = 0.5
+"""A per-run overhead must at least halve the squared log error to be kept."""
 
 
 class CalibrationError(HwsimError):
@@ -62,18 +82,34 @@ class FittedParameter:
     """One fitted parameter: its multiplier and the physical values it moved."""
 
     name: str
-    multiplier: float
+    multiplier: float | None
+    """Calibrated / prior value; None for an additive parameter (``overhead_per_run``)."""
     at_bound: bool
     description: str
+    prior_value: float | None = None
+    """Prior value of an additive parameter, SI (s)."""
+    value: float | None = None
+    """Calibrated value of an additive parameter, SI (s)."""
+
+    def label(self) -> str:
+        """``compute_scale x0.75``, or ``overhead_per_run 0 s -> 5.2 ms``."""
+        if self.multiplier is not None:
+            return f"{self.name} x{self.multiplier:.4g}"
+        before = format_quantity(self.prior_value or 0.0, Dimension.SECONDS, digits=4)
+        after = format_quantity(self.value or 0.0, Dimension.SECONDS, digits=4)
+        return f"{self.name} {before} -> {after}"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
-        return {
+        d: dict[str, Any] = {
             "name": self.name,
             "multiplier": self.multiplier,
             "at_bound": self.at_bound,
             "description": self.description,
         }
+        if self.multiplier is None:
+            d.update(prior_value=self.prior_value, value=self.value)
+        return d
 
 
 @dataclass(frozen=True)
@@ -120,6 +156,7 @@ def _profile_numbers(p: SoftwareProfile) -> dict[str, Any]:
         "efficiency": p.efficiency.model_dump(),
         "bandwidth_efficiency": p.bandwidth_efficiency,
         "overhead_per_op_s": p.overhead_per_op,
+        "overhead_per_run_s": p.overhead_per_run,
     }
 
 
@@ -129,12 +166,17 @@ def _round(v: float, digits: int = 4) -> float:
     return float(f"{v:.{digits}g}")
 
 
-def apply_parameters(base: SoftwareProfile, x: Mapping[str, float]) -> SoftwareProfile:
-    """``base`` with the log-multipliers ``x`` applied (every factor capped to its range).
+def apply_parameters(
+    base: SoftwareProfile, x: Mapping[str, float], *, run_unit_s: float = 1.0
+) -> SoftwareProfile:
+    """``base`` with the parameters ``x`` applied (every factor capped to its range).
 
     Args:
         base: the prior profile.
-        x: parameter name -> ln(multiplier); see :data:`PARAMETERS`.
+        x: parameter name -> ln(multiplier); see :data:`PARAMETERS`. For the additive
+            ``overhead_per_run``: the amount added to the prior, in units of ``run_unit_s``
+            (the sum is floored at 0 s).
+        run_unit_s: seconds per unit of ``x["overhead_per_run"]``.
     """
     eff = base.efficiency.model_dump()
     common = math.exp(x.get("compute_scale", 0.0))
@@ -143,17 +185,19 @@ def apply_parameters(base: SoftwareProfile, x: Mapping[str, float]) -> SoftwareP
         eff[cls] = min(1.0, eff[cls] * common * rel)
     bw = min(1.0, base.bandwidth_efficiency * math.exp(x.get("bandwidth_efficiency", 0.0)))
     ov = base.overhead_per_op * math.exp(x.get("overhead_per_op", 0.0))
+    run = max(0.0, base.overhead_per_run + x.get("overhead_per_run", 0.0) * run_unit_s)
     return base.model_copy(
         update={
             "efficiency": ProfileEfficiency(**eff),
             "bandwidth_efficiency": bw,
             "overhead_per_op": ov,
+            "overhead_per_run": run,
         }
     )
 
 
-def _bounds(base: SoftwareProfile, name: str) -> tuple[float, float]:
-    """(lower, upper) of ln(multiplier) so the parameter stays physical."""
+def _bounds(base: SoftwareProfile, name: str, run_unit_s: float = 1.0) -> tuple[float, float]:
+    """(lower, upper) of ln(multiplier) (of the added units for an additive parameter)."""
     eff = base.efficiency
     if name == "compute_scale":
         top = max(getattr(eff, c) for c in COMPUTE_CLASSES)
@@ -168,18 +212,23 @@ def _bounds(base: SoftwareProfile, name: str) -> tuple[float, float]:
         )
     if name == "overhead_per_op":
         return (math.log(OVERHEAD_FLOOR_S / base.overhead_per_op), math.log(1e3))
+    if name == "overhead_per_run":
+        return (-base.overhead_per_run / run_unit_s, RUN_MAX_UNITS)
     raise CalibrationError(f"unknown parameter {name!r}; choose from {', '.join(PARAMETERS)}")
 
 
 def _select(
-    J: np.ndarray, names: Sequence[str], max_params: int
+    J: np.ndarray, names: Sequence[str], max_params: int, first: Sequence[int] = ()
 ) -> tuple[list[int], list[tuple[str, str]]]:
-    """Column-pivoted choice of identifiable parameters; the rest with the reason."""
-    chosen: list[int] = []
+    """Column-pivoted choice of identifiable parameters; the rest with the reason.
+
+    ``first``: columns chosen before the pivoting starts (if the rows respond to them).
+    """
     reasons: dict[int, str] = {}
     norms = np.linalg.norm(J, axis=0)
+    chosen = [j for j in first if np.max(np.abs(J[:, j])) >= MIN_SENSITIVITY][:max_params]
     for j in range(J.shape[1]):
-        if np.max(np.abs(J[:, j])) < MIN_SENSITIVITY:
+        if j not in chosen and np.max(np.abs(J[:, j])) < MIN_SENSITIVITY:
             reasons[j] = "the rows do not respond to it (insensitive)"
     while len(chosen) < max_params:
         best, best_val = -1, 0.0
@@ -363,78 +412,141 @@ def calibrate(
 
     r0 = log_errors(prior)
 
+    # Which rows pay a per-run cost, and how long each run is: a probe overhead d moves
+    # ln(pred) by ln(1 + d / t) (latency) or -ln(1 + d / t) (throughput), so t = d / expm1.
+    run_note = ""
+    run_unit = 1.0
+    if "overhead_per_run" in candidates:
+        probe_p = prior.model_copy(
+            update={"overhead_per_run": prior.overhead_per_run + RUN_PROBE_S}
+        )
+        shift = np.abs(log_errors(probe_p) - r0)
+        runs = sorted(
+            RUN_PROBE_S / math.expm1(float(d)) for d in shift if d > 1e-12 and math.isfinite(d)
+        )
+        if len(runs) < 2 or runs[-1] < RUN_SPREAD * runs[0]:
+            candidates.remove("overhead_per_run")
+            spread = f", run times {runs[-1] / runs[0]:.2f}x apart" if len(runs) >= 2 else ""
+            run_note = (
+                "a fixed per-run cost cannot be told apart from costs that scale with the work "
+                f"with these rows: it needs 2 or more rows that pay it (latency, throughput, "
+                f"TTFT, end-to-end) with predicted run times at least {RUN_SPREAD:g}x apart, e.g. "
+                f"several prompt lengths or batch sizes (here: {len(runs)} row(s){spread})"
+            )
+        else:
+            run_unit = runs[0]
+
+    def applied(x: Mapping[str, float]) -> SoftwareProfile:
+        return apply_parameters(prior, x, run_unit_s=run_unit)
+
+    def bounds(n: str) -> tuple[float, float]:
+        return _bounds(prior, n, run_unit)
+
     def jacobian(x_all: Mapping[str, float], cands: Sequence[str]) -> np.ndarray:
-        base = log_errors(apply_parameters(prior, x_all))
+        base = log_errors(applied(x_all))
         J = np.empty((len(usable), len(cands)))
         for j, c in enumerate(cands):
             v = x_all.get(c, 0.0)
             # Step down (always allowed; an efficiency at its cap of 1 cannot step up).
-            h = -FD_STEP if v - FD_STEP >= _bounds(prior, c)[0] else FD_STEP
-            J[:, j] = (log_errors(apply_parameters(prior, {**x_all, c: v + h})) - base) / h
+            h = -FD_STEP if v - FD_STEP >= bounds(c)[0] else FD_STEP
+            J[:, j] = (log_errors(applied({**x_all, c: v + h})) - base) / h
         return J
 
     J0 = jacobian({}, candidates)
-    # Attempt 1 fits the parameters the rows identify best. A parameter that ends on a
-    # physical bound cannot explain the rows on its own: it is banned and the next-best
-    # identifiable set is tried. The lowest-cost attempt wins (the first on a tie).
-    attempts: list[tuple[float, list[str], dict[str, float], list[tuple[str, str]]]] = []
-    banned: set[str] = set()
-    for _ in range(len(candidates)):
-        pool = [c for c in candidates if c not in banned]
-        cols = [candidates.index(c) for c in pool]
-        sel, why = _select(J0[:, cols], pool, len(usable))
-        names = [pool[j] for j in sel]
-        why += [(c, "fitted alone it ends on a physical bound or stops mattering; another set fits better")
-                for c in candidates if c in banned]  # fmt: skip
-        if not names:
-            attempts.append((float(r0 @ r0), [], {}, why))
-            break
-        lo = np.array([_bounds(prior, n)[0] for n in names])
-        hi = np.array([_bounds(prior, n)[1] for n in names])
+    Attempt = tuple[float, list[str], dict[str, float], list[tuple[str, str]]]
 
-        def resid(x: np.ndarray, names: list[str] = names) -> np.ndarray:
-            return log_errors(apply_parameters(prior, dict(zip(names, x.tolist()))))
+    def search(cands: list[str], forced: str | None = None) -> Attempt:
+        """Best bounded fit over ``cands`` (``forced`` is always among the fitted)."""
+        # Attempt 1 fits the parameters the rows identify best. A parameter that ends on a
+        # physical bound cannot explain the rows on its own: it is banned and the next-best
+        # identifiable set is tried. The lowest-cost attempt wins (the first on a tie).
+        attempts: list[Attempt] = []
+        banned: set[str] = set()
+        for _ in range(len(cands)):
+            if forced in banned:
+                break
+            pool = [c for c in cands if c not in banned]
+            cols = [candidates.index(c) for c in pool]
+            first = [pool.index(forced)] if forced else []
+            sel, why = _select(J0[:, cols], pool, len(usable), first)
+            names = [pool[j] for j in sel]
+            why += [(c, "fitted alone it ends on a physical bound or stops mattering; another set fits better")
+                    for c in cands if c in banned]  # fmt: skip
+            if not names:
+                attempts.append((float(r0 @ r0), [], {}, why))
+                break
+            lo = np.array([bounds(n)[0] for n in names])
+            hi = np.array([bounds(n)[1] for n in names])
 
-        x = _least_squares(resid, np.zeros(len(names)), lo, hi)
-        res_x = resid(x)
-        cost = float(res_x @ res_x)
-        attempts.append((cost, names, dict(zip(names, x.tolist())), why))
-        raw = apply_parameters(prior, dict(zip(names, x.tolist())))
-        hit = [
-            n
-            for i, n in enumerate(names)
-            if x[i] <= lo[i] + 1e-9 or x[i] >= hi[i] - 1e-9 or _saturated(raw, n)
-        ]
-        if cost < 1e-10:
-            break
-        # A parameter whose effect has run out (the rows no longer respond to it at the
-        # solution) cannot explain the rest either.
-        Jx = jacobian(dict(zip(names, x.tolist())), names)
-        hit += [
-            n
-            for j, n in enumerate(names)
-            if n not in hit and np.abs(Jx[:, j]).max() < MIN_SENSITIVITY
-        ]
-        if not hit:
-            break
-        banned.update(hit)
-    best = min(range(len(attempts)), key=lambda i: (attempts[i][0], i))
-    _, names, x_all, not_fitted = attempts[best]
+            def resid(x: np.ndarray, names: list[str] = names) -> np.ndarray:
+                return log_errors(applied(dict(zip(names, x.tolist()))))
+
+            x = _least_squares(resid, np.zeros(len(names)), lo, hi)
+            res_x = resid(x)
+            cost = float(res_x @ res_x)
+            attempts.append((cost, names, dict(zip(names, x.tolist())), why))
+            raw = applied(dict(zip(names, x.tolist())))
+            hit = [
+                n
+                for i, n in enumerate(names)
+                if x[i] <= lo[i] + 1e-9 or x[i] >= hi[i] - 1e-9 or _saturated(raw, n)
+            ]
+            if cost < 1e-10:
+                break
+            # A parameter whose effect has run out (the rows no longer respond to it at the
+            # solution) cannot explain the rest either.
+            Jx = jacobian(dict(zip(names, x.tolist())), names)
+            hit += [
+                n
+                for j, n in enumerate(names)
+                if n not in hit and np.abs(Jx[:, j]).max() < MIN_SENSITIVITY
+            ]
+            if not hit:
+                break
+            banned.update(hit)
+        return attempts[min(range(len(attempts)), key=lambda i: (attempts[i][0], i))]
+
+    # The per-run overhead is tried only when the other parameters leave the rows
+    # unexplained (a nested comparison: the simpler explanation is kept when it suffices).
+    base_cands = [c for c in candidates if c not in ADDITIVE]
+    cost, names, x_all, not_fitted = (
+        search(base_cands) if base_cands else (float(r0 @ r0), [], {}, [])
+    )
+    if "overhead_per_run" in candidates:
+        worst = float(np.abs(log_errors(applied(x_all))).max())
+        if worst <= RUN_EXPLAINED:
+            run_note = (
+                f"the rows are explained without it (worst row within {RUN_EXPLAINED:.0%} "
+                "after the fit of the other parameters)"
+            )
+        else:
+            alt = search(candidates, forced="overhead_per_run")
+            run_value = applied(alt[2]).overhead_per_run
+            if alt[0] < RUN_GAIN * cost and "overhead_per_run" in alt[1] and run_value > 0:
+                cost, names, x_all, not_fitted = alt
+            else:
+                run_note = (
+                    "adding it does not explain the rows better (it ends at 0 s or lowers the "
+                    f"squared log error by less than {1 - RUN_GAIN:.0%})"
+                )
     if zero_overhead:
         not_fitted.append(("overhead_per_op", "the prior has no per-op overhead (0 s)"))
+    if run_note:
+        not_fitted.append(("overhead_per_run", run_note))
     for c in PARAMETERS:
         if c not in candidates and not any(n == c for n, _ in not_fitted):
             not_fitted.append((c, "not asked for (--fit)"))
     order = list(names)
-    fitted_raw = apply_parameters(prior, x_all)
+    fitted_raw = applied(x_all)
     calibrated = _rounded(fitted_raw, prior, order)
     fitted = tuple(
         FittedParameter(
             n,
-            math.exp(x_all[n]),
-            _saturated(fitted_raw, n)
-            or not (_bounds(prior, n)[0] + 1e-9 < x_all[n] < _bounds(prior, n)[1] - 1e-9),
+            None if n in ADDITIVE else math.exp(x_all[n]),
+            _saturated(fitted_raw, n) or not (bounds(n)[0] + 1e-9 < x_all[n] < bounds(n)[1] - 1e-9),
             PARAMETERS[n],
+            prior_value=prior.overhead_per_run if n in ADDITIVE else None,
+            value=calibrated.overhead_per_run if n in ADDITIVE else None,
         )
         for n in order
     )
@@ -497,6 +609,9 @@ def _rounded(p: SoftwareProfile, prior: SoftwareProfile, names: Sequence[str]) -
     if "overhead_per_op" in names:
         ov = p.overhead_per_op
         upd["overhead_per_op"] = 0.0 if ov < 1e-10 else _round(ov)
+    if "overhead_per_run" in names:
+        run = p.overhead_per_run
+        upd["overhead_per_run"] = 0.0 if run < 1e-10 else _round(run)
     return p.model_copy(update=upd)
 
 
@@ -550,13 +665,8 @@ def _estimate(
     after: ValidationReport,
 ) -> Estimate:
     rows = ", ".join(f"{m.id} ({m.workload}, {m.metric} {m.value:g})" for m in usable)
-    what = (
-        "; ".join(
-            f"{p.name} x{p.multiplier:.4g}" + (" (at its bound)" if p.at_bound else "")
-            for p in fitted
-        )
-        or "nothing"
-    )
+    what = "; ".join(p.label() + (" (at its bound)" if p.at_bound else "") for p in fitted)
+    what = what or "nothing"
     kept = ", ".join(n for n, _ in not_fitted) or "none"
     # A re-calibration keeps the original prior's reasoning, not a chain of calibrations.
     prior_text = " ".join(e.reasoning.split(" Prior: ", 1)[-1] for e in prior.estimated)
@@ -584,6 +694,8 @@ def profile_yaml(p: SoftwareProfile) -> str:
         "efficiency": {k: _round(v) for k, v in p.efficiency.model_dump().items()},
         "bandwidth_efficiency": _round(p.bandwidth_efficiency),
         "overhead_per_op": format_quantity(p.overhead_per_op, Dimension.SECONDS, digits=4),
+        "overhead_per_run": format_quantity(p.overhead_per_run, Dimension.SECONDS, digits=4),
+        "fold_batchnorm": p.fold_batchnorm,
         "fusions": list(p.fusions),
     }
     if p.compute_units:

@@ -118,3 +118,94 @@ def test_calibrate_errors(toy_dir: Path) -> None:
         calibrate(csv, "nochip", "slow")
     with pytest.raises(CalibrationError, match="unknown parameter"):
         calibrate(csv, str(toy_dir / "toy.yaml"), "slow", fit=["speed"])
+
+
+def _llm_rows(
+    toy_dir: Path, truth: hwsim.SoftwareProfile, prompts: tuple[int, ...], decode: bool = False
+) -> Path:
+    """GPT-2 on the toy chip run as ``truth``: TTFT at each prompt length (+ a decode row)."""
+    lines = []
+    for n in prompts:
+        r = hwsim.simulate(
+            "gpt2", toy_dir / "toy.yaml", profile=truth, dtype="fp16", prompt_len=n, gen_len=1
+        )
+        ttft_ms = r.llm["ttft_s"] * 1e3
+        lines.append(f"P{n},toy,gpt2,toy.yaml,slow,fp16,1,{n},1,ttft_ms,{ttft_ms!r},,,")
+    if decode:
+        r = hwsim.simulate(
+            "gpt2", toy_dir / "toy.yaml", profile=truth, dtype="fp16", prompt_len=128, gen_len=64
+        )
+        tps = r.llm["decode_tokens_per_s"]
+        lines.append(f"D,toy,gpt2,toy.yaml,slow,fp16,1,128,64,decode_tokens_per_s,{tps!r},,,")
+    return write_csv(toy_dir, "\n".join(lines) + "\n")
+
+
+def _truth(toy_dir: Path) -> hwsim.SoftwareProfile:
+    """The toy ``slow`` profile with compute x e^-0.3 (0.593 of peak) and 4 ms per run."""
+    slow = hwsim.load_hardware(toy_dir / "toy.yaml").profiles["slow"]
+    assert slow.overhead_per_run == 0  # the prior has no per-run overhead
+    truth = apply_parameters(slow, {"compute_scale": -0.3})
+    return truth.model_copy(update={"overhead_per_run": 4e-3})
+
+
+def test_recovers_a_known_per_run_overhead(toy_dir: Path) -> None:
+    # TTFT at two prompt lengths; the decode row (no per-run cost) pins the bandwidth.
+    truth = _truth(toy_dir)
+    csv = _llm_rows(toy_dir, truth, (32, 512), decode=True)
+    res = calibrate(csv, str(toy_dir / "toy.yaml"), "slow")
+    assert {"compute_scale", "overhead_per_run"} <= {p.name for p in res.fitted}
+    assert res.profile.overhead_per_run == pytest.approx(4e-3, rel=0.01)
+    assert res.profile.efficiency.gemm == pytest.approx(truth.efficiency.gemm, rel=0.01)
+    assert all(r.factor < 1.01 for r in res.after.rows)
+    assert res.before.rows[0].ratio < 0.6  # the prior misses the 4 ms on the short prompt
+    run = next(p for p in res.fitted if p.name == "overhead_per_run")
+    assert run.multiplier is None and run.prior_value == 0
+    assert run.value == pytest.approx(4e-3, rel=0.01)
+    assert run.label().startswith("overhead_per_run 0 s -> 4")
+    assert "overhead_per_run 0 s -> 4" in res.profile.estimated[0].reasoning
+    assert res.to_dict()["calibrated"]["overhead_per_run_s"] == pytest.approx(4e-3, rel=0.01)
+    # The standalone YAML carries the per-run overhead.
+    out = toy_dir / "p.yaml"
+    out.write_text(res.to_yaml())
+    assert load_profile(out).overhead_per_run == res.profile.overhead_per_run
+
+
+def test_two_prompt_lengths_two_parameters(toy_dir: Path) -> None:
+    # Without a decode row, a lower bandwidth explains the short prompt's extra time about as
+    # well as a fixed cost: the calibrator keeps the simpler explanation and says why.
+    truth = _truth(toy_dir)
+    csv = _llm_rows(toy_dir, truth, (32, 512))
+    res = calibrate(csv, str(toy_dir / "toy.yaml"), "slow")
+    assert "overhead_per_run" not in {p.name for p in res.fitted}
+    assert "explained without it" in dict(res.not_fitted)["overhead_per_run"]
+    # Restricted to a compute scale and a per-run cost, the two rows give both exactly.
+    res = calibrate(
+        csv, str(toy_dir / "toy.yaml"), "slow", fit=["compute_scale", "overhead_per_run"]
+    )
+    assert [p.name for p in res.fitted] == ["compute_scale", "overhead_per_run"]
+    assert res.profile.overhead_per_run == pytest.approx(4e-3, rel=0.01)
+    assert res.profile.efficiency.gemm == pytest.approx(truth.efficiency.gemm, rel=0.01)
+    assert any("by construction" in n for n in res.notes)
+    assert "not asked for" in dict(res.not_fitted)["bandwidth_efficiency"]
+
+
+def test_per_run_overhead_needs_runs_of_different_length(toy_dir: Path) -> None:
+    truth = _truth(toy_dir)
+    # One row: a fixed cost and slower kernels explain it equally well.
+    res = calibrate(_llm_rows(toy_dir, truth, (128,)), str(toy_dir / "toy.yaml"), "slow")
+    assert [p.name for p in res.fitted] == ["compute_scale"]
+    assert res.profile.overhead_per_run == 0
+    why = dict(res.not_fitted)["overhead_per_run"]
+    assert "several prompt lengths" in why and "1 row(s)" in why
+    # Two rows of nearly the same length cannot separate it either.
+    res = calibrate(_llm_rows(toy_dir, truth, (128, 136)), str(toy_dir / "toy.yaml"), "slow")
+    assert "overhead_per_run" not in {p.name for p in res.fitted}
+    assert "apart" in dict(res.not_fitted)["overhead_per_run"]
+    # Asked not to fit it.
+    res = calibrate(
+        _llm_rows(toy_dir, truth, (32, 512)),
+        str(toy_dir / "toy.yaml"),
+        "slow",
+        fit=["compute_scale"],
+    )
+    assert "not asked for" in dict(res.not_fitted)["overhead_per_run"]

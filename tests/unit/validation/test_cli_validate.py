@@ -56,8 +56,10 @@ def test_calibrate_writes_a_loadable_profile(toy_dir: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     assert "fitted: compute_scale" in res.output and "by construction" in res.output
+    assert "kept at the prior: overhead_per_run" in res.output  # one row cannot identify it
     prof = load_profile(out)
     assert prof.name == "slow" and prof.overhead_per_op == 1e-6
+    assert prof.overhead_per_run == 0 and prof.fold_batchnorm
     res = runner.invoke(
         app,
         ["run", str(toy_dir / "gemm.yaml"), "-H", str(toy_dir / "toy.yaml"), "--profile", str(out)],
