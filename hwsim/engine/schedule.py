@@ -1,17 +1,19 @@
 """Discrete-event schedule of op costs on compute units and memory channels (simpy).
 
-Each op is a process: it waits for the ops that produce its inputs, takes a compute unit
-(the fastest idle candidate, else queues on the fastest), pays its fixed overhead, then
+Each compute unit is a process serving a queue of ready ops (lowest index first). An op
+becomes ready when the ops producing its inputs are done; it then queues on the fastest
+idle unit that can run it (else on the fastest). A unit pays the op's fixed overhead, then
 computes while its transfers stream through each memory level's channel (double
 buffering: the op ends when both its compute and its slowest transfer are done). A
 channel serves one transfer at a time, in the order ops claim it (a claim reserves the
 channel from when it is next free). Compute units and channels are shared, so independent
-branches contend for them. Events grow with the number of ops (a few per op).
+branches contend for them. Events grow with the number of ops (about one per op).
 Ties break by op index: same inputs, same schedule.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -67,52 +69,75 @@ def schedule(
         start_s: time offset of the schedule.
     """
     env = simpy.Environment(initial_time=start_s)
-    units = {u: simpy.PriorityResource(env, capacity=1) for u in unit_names}
+    n = len(options)
+    dependents: list[list[int]] = [[] for _ in range(n)]
+    waiting = [0] * n
+    for i, ds in enumerate(deps):
+        for d in set(ds):
+            dependents[d].append(i)
+            waiting[i] += 1
+    # Each compute unit is a process serving its queue of ready ops, lowest index first.
+    queues: dict[str, list[int]] = {u: [] for u in unit_names}
+    busy = dict.fromkeys(unit_names, False)
+    wake: dict[str, simpy.Event] = {u: env.event() for u in unit_names}
     # A memory channel serves transfers one at a time in the order the ops claim it:
     # a claim reserves the channel from max(now, free_at) for the transfer's duration.
     free_at = [start_s] * len(level_names)
-    done = [env.event() for _ in options]
-    events: list[Event | None] = [None] * len(options)
-    chosen = [0] * len(options)
+    events: list[Event | None] = [None] * n
+    chosen = [0] * n
 
-    def run(i: int) -> Generator[Any, Any, None]:
-        if deps[i]:
-            if len(deps[i]) == 1:
-                yield done[deps[i][0]]
-            else:
-                yield simpy.AllOf(env, [done[d] for d in deps[i]])
+    def ready(i: int) -> None:
+        """Op i's inputs exist: queue it on the fastest idle unit, else the fastest."""
         opts = options[i]
         pick = 0
         for k, c in enumerate(opts):
-            res = units[c.unit]
-            if res.count < res.capacity and not res.queue:
+            if not busy[c.unit] and not queues[c.unit]:
                 pick = k
                 break
-        cost = opts[pick]
         chosen[i] = pick
-        with units[cost.unit].request(priority=i) as req:
-            yield req
+        unit = opts[pick].unit
+        heapq.heappush(queues[unit], i)
+        if not wake[unit].triggered:
+            wake[unit].succeed()
+
+    def serve(unit: str) -> Generator[Any, Any, None]:
+        queue = queues[unit]
+        while True:
+            if not queue:
+                wake[unit] = env.event()
+                yield wake[unit]
+                continue
+            i = heapq.heappop(queue)
+            busy[unit] = True
+            cost = options[i][chosen[i]]
             t0 = env.now
             t1 = t0 + cost.overhead_s
             end = t1 + cost.compute_s
             xfers: list[tuple[str, float, float]] = []
-            for j, s in enumerate(cost.mem_s):
-                if s > 0:
+            for j, sec in enumerate(cost.mem_s):
+                if sec > 0:
                     b = max(t1, free_at[j])
-                    free_at[j] = b + s
-                    xfers.append((level_names[j], b, b + s))
-                    end = max(end, b + s)
-            if end > env.now:
-                yield env.timeout(end - env.now)
-        xfers.sort(key=lambda t: (t[1], t[0]))
-        events[i] = Event(i, names[i] if names else cost.name, cost.unit, t0, end, tuple(xfers))
-        done[i].succeed()
+                    free_at[j] = b + sec
+                    xfers.append((level_names[j], b, b + sec))
+                    end = max(end, b + sec)
+            if end > t0:
+                yield env.timeout(end - t0)
+            busy[unit] = False
+            xfers.sort(key=lambda t: (t[1], t[0]))
+            events[i] = Event(i, names[i] if names else cost.name, unit, t0, end, tuple(xfers))
+            for d in dependents[i]:
+                waiting[d] -= 1
+                if waiting[d] == 0:
+                    ready(d)
 
-    for i in range(len(options)):
-        env.process(run(i))
+    for u in unit_names:
+        env.process(serve(u))
+    for i in range(n):
+        if waiting[i] == 0:
+            ready(i)
     env.run()
     evs = tuple(e for e in events if e is not None)
-    if len(evs) != len(options):
+    if len(evs) != n:
         raise RuntimeError("schedule did not complete every op (dependency cycle?)")
     makespan = max((e.end_s for e in evs), default=start_s) - start_s
     return Schedule(evs, tuple(chosen), makespan)
