@@ -154,6 +154,13 @@ def calibrate_command(
     json_out: Annotated[
         str | None, typer.Option("--json", help="write the fit summary JSON to PATH or -")
     ] = None,
+    prior: Annotated[
+        str | None,
+        typer.Option(
+            "--prior",
+            help="start from this profile YAML instead of the chip's profile (same name)",
+        ),
+    ] = None,
 ) -> None:
     """Fit a profile's efficiency factors and overheads to the rows of one chip + stack.
 
@@ -161,11 +168,17 @@ def calibrate_command(
     parameters the rows identify are fitted (never more than rows). The per-run overhead
     needs 2+ rows that pay it with run times 1.5x apart (e.g. several prompt lengths).
     """
+    from hwsim.spec import load_profile
     from hwsim.validation import PARAMETERS, calibrate
 
     try:
         res = calibrate(
-            measurements, hardware, profile, fit=_split(fit) or None, exclude=_split(exclude)
+            measurements,
+            hardware,
+            profile,
+            fit=_split(fit) or None,
+            exclude=_split(exclude),
+            start=load_profile(prior) if prior else None,
         )
     except HwsimError as exc:
         raise fail(str(exc)) from None

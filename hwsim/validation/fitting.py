@@ -327,8 +327,9 @@ def calibrate(
     *,
     fit: Sequence[str] | None = None,
     exclude: Iterable[str] = (),
+    start: SoftwareProfile | None = None,
 ) -> CalibrationResult:
-    """Fit one chip + profile's efficiency factors and overhead to the matching rows.
+    """Fit one chip + profile's efficiency factors and overheads to the matching rows.
 
     Args:
         path_or_rows: measurements CSV (contract columns) or rows.
@@ -337,6 +338,8 @@ def calibrate(
         fit: parameters to consider (default: all of :data:`PARAMETERS`); only those the
             rows identify are fitted.
         exclude: row ids to leave out of the fit (for leave-one-out checks).
+        start: the profile to start from instead of the chip's (e.g. the spec author's
+            uncalibrated prior); it must carry the same name.
 
     Returns:
         The CalibrationResult; ``result.to_yaml()`` is the standalone profile file.
@@ -365,6 +368,10 @@ def calibrate(
             f"{spec.name} has no profile {name!r} (has: {', '.join(sorted(spec.profiles))})"
         )
     prior = spec.profiles[name]
+    if start is not None:
+        if start.name != name:
+            raise CalibrationError(f"the start profile is {start.name!r}, not {name!r}")
+        prior = start
     candidates = list(fit) if fit else list(PARAMETERS)
     for c in candidates:
         if c not in PARAMETERS:
@@ -565,6 +572,7 @@ def calibrate(
                     prior,
                     [i for i, why in ignored if why.startswith("excluded")],
                     after,
+                    list(fit) if fit else [],
                 )
             ]
         }
@@ -663,6 +671,7 @@ def _estimate(
     prior: SoftwareProfile,
     excluded: Sequence[str],
     after: ValidationReport,
+    asked: Sequence[str] = (),
 ) -> Estimate:
     rows = ", ".join(f"{m.id} ({m.workload}, {m.metric} {m.value:g})" for m in usable)
     what = "; ".join(p.label() + (" (at its bound)" if p.at_bound else "") for p in fitted)
@@ -673,7 +682,9 @@ def _estimate(
     reasoning = (
         f"Calibrated on {source}{(' (' + ', '.join(excluded) + ' left out)') if excluded else ''}"
         f" with `hwsim calibrate` (least squares on ln(pred/meas), bounded), on {len(usable)} "
-        f"row(s): {rows}. Fitted: {what}; kept at the prior: {kept}."
+        f"row(s): {rows}."
+        + (f" Candidates restricted to {', '.join(asked)} (--fit)." if asked else "")
+        + f" Fitted: {what}; kept at the prior: {kept}."
     )
     worst = max((r.factor for r in after.rows if r.ok), default=1.0)
     if len(usable) == len(fitted) and fitted and worst <= 1.01:

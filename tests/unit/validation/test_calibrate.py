@@ -209,3 +209,18 @@ def test_per_run_overhead_needs_runs_of_different_length(toy_dir: Path) -> None:
         fit=["compute_scale"],
     )
     assert "not asked for" in dict(res.not_fitted)["overhead_per_run"]
+
+
+def test_start_from_another_prior(toy_dir: Path) -> None:
+    csv = write_csv(toy_dir, "G,toy,gemm.yaml,toy.yaml,slow,fp16,,,,latency_ms,2.0,,,\n")
+    slow = hwsim.load_hardware(toy_dir / "toy.yaml").profiles["slow"]
+    start = apply_parameters(slow, {"compute_scale": -0.5})
+    res = calibrate(csv, str(toy_dir / "toy.yaml"), "slow", start=start)
+    assert res.prior == start
+    # The fitted profile does not depend on where the one-scale fit started.
+    plain = calibrate(csv, str(toy_dir / "toy.yaml"), "slow")
+    assert res.profile.efficiency.gemm == pytest.approx(plain.profile.efficiency.gemm, rel=1e-3)
+    with pytest.raises(CalibrationError, match="start profile is 'ideal'"):
+        calibrate(
+            csv, str(toy_dir / "toy.yaml"), "slow", start=start.model_copy(update={"name": "ideal"})
+        )

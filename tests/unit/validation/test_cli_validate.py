@@ -65,5 +65,17 @@ def test_calibrate_writes_a_loadable_profile(toy_dir: Path) -> None:
         ["run", str(toy_dir / "gemm.yaml"), "-H", str(toy_dir / "toy.yaml"), "--profile", str(out)],
     )
     assert res.exit_code == 0, res.output
+    # --prior: start from a profile file (here the calibrated one: nothing left to fit).
+    res = runner.invoke(
+        app,
+        ["calibrate", str(csv), "-H", str(toy_dir / "toy.yaml"), "-p", "slow", "--prior", str(out)],
+        env={"COLUMNS": "200"},
+    )
+    assert res.exit_code == 0, res.output
+    assert "x1 " in res.output or "x0.9999" in res.output or "x1.000" in res.output
+    res = runner.invoke(
+        app, ["calibrate", str(csv), "-H", str(toy_dir / "toy.yaml"), "--prior", "nope.yaml"]
+    )
+    assert res.exit_code == 2 and "nope.yaml" in res.output
     res = runner.invoke(app, ["calibrate", str(csv), "-H", "toy-nope", "-p", "slow"])
     assert res.exit_code == 2 and "unknown hardware" in res.output
