@@ -4,11 +4,12 @@ Run from the repository root after ``sh validation/calibrate_all.sh``:
 
     python validation/apply_calibration.py [CHIP--PROFILE ...]
 
-Only four kinds of line inside that profile's block change: ``efficiency: {...}``,
-``bandwidth_efficiency:``, ``overhead_per_op:`` (when the calibrated value differs) and the
-``reasoning:`` line of the profile's ``estimated`` entry. Every other line is left byte for
-byte; the script checks that the spec reloads with exactly the calibrated numbers and that
-no other profile changed.
+Only these lines inside that profile's block change: ``efficiency: {...}``,
+``bandwidth_efficiency:``, ``overhead_per_op:``, ``overhead_per_run:`` (each when the
+calibrated value differs; an ``overhead_per_run:`` line is added after ``overhead_per_op:``
+when the profile has none) and the ``reasoning:`` line of the profile's ``estimated`` entry.
+Every other line is left byte for byte; the script checks that the spec reloads with exactly
+the calibrated numbers and that no other profile changed.
 """
 
 from __future__ import annotations
@@ -58,6 +59,12 @@ def apply(chip: str, name: str, calibrated: Path) -> list[int]:
             q = format_quantity(new.overhead_per_op, Dimension.SECONDS, digits=4)
             lines[i] = f"    overhead_per_op: {q}\n"
         elif (
+            line.startswith("    overhead_per_run:")
+            and abs(old.overhead_per_run - new.overhead_per_run) > 1e-15
+        ):
+            q = format_quantity(new.overhead_per_run, Dimension.SECONDS, digits=4)
+            lines[i] = f"    overhead_per_run: {q}\n"
+        elif (
             line.startswith("        reasoning:")
             and lines[i - 1].strip() == f"- field: profiles.{name}"
             and new.estimated
@@ -67,12 +74,19 @@ def apply(chip: str, name: str, calibrated: Path) -> list[int]:
         else:
             continue
         changed.append(i + 1)
+    has_run = any(lines[i].startswith("    overhead_per_run:") for i in range(start, end))
+    if not has_run and abs(old.overhead_per_run - new.overhead_per_run) > 1e-15:
+        at = next(i for i in range(start, end) if lines[i].startswith("    overhead_per_op:"))
+        q = format_quantity(new.overhead_per_run, Dimension.SECONDS, digits=4)
+        lines.insert(at + 1, f"    overhead_per_run: {q}\n")
+        changed = [n + (n > at + 1) for n in changed] + [at + 2]
     path.write_text("".join(lines), encoding="utf-8")
     after = load_hardware(path)
     got = after.profiles[name]
     assert got.efficiency == new.efficiency
     assert abs(got.bandwidth_efficiency - new.bandwidth_efficiency) < 1e-12
     assert abs(got.overhead_per_op - new.overhead_per_op) <= 1e-9 * new.overhead_per_op + 1e-15
+    assert abs(got.overhead_per_run - new.overhead_per_run) <= 1e-9 * new.overhead_per_run + 1e-15
     for key, prof in after.profiles.items():
         assert key == name or prof == spec.profiles[key], f"{chip}: profile {key} changed"
     return changed

@@ -111,8 +111,8 @@ def test_llm_metrics_and_params_on_builtins() -> None:
 def test_shipped_measurements_and_holdout_simulate() -> None:
     root = Path(__file__).parents[3] / "validation"
     rep = validate(root / "measurements.csv")
-    assert len(rep.simulated) == 18
+    assert len(rep.simulated) == 20
     assert {r.measurement.id for r in rep.skipped} == {"E12", "M12"}
     hold = validate(root / "holdout.csv")
     assert not hold.skipped, [r.reason for r in hold.skipped]
-    assert len(hold.simulated) == 12
+    assert len(hold.simulated) == 16
