@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hwsim.costmodel.opcost import CostContext, OpCost, candidate_units, free_cost, op_cost
 from hwsim.costmodel.placement import Placement, place
@@ -83,6 +83,30 @@ def fused_ops(workload: Workload, profile: SoftwareProfile) -> frozenset[int]:
     return frozenset(fused)
 
 
+def _hide_in_epilogue(
+    costs: tuple[OpCost, ...], producer_unit: str, slack: float
+) -> tuple[tuple[OpCost, ...], float]:
+    """A fused op's element-wise work runs in its producer kernel's epilogue.
+
+    On a separate post-processing unit (a GPU's CUDA cores behind the tensor cores, an
+    NPU's activation pipeline behind its MAC array) it streams with the producer's output,
+    so it is hidden up to the producer's own latency (``slack``, shared along the fused
+    chain). On the producer's own unit (an MCU core) it still adds its time. Energy is
+    unchanged: the arithmetic still happens.
+    """
+    out = []
+    used = 0.0
+    for k, c in enumerate(costs):
+        if c.unit == producer_unit or c.compute_s <= 0 or slack <= 0:
+            out.append(c)
+            continue
+        hidden = min(c.compute_s, slack)
+        if k == 0:
+            used = hidden
+        out.append(replace(c, compute_s=c.compute_s - hidden, notes=(*c.notes, "epilogue")))
+    return tuple(out), slack - used
+
+
 def cost_graph(
     workload: Workload,
     spec: HardwareSpec,
@@ -97,6 +121,7 @@ def cost_graph(
     fused = fused_ops(workload, profile)
     folded = folded_ops(workload, profile)
     options = []
+    producer_unit, slack = "", 0.0
     # OpCost.name is the first op with that signature; use workload.ops[i].name for names.
     memo: dict[tuple[object, ...], tuple[OpCost, ...]] = {}
     for i, op in enumerate(workload.ops):
@@ -128,5 +153,10 @@ def cost_graph(
             else:
                 got = tuple(op_cost(ctx, op, u, dtype, fused=i in fused) for u in units)
             memo[key] = got
+        if i in fused and i not in folded:
+            got, slack = _hide_in_epilogue(got, producer_unit, slack)
+        elif op.macs > 0:
+            # A kernel that later fused ops may hide their element-wise work behind.
+            producer_unit, slack = got[0].unit, got[0].latency_s
         options.append(got)
     return GraphCost(ctx, dependencies(workload), tuple(options), peak_act)

@@ -165,3 +165,23 @@ def test_overhead_per_run_is_paid_once(toy_path: Path) -> None:
     assert r.latency_s == pytest.approx(2e-3 + 2 * m * k * n / PEAK_FP16, rel=1e-12)
     assert r.layers[0].start_s == pytest.approx(2e-3)
     assert r.energy_breakdown_j["static"] == pytest.approx(2.0 * r.latency_s, rel=1e-12)
+
+
+def test_fused_epilogue_is_hidden_on_a_separate_unit_only(toy_path: Path) -> None:
+    g = GraphBuilder("gr", weight_dtype="fp16", act_dtype="fp16")
+    x = g.input("x", (512, 1024))
+    y = g.linear(x, 1024, bias=False)
+    y = g.activation(y, "gelu")
+    w = g.build([y])
+    gemm_s = 2 * 512 * 1024 * 1024 / PEAK_FP16
+    gelu_s = 5 * 512 * 1024 / 100e9  # 5 ops per element on the 100 GOPS vector unit
+    assert gelu_s < gemm_s
+    unfused = hwsim.simulate(w, toy_path)
+    # GELU alone is compute-bound: 26 us of arithmetic vs 2 us to stream 2 MiB through SRAM
+    assert unfused.latency_s == pytest.approx(gemm_s + gelu_s, rel=1e-9)
+    spec = hwsim.override(hwsim.load_hardware(toy_path), {"profiles.ideal.fusions": ["activation"]})
+    fused = hwsim.simulate(w, spec)
+    # the vector unit streams GELU on the GEMM's output: hidden behind the GEMM
+    assert fused.latency_s == pytest.approx(gemm_s, rel=1e-9)
+    # the arithmetic still costs energy: 5 ops/element x 0.5 pJ
+    assert fused.layers[1].energy_breakdown_j["compute"] == pytest.approx(5 * 512 * 1024 * 0.5e-12)
