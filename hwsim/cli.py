@@ -53,7 +53,7 @@ def list_hardware() -> None:
 
 
 def _show_spec(spec: HardwareSpec) -> None:
-    from hwsim.units import Dimension, format_quantity
+    from hwsim.units import Dimension, format_bytes_iec, format_quantity
 
     out.print(f"[bold]{spec.name}[/] ({spec.kind}) {spec.description}")
     if spec.process_node:
@@ -83,7 +83,7 @@ def _show_spec(spec: HardwareSpec) -> None:
         t.add_row(
             m.name,
             m.kind,
-            format_quantity(m.capacity, Dimension.BYTES),
+            format_bytes_iec(m.capacity),
             format_quantity(m.read_bw, Dimension.BYTES_PER_S),
             format_quantity(m.write_bw, Dimension.BYTES_PER_S),
             format_quantity(m.read_j_per_byte, Dimension.JOULES_PER_BYTE),
@@ -153,7 +153,7 @@ def write_json(data: object, path: str) -> None:
 
 
 def _print_run_summary(result: SimulationResult, console: Console) -> None:
-    from hwsim.units import Dimension, format_quantity
+    from hwsim.units import Dimension, format_bytes_iec, format_quantity
 
     d = result.to_dict()
     t = Table(
@@ -196,8 +196,8 @@ def _print_run_summary(result: SimulationResult, console: Console) -> None:
     for k, fit in result.memory_fit.items():
         m.add_row(
             k,
-            format_quantity(fit["required_bytes"], Dimension.BYTES),
-            format_quantity(fit["capacity_bytes"], Dimension.BYTES),
+            format_bytes_iec(fit["required_bytes"]),
+            format_bytes_iec(fit["capacity_bytes"]),
             "[green]yes[/]" if fit["fits"] else "[bold red]NO[/]",
         )
     console.print(m)

@@ -207,3 +207,14 @@ def _example(dim: Dimension) -> str:
         Dimension.JOULES_PER_OP: "0.6 pJ/op",
         Dimension.JOULES_PER_BYTE: "20 pJ/B",
     }[dim]
+
+
+def format_bytes_iec(value: float, *, digits: int = 4) -> str:
+    """Format a size in binary units (B, KiB, MiB, GiB, TiB), as capacities are quoted."""
+    units = ("B", "KiB", "MiB", "GiB", "TiB")
+    v = float(value)
+    i = 0
+    while abs(v) >= 1024 and i < len(units) - 1:
+        v /= 1024
+        i += 1
+    return f"{v:.{digits}g} {units[i]}"

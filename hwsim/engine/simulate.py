@@ -163,14 +163,14 @@ def _fit_dict(pl: Placement) -> dict[str, dict[str, Any]]:
 
 
 def _fit_warnings(spec: HardwareSpec, pl: Placement, strict: bool) -> list[str]:
-    from hwsim.units import Dimension, format_quantity
+    from hwsim.units import format_bytes_iec
 
     msgs = []
     for name in pl.misfits():
         f = pl.fit[name]
         msgs.append(
-            f"does not fit: {name} needs {format_quantity(f.required_bytes, Dimension.BYTES)} "
-            f"but has {format_quantity(f.capacity_bytes, Dimension.BYTES)} on {spec.name}"
+            f"does not fit: {name} needs {format_bytes_iec(f.required_bytes)} "
+            f"but has {format_bytes_iec(f.capacity_bytes)} on {spec.name}"
         )
     if strict and msgs:
         raise SimulationError("; ".join(msgs) + " (--strict-memory)")
