@@ -25,6 +25,22 @@ show_app = typer.Typer(no_args_is_help=True, help="Show a hardware spec with SI 
 app.add_typer(list_app, name="list")
 app.add_typer(show_app, name="show")
 
+# Option types shared by every command that loads a workload (run, profile, serve, ...).
+BatchOpt = Annotated[int | None, typer.Option(help="batch size")]
+DtypeOpt = Annotated[str | None, typer.Option(help="fp32, fp16, bf16, fp8, int8, w4a16, ...")]
+ProfileOpt = Annotated[str | None, typer.Option(help="software profile name or YAML")]
+ResolutionOpt = Annotated[int | None, typer.Option(help="input resolution (image models)")]
+WidthOpt = Annotated[float | None, typer.Option(help="width multiplier (MobileNets)")]
+SeqLenOpt = Annotated[int | None, typer.Option(help="sequence length (encoders)")]
+PromptLenOpt = Annotated[int | None, typer.Option(help="prompt tokens (decoders)")]
+GenLenOpt = Annotated[int | None, typer.Option(help="generated tokens (decoders)")]
+KvDtypeOpt = Annotated[str | None, typer.Option(help="KV-cache dtype (decoders)")]
+DimOpt = Annotated[list[str] | None, typer.Option(help="ONNX dynamic dim NAME=VALUE")]
+AllowUnsupportedOpt = Annotated[
+    bool, typer.Option(help="ONNX: list unknown ops instead of failing")
+]
+
+
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
@@ -207,21 +223,17 @@ def _print_run_summary(result: SimulationResult, console: Console) -> None:
 def run(
     workload: Annotated[str, typer.Argument(help="built-in workload name or model file")],
     hardware: Annotated[str, typer.Option("--hardware", "-H", help="built-in chip or spec YAML")],
-    batch: Annotated[int | None, typer.Option(help="batch size")] = None,
-    dtype: Annotated[
-        str | None, typer.Option(help="fp32, fp16, bf16, fp8, int8, w4a16, ...")
-    ] = None,
-    profile: Annotated[str | None, typer.Option(help="software profile name or YAML")] = None,
-    resolution: Annotated[int | None, typer.Option(help="input resolution (image models)")] = None,
-    width: Annotated[float | None, typer.Option(help="width multiplier (MobileNets)")] = None,
-    seq_len: Annotated[int | None, typer.Option(help="sequence length (encoders)")] = None,
-    prompt_len: Annotated[int | None, typer.Option(help="prompt tokens (decoders)")] = None,
-    gen_len: Annotated[int | None, typer.Option(help="generated tokens (decoders)")] = None,
-    kv_dtype: Annotated[str | None, typer.Option(help="KV-cache dtype (decoders)")] = None,
-    dim: Annotated[list[str] | None, typer.Option(help="ONNX dynamic dim NAME=VALUE")] = None,
-    allow_unsupported: Annotated[
-        bool, typer.Option(help="ONNX: list unknown ops instead of failing")
-    ] = False,
+    batch: BatchOpt = None,
+    dtype: DtypeOpt = None,
+    profile: ProfileOpt = None,
+    resolution: ResolutionOpt = None,
+    width: WidthOpt = None,
+    seq_len: SeqLenOpt = None,
+    prompt_len: PromptLenOpt = None,
+    gen_len: GenLenOpt = None,
+    kv_dtype: KvDtypeOpt = None,
+    dim: DimOpt = None,
+    allow_unsupported: AllowUnsupportedOpt = False,
     strict_memory: Annotated[bool, typer.Option(help="fail when the model does not fit")] = False,
     json_out: Annotated[
         str | None, typer.Option("--json", help="write the result JSON to PATH or -")

@@ -8,7 +8,19 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hwsim.cli import app, err, fail, out, write_json
+from hwsim.cli import (
+    DtypeOpt,
+    KvDtypeOpt,
+    ProfileOpt,
+    ResolutionOpt,
+    SeqLenOpt,
+    WidthOpt,
+    app,
+    err,
+    fail,
+    out,
+    write_json,
+)
 from hwsim.errors import HwsimError
 
 
@@ -125,14 +137,12 @@ def serve_cmd(
     max_prefill_tokens: Annotated[
         int, typer.Option(help="most new prompt tokens per iteration (LLM)")
     ] = 4096,
-    dtype: Annotated[
-        str | None, typer.Option(help="fp32, fp16, bf16, fp8, int8, w4a16, ...")
-    ] = None,
-    profile: Annotated[str | None, typer.Option(help="software profile name or YAML")] = None,
-    resolution: Annotated[int | None, typer.Option(help="input resolution (image models)")] = None,
-    width: Annotated[float | None, typer.Option(help="width multiplier (MobileNets)")] = None,
-    seq_len: Annotated[int | None, typer.Option(help="sequence length (encoders)")] = None,
-    kv_dtype: Annotated[str | None, typer.Option(help="KV-cache dtype (decoders)")] = None,
+    dtype: DtypeOpt = None,
+    profile: ProfileOpt = None,
+    resolution: ResolutionOpt = None,
+    width: WidthOpt = None,
+    seq_len: SeqLenOpt = None,
+    kv_dtype: KvDtypeOpt = None,
     rates: Annotated[
         str | None, typer.Option(help="also run these rates, e.g. 10,20,40,80 (for the plots)")
     ] = None,

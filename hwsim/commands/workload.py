@@ -11,7 +11,23 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hwsim.cli import app, err, fail, list_app, out
+from hwsim.cli import (
+    AllowUnsupportedOpt,
+    BatchOpt,
+    DimOpt,
+    DtypeOpt,
+    GenLenOpt,
+    KvDtypeOpt,
+    PromptLenOpt,
+    ResolutionOpt,
+    SeqLenOpt,
+    WidthOpt,
+    app,
+    err,
+    fail,
+    list_app,
+    out,
+)
 from hwsim.errors import HwsimError
 
 
@@ -89,20 +105,16 @@ def _print_profile(d: dict[str, Any], console: Console, *, layers: bool = True) 
 @app.command("profile")
 def profile(
     workload: Annotated[str, typer.Argument(help="built-in workload name or model file")],
-    batch: Annotated[int | None, typer.Option(help="batch size")] = None,
-    dtype: Annotated[
-        str | None, typer.Option(help="fp32, fp16, bf16, fp8, int8, w8a16, w4a16, ...")
-    ] = None,
-    resolution: Annotated[int | None, typer.Option(help="input resolution (image models)")] = None,
-    width: Annotated[float | None, typer.Option(help="width multiplier (MobileNets)")] = None,
-    seq_len: Annotated[int | None, typer.Option(help="sequence length (encoders)")] = None,
-    prompt_len: Annotated[int | None, typer.Option(help="prompt tokens (decoders)")] = None,
-    gen_len: Annotated[int | None, typer.Option(help="generated tokens (decoders)")] = None,
-    kv_dtype: Annotated[str | None, typer.Option(help="KV-cache dtype (decoders)")] = None,
-    dim: Annotated[list[str] | None, typer.Option(help="ONNX dynamic dim NAME=VALUE")] = None,
-    allow_unsupported: Annotated[
-        bool, typer.Option(help="ONNX: list unknown ops instead of failing")
-    ] = False,
+    batch: BatchOpt = None,
+    dtype: DtypeOpt = None,
+    resolution: ResolutionOpt = None,
+    width: WidthOpt = None,
+    seq_len: SeqLenOpt = None,
+    prompt_len: PromptLenOpt = None,
+    gen_len: GenLenOpt = None,
+    kv_dtype: KvDtypeOpt = None,
+    dim: DimOpt = None,
+    allow_unsupported: AllowUnsupportedOpt = False,
     json_out: Annotated[
         str | None, typer.Option("--json", help="write the profile JSON to PATH or -")
     ] = None,

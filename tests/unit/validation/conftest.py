@@ -14,51 +14,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from toychips import TOY as BASE_TOY
 
-TOY = """
-schema_version: 1
-name: toy
-kind: accelerator
-description: hand-checkable chip
-compute:
-  - name: mac0
-    kind: mac_array
-    peak: {fp16: 1 TFLOPS, int8: 2 TOPS}
-    energy_per_mac: {fp16: 1 pJ/MAC, int8: 0.5 pJ/MAC}
-  - name: vec
-    kind: vector
-    vector_peak: 100 GOPS
-    energy_per_vector_op: 0.5 pJ/op
-memory:
-  - name: sram
-    kind: sram
-    capacity: 64 MiB
-    bandwidth: 1000 GB/s
-    energy: 1 pJ/B
-    holds: [activations]
-  - name: dram
-    kind: dram
-    capacity: 8 GiB
-    bandwidth: 100 GB/s
-    energy: 100 pJ/B
-    holds: [weights, activations]
-power:
-  static: 2 W
-default_profile: ideal
-profiles:
-  ideal:
-    name: ideal
-    efficiency: {gemm: 1.0, conv: 1.0, depthwise: 1.0, elementwise: 1.0, attention: 1.0, data: 1.0}
-    bandwidth_efficiency: 1.0
-    overhead_per_op: 0 s
-  slow:
-    name: slow
-    efficiency: {gemm: 0.8, conv: 0.8, depthwise: 0.8, elementwise: 0.8, attention: 0.8, data: 1.0}
-    bandwidth_efficiency: 0.9
-    overhead_per_op: 1 us
-sources:
-  - {id: hand, title: made up for tests}
-"""
+# tests/unit/toychips.py's toy chip plus a second profile, ``slow``.
+TOY = BASE_TOY.replace(
+    "sources:\n",
+    "  slow:\n"
+    "    name: slow\n"
+    "    efficiency: {gemm: 0.8, conv: 0.8, depthwise: 0.8, elementwise: 0.8, attention: 0.8, "
+    "data: 1.0}\n"
+    "    bandwidth_efficiency: 0.9\n"
+    "    overhead_per_op: 1 us\n"
+    "sources:\n",
+)
 
 GEMM = """
 schema_version: 1
