@@ -107,6 +107,30 @@ def _hide_in_epilogue(
     return tuple(out), slack - used
 
 
+def op_activation_levels(
+    workload: Workload, spec: HardwareSpec, placement: Placement, live: tuple[float, ...]
+) -> list[int]:
+    """Where each op's activations live: the nearest level that holds activations and has
+    room for what is live during that op (plus weights/state placed there); never farther
+    than the graph-level placement. When the peak does not fit on chip, only the ops near
+    the peak spill; the others keep their activations on chip."""
+    mem = spec.memory
+    allowed = [j for j, m in enumerate(mem) if "activations" in m.holds and j < placement.act_level]
+    reserved = [0.0] * len(mem)
+    reserved[placement.weight_level] += workload.weight_bytes
+    if workload.state_bytes:
+        reserved[placement.state_level] += workload.state_bytes
+    out = []
+    for b in live:
+        lvl = placement.act_level
+        for j in allowed:
+            if b + reserved[j] <= mem[j].capacity:
+                lvl = j
+                break
+        out.append(lvl)
+    return out
+
+
 def cost_graph(
     workload: Workload,
     spec: HardwareSpec,
@@ -114,10 +138,12 @@ def cost_graph(
     placement: Placement | None = None,
 ) -> GraphCost:
     """Cost every op of ``workload`` on each unit that can run it."""
-    peak_act = workload.memory_profile(profile.memory_planning).peak_bytes
+    mem_profile = workload.memory_profile(profile.memory_planning)
+    peak_act = mem_profile.peak_bytes
     if placement is None:
         placement = place(spec, workload.weight_bytes, peak_act, workload.state_bytes)
     ctx = CostContext(spec, profile, placement)
+    act_levels = op_activation_levels(workload, spec, placement, mem_profile.live_bytes)
     fused = fused_ops(workload, profile)
     folded = folded_ops(workload, profile)
     options = []
@@ -144,6 +170,7 @@ def cost_graph(
             len(op.inputs),
             i in fused,
             i in folded,
+            act_levels[i],
         )
         got = memo.get(key)
         if got is None:
@@ -151,7 +178,10 @@ def cost_graph(
             if i in folded:
                 got = tuple(free_cost(ctx, op, u, dtype) for u in units)
             else:
-                got = tuple(op_cost(ctx, op, u, dtype, fused=i in fused) for u in units)
+                got = tuple(
+                    op_cost(ctx, op, u, dtype, fused=i in fused, act_level=act_levels[i])
+                    for u in units
+                )
             memo[key] = got
         if i in fused and i not in folded:
             got, slack = _hide_in_epilogue(got, producer_unit, slack)

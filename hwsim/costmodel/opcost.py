@@ -234,11 +234,19 @@ def free_cost(ctx: CostContext, op: Op, unit: ComputeUnit, dtype: str) -> OpCost
 
 
 def op_cost(
-    ctx: CostContext, op: Op, unit: ComputeUnit, dtype: str, *, fused: bool = False
+    ctx: CostContext,
+    op: Op,
+    unit: ComputeUnit,
+    dtype: str,
+    *,
+    fused: bool = False,
+    act_level: int | None = None,
 ) -> OpCost:
     """Cost of ``op`` on ``unit`` in ``dtype`` (``fused``: its first input comes from the
-    producer's registers and its output replaces the producer's, so neither moves)."""
+    producer's registers and its output replaces the producer's, so neither moves;
+    ``act_level``: where this op's activations live, default the graph's placement)."""
     spec, prof, pl = ctx.spec, ctx.profile, ctx.placement
+    act = pl.act_level if act_level is None else act_level
     nlev = len(spec.memory)
     reads = [0.0] * nlev
     writes = [0.0] * nlev
@@ -261,7 +269,7 @@ def op_cost(
             # Two activations: the second is the B operand.
             share = op.input_bytes * (op.gemm.k * op.gemm.n) / (op.gemm.k * (op.gemm.m + op.gemm.n))
             a_bytes, b_bytes = op.input_bytes - share, share
-            b_kind, b_home = "activations", pl.act_level
+            b_kind, b_home = "activations", act
         if op.op_type == "attention":
             b_bytes = op.state_read_bytes
             b_kind, b_home = "activations", pl.state_level
@@ -271,7 +279,7 @@ def op_cost(
             first = op.input_bytes / max(1, len(op.inputs)) if op.inputs else 0.0
             a_bytes = max(0.0, op.input_bytes - first) if len(op.inputs) > 1 else 0.0
             c_bytes = 0.0
-        homes = (pl.act_level, b_home, pl.act_level)
+        homes = (act, b_home, act)
         kinds = ("activations", b_kind, "activations")
         sizes = (a_bytes, b_bytes, c_bytes)
         paths = [ctx.path(kinds[x], homes[x]) if sizes[x] > 0 else () for x in range(3)]
@@ -337,8 +345,8 @@ def op_cost(
             writes[pl.state_level] += op.state_write_bytes
         # Attention score matrix, unless the stack fuses attention (flash-attention style).
         if op.intermediate_bytes and "attention" not in prof.fusions:
-            spill = pl.act_level
-            for j in ctx.path("activations", pl.act_level):
+            spill = act
+            for j in ctx.path("activations", act):
                 if spec.memory[j].capacity >= op.intermediate_bytes:
                     spill = j
                     break
