@@ -279,6 +279,7 @@ def run(
     from hwsim import report
 
     console.print(report.top_layers_table(result, "latency", width=console.width))
+    console.print(report.top_layers_table(result, "energy", width=console.width))
     console.print(f"[bold]verdict:[/] {report.verdict(result)}", soft_wrap=True)
     try:
         if json_out:
