@@ -187,9 +187,20 @@ def compute_energy(ctx: CostContext, op: Op, unit: ComputeUnit, dtype: str) -> f
 
 
 def _innermost_factor(
-    ctx: CostContext, op: Op, unit: ComputeUnit, level: int, operands: list[int], el: list[float]
+    ctx: CostContext,
+    op: Op,
+    unit: ComputeUnit,
+    level: int,
+    operands: list[int],
+    el: list[float],
+    active: tuple[int, ...],
 ) -> dict[int, float]:
-    """Refetch factors at the innermost level an operand passes (feeding the unit)."""
+    """Refetch factors at the innermost level an operand passes (feeding the unit).
+
+    ``active`` lists every operand that moves at all: a register file is shared by all of
+    them, even when they arrive from different levels (weights from flash, activations
+    from SRAM on an MCU), so its tiling is solved jointly.
+    """
     g = op.gemm
     assert g is not None
     mem = ctx.spec.memory[level]
@@ -204,7 +215,7 @@ def _innermost_factor(
         ws = {_A: float(math.ceil(g.n / c)), _B: 1.0, _C: 2.0 * math.ceil(g.k / r) - 1.0}
         return {x: ws[x] for x in operands}
     if unit.register_file is not None:
-        bufs = tuple(0 if x in operands else -1 for x in (_A, _B, _C))
+        bufs = tuple(0 if x in active else -1 for x in (_A, _B, _C))
         rf = gemm_refetch(g.m, g.n, g.k, (el[0], el[1], el[2]), bufs, (unit.register_file,))
         return {x: (rf.a, rf.b, rf.c)[x] for x in operands}
     return dict.fromkeys(operands, 1.0)
@@ -293,6 +304,12 @@ def op_cost(
                 b_bytes / (g.groups * g.k * g.n) if b_bytes else 0.0,
                 op.output_bytes / (g.groups * g.m * g.n),
             ]
+        # Partial sums live at accumulator width (int32 / fp32), not the output dtype: a
+        # partial-sum tile takes that much buffer, and a spill moves that many bytes.
+        acc_el = max(el[2], unit.accumulator_bits / 8) if gemm_like else el[2]
+        acc_ratio = acc_el / el[2] if gemm_like and el[2] > 0 else 1.0
+        el_tile = [el[0], el[1], acc_el]
+        active = tuple(x for x in range(3) if sizes[x] > 0)
         # Factor of every operand at every level of its path.
         factor: list[dict[int, float]] = [{}, {}, {}]
         for j in range(nlev):
@@ -313,16 +330,19 @@ def op_cost(
                 else:
                     inner_of[x] = paths[x][idx - 1]
             if special:
-                factor_sp = _innermost_factor(ctx, op, unit, j, special, el)
+                factor_sp = _innermost_factor(ctx, op, unit, j, special, el_tile, active)
                 for x, f in factor_sp.items():
                     factor[x][j] = f
             if inner_of:
                 bufs_levels = sorted(set(inner_of.values()))
-                caps = tuple(spec.memory[i].capacity for i in bufs_levels)
+                # A tile must fit one private instance (one SM's shared memory).
+                caps = tuple(
+                    spec.memory[i].capacity / spec.memory[i].instances for i in bufs_levels
+                )
                 bufs = tuple(
                     bufs_levels.index(inner_of[x]) if x in inner_of else -1 for x in (_A, _B, _C)
                 )
-                rf = gemm_refetch(g.m, g.n, g.k, (el[0], el[1], el[2]), bufs, caps)
+                rf = gemm_refetch(g.m, g.n, g.k, (el_tile[0], el_tile[1], el_tile[2]), bufs, caps)
                 for x in inner_of:
                     factor[x][j] = (rf.a, rf.b, rf.c)[x]
         # Turn factors into reads / writes per level.
@@ -331,11 +351,15 @@ def op_cost(
             for pos, j in enumerate(path):
                 f = factor[x].get(j, 1.0)
                 if x == _C:
-                    r = (f + 1.0) / 2.0
-                    writes[j] += sizes[x] * r
-                    reads[j] += sizes[x] * (r - 1.0)
+                    # Factor 2r - 1: the final write plus r - 1 partial-sum spills, each a
+                    # write and a read back at accumulator width.
+                    spill = sizes[x] * acc_ratio * ((f + 1.0) / 2.0 - 1.0)
+                    writes[j] += sizes[x] + spill
+                    reads[j] += spill
                     if pos > 0:
-                        reads[path[pos - 1]] += sizes[x] * r  # drained from the inner level
+                        inner = path[pos - 1]
+                        reads[inner] += sizes[x] + spill  # drained from the inner level
+                        writes[inner] += spill  # spilled partial sums come back in
                 else:
                     reads[j] += sizes[x] * f
                     if pos > 0:

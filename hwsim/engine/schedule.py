@@ -1,8 +1,9 @@
 """Discrete-event schedule of op costs on compute units and memory channels (simpy).
 
 Each compute unit is a process serving a queue of ready ops (lowest index first). An op
-becomes ready when the ops producing its inputs are done; it then queues on the fastest
-idle unit that can run it (else on the fastest). A unit pays the op's fixed overhead, then
+becomes ready when the ops producing its inputs are done; it then queues on the unit where
+it would finish first (earliest-finish-time list scheduling: the unit's current op and
+queue, then the op's own latency there). A unit pays the op's fixed overhead, then
 computes while its transfers stream through each memory level's channel (double
 buffering: the op ends when both its compute and its slowest transfer are done). A
 channel serves one transfer at a time, in the order ops claim it (a claim reserves the
@@ -78,7 +79,8 @@ def schedule(
             waiting[i] += 1
     # Each compute unit is a process serving its queue of ready ops, lowest index first.
     queues: dict[str, list[int]] = {u: [] for u in unit_names}
-    busy = dict.fromkeys(unit_names, False)
+    unit_free = dict.fromkeys(unit_names, start_s)  # when the unit's current op ends
+    queued = dict.fromkeys(unit_names, 0.0)  # isolated latency of the ops queued on it
     wake: dict[str, simpy.Event] = {u: env.event() for u in unit_names}
     # A memory channel serves transfers one at a time in the order the ops claim it:
     # a claim reserves the channel from max(now, free_at) for the transfer's duration.
@@ -87,15 +89,18 @@ def schedule(
     chosen = [0] * n
 
     def ready(i: int) -> None:
-        """Op i's inputs exist: queue it on the fastest idle unit, else the fastest."""
+        """Op i's inputs exist: queue it on the unit where it would finish first (its
+        current op and queue, then the op's own latency on that unit; ties: fastest)."""
         opts = options[i]
         pick = 0
+        best = float("inf")
         for k, c in enumerate(opts):
-            if not busy[c.unit] and not queues[c.unit]:
-                pick = k
-                break
+            finish = max(env.now, unit_free[c.unit]) + queued[c.unit] + c.latency_s
+            if finish < best * (1 - 1e-12):
+                best, pick = finish, k
         chosen[i] = pick
         unit = opts[pick].unit
+        queued[unit] += opts[pick].latency_s
         heapq.heappush(queues[unit], i)
         if not wake[unit].triggered:
             wake[unit].succeed()
@@ -108,8 +113,8 @@ def schedule(
                 yield wake[unit]
                 continue
             i = heapq.heappop(queue)
-            busy[unit] = True
             cost = options[i][chosen[i]]
+            queued[unit] -= cost.latency_s
             t0 = env.now
             t1 = t0 + cost.overhead_s
             end = t1 + cost.compute_s
@@ -120,9 +125,9 @@ def schedule(
                     free_at[j] = b + sec
                     xfers.append((level_names[j], b, b + sec))
                     end = max(end, b + sec)
+            unit_free[unit] = end
             if end > t0:
                 yield env.timeout(end - t0)
-            busy[unit] = False
             xfers.sort(key=lambda t: (t[1], t[0]))
             events[i] = Event(i, names[i] if names else cost.name, unit, t0, end, tuple(xfers))
             for d in dependents[i]:

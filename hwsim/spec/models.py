@@ -99,6 +99,12 @@ class ComputeUnit(Frozen):
     energy_per_vector_op: JoulesPerOp | None = Field(
         default=None, description="energy of one non-MAC element op"
     )
+    accumulator_bits: int = Field(
+        default=32,
+        ge=8,
+        description="width of partial sums (int32 / fp32 by default); partial-sum tiles "
+        "and spills move at this width",
+    )
     register_file: Bytes | None = Field(
         default=None,
         description="operand storage inside ONE instance (registers / PE scratchpads), bytes",
@@ -140,6 +146,12 @@ class MemoryLevel(Frozen):
         default=None, description="write energy per byte (defaults to energy)"
     )
     latency: Seconds = Field(default=0.0, description="access latency, s")
+    instances: int = Field(
+        default=1,
+        ge=1,
+        description="private copies the capacity is split into (one per SM or core): a tile "
+        "must fit one instance",
+    )
     holds: list[Residency] = Field(
         default_factory=list,
         description="tensors that may live here between ops (weights, activations)",

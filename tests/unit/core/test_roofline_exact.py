@@ -185,3 +185,43 @@ def test_fused_epilogue_is_hidden_on_a_separate_unit_only(toy_path: Path) -> Non
     assert fused.latency_s == pytest.approx(gemm_s, rel=1e-9)
     # the arithmetic still costs energy: 5 ops/element x 0.5 pJ
     assert fused.layers[1].energy_breakdown_j["compute"] == pytest.approx(5 * 512 * 1024 * 0.5e-12)
+
+
+def test_a_tile_must_fit_one_instance_of_a_level(toy_path: Path) -> None:
+    # Activations live in DRAM too (the SRAM is only a buffer), so every operand crosses it.
+    spec = hwsim.override(hwsim.load_hardware(toy_path), {"memory.sram.holds": []})
+    m, k, n = 4096, 2048, 2048  # fp16 operands: 16 + 8 + 16 MiB, all fit 64 MiB at once
+    one = hwsim.simulate(gemm(m, k, n), spec)
+    assert one.layers[0].bytes["dram"] == pytest.approx(2 * (m * k + k * n + m * n))
+    split = hwsim.simulate(gemm(m, k, n), hwsim.override(spec, {"memory.sram.instances": 256}))
+    # 256 private 256 KiB buffers: no operand fits one of them, so tiles are re-fetched
+    assert split.layers[0].bytes["dram"] > 1.5 * one.layers[0].bytes["dram"]
+
+
+def test_partial_sums_spill_at_accumulator_width() -> None:
+    # tpu-like: 32 x 32 array, weights stationary; K = 64 spans two row tiles, so the
+    # 4096 x 32 output is written, read back once and written again as partial sums.
+    spec = hwsim.load_hardware("tpu-like")
+    m, k, n = 4096, 64, 32
+    g = GraphBuilder("acc", weight_dtype="int8", act_dtype="int8")
+    x = g.input("x", (m, k))
+    y = g.linear(x, n, bias=False)
+    w = g.build([y])
+    sram = hwsim.simulate(w, spec).layers[0].bytes["sram"]
+    a = m * k  # input read once (N = 32 = one column tile)
+    out = m * n  # final int8 output
+    psum16 = 2 * m * n * 2  # one 16-bit spill: write + read
+    assert sram == pytest.approx(a + out + psum16)
+    wide = hwsim.override(spec, {"compute.pe_array.accumulator_bits": 32})
+    assert hwsim.simulate(w, wide).layers[0].bytes["sram"] == pytest.approx(a + out + 2 * psum16)
+
+
+def test_a_faster_unit_never_slows_a_model_down() -> None:
+    base = hwsim.load_hardware("apple-m2-ultra")
+    prev = None
+    for tflops in (10, 12.5, 13, 20):
+        spec = hwsim.override(base, {"compute.ane.peak.fp16": f"{tflops} TFLOPS"})
+        lat = hwsim.simulate("resnet50", spec, dtype="fp16", batch=4).latency_s
+        if prev is not None:
+            assert lat <= prev * (1 + 1e-12)
+        prev = lat

@@ -117,8 +117,8 @@ def test_shipped_measurements_and_holdout_simulate() -> None:
     assert not hold.skipped, [r.reason for r in hold.skipped]
     assert len(hold.simulated) == 16
     # The shipped profiles are calibrated on the current cost model: every fitted timing row
-    # is reproduced (a cost-model change that forgets to re-run validation/calibrate_all.sh
+    # is reproduced within 3% (a cost-model change that forgets to re-run validation/calibrate_all.sh
     # and apply_calibration.py fails here). Energy (T02) is never fitted.
     for r in rep.simulated:
         if r.measurement.metric != "energy_uj":
-            assert r.ratio == pytest.approx(1.0, abs=2e-3), r.measurement.id
+            assert r.ratio == pytest.approx(1.0, abs=0.03), r.measurement.id
