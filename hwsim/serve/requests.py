@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from hwsim.errors import SimulationError
+from hwsim.textio import read_text
 
 ARRIVALS = ("poisson", "constant", "trace")
 """Arrival processes understood by :func:`arrival_times`."""
@@ -242,10 +243,7 @@ def load_trace(path: str | Path) -> Trace:
             non-integer or < 1 token length, or an empty trace.
     """
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ServingError(f"trace {p}: cannot read ({exc.strerror or exc})") from None
+    text = read_text(p, ServingError, what="trace")
     rows: list[dict[str, Any]]
     if p.suffix.lower() == ".json":
         try:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from hwsim.errors import SpecError
 from hwsim.resources import builtin_dir
 from hwsim.spec.models import HardwareSpec, SoftwareProfile
+from hwsim.textio import read_text
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -43,10 +44,7 @@ _UniqueKeyLoader.add_constructor(
 
 def read_yaml(path: Path) -> Any:
     """Parse a YAML file, rejecting duplicate keys; errors become one-line SpecError."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SpecError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    text = read_text(path, SpecError)
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
@@ -107,6 +105,8 @@ def resolve_hardware_path(name_or_path: str | Path) -> Path:
     """A built-in chip name or a path to a YAML file -> the file path."""
     p = Path(name_or_path)
     if p.suffix in (".yaml", ".yml") or p.exists():
+        if p.is_dir():
+            raise SpecError(f"{p}: is a directory, not a hardware spec file")
         if not p.is_file():
             raise SpecError(f"{p}: no such hardware spec file")
         return p

@@ -20,6 +20,7 @@ from typing import Any
 
 from hwsim.engine.result import SimulationResult
 from hwsim.errors import HwsimError
+from hwsim.textio import read_text
 
 REQUIRED_COLUMNS = ("id", "workload", "hardware", "metric", "value")
 CONTRACT_COLUMNS = (
@@ -292,10 +293,7 @@ def read_measurements(
     """
     if isinstance(source, (str, Path)):
         path = Path(source)
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            raise MeasurementError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        text = read_text(path, MeasurementError, encoding="utf-8-sig")
         return _read_text(text, path.name, path.resolve().parent)
     items = list(source)
     if items and all(isinstance(r, Measurement) for r in items):

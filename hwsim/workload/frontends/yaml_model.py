@@ -31,6 +31,7 @@ from typing import Any
 import yaml
 
 from hwsim.errors import WorkloadError
+from hwsim.textio import read_text
 from hwsim.workload.builder import ACTIVATION_OPS, ELEMENTWISE_OPS, GraphBuilder
 from hwsim.workload.ir import Workload
 from hwsim.workload.registry import parse_dtype
@@ -90,10 +91,7 @@ _UniqueKeyLoader.add_constructor(
 
 
 def _read(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise WorkloadError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    text = read_text(path, WorkloadError)
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
