@@ -75,6 +75,13 @@ def compute_dtype(weight_dtype: str, act_dtype: str) -> str:
     return act_dtype
 
 
+def _at_least(where: str, field: str, values: tuple[int, ...], low: int) -> None:
+    """Reject a conv/pool hyper-parameter below its minimum (stride 0, negative padding)."""
+    if any(v < low for v in values):
+        shown = values[0] if len(values) == 1 else values
+        raise WorkloadError(f"{where}: {field} must be >= {low}, got {shown}")
+
+
 def _pair(v: int | tuple[int, int]) -> tuple[int, int]:
     return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
 
@@ -252,6 +259,14 @@ class GraphBuilder:
         kh, kw = _pair(kernel)
         sh, sw = _pair(stride)
         dh, dw = _pair(dilation)
+        where = f"{self.name}: {name}"
+        _at_least(where, "kernel", (kh, kw), 1)
+        _at_least(where, "stride", (sh, sw), 1)
+        _at_least(where, "dilation", (dh, dw), 1)
+        _at_least(where, "groups", (groups,), 1)
+        _at_least(where, "out_channels", (out_channels,), 1)
+        if not isinstance(padding, str):
+            _at_least(where, "padding", _pads(padding), 0)
         if cin % groups or out_channels % groups:
             raise WorkloadError(
                 f"{self.name}: {name}: channels {cin}->{out_channels} not divisible by groups {groups}"
@@ -516,6 +531,10 @@ class GraphBuilder:
         kh, kw = _pair(kernel)
         sh, sw = _pair(stride if stride is not None else kernel)
         pt, pl, pb, pr = _pads(padding)
+        where = f"{self.name}: {name or kind + 'pool'}"
+        _at_least(where, "kernel", (kh, kw), 1)
+        _at_least(where, "stride", (sh, sw), 1)
+        _at_least(where, "padding", (pt, pl, pb, pr), 0)
         rnd = math.ceil if ceil_mode else math.floor
         ho = int(rnd((h + pt + pb - kh) / sh)) + 1
         wo = int(rnd((w + pl + pr - kw) / sw)) + 1
@@ -637,6 +656,10 @@ class GraphBuilder:
         """Concatenate along ``axis`` (a copy)."""
         shapes = [self.shape(x) for x in xs]
         base = list(shapes[0])
+        if not -len(base) <= axis < len(base):
+            raise WorkloadError(
+                f"{self.name}: {name}: axis {axis} out of range for {len(base)}-D tensors"
+            )
         ax = axis % len(base)
         for s in shapes[1:]:
             if len(s) != len(base) or any(
