@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,6 +97,35 @@ def builtin_workloads() -> dict[str, WorkloadEntry]:
     return dict(sorted(_REGISTRY.items()))
 
 
+_ZERO_OK = frozenset({"gen_len"})  # gen_len 0: prefill only (TTFT)
+
+
+def _coerce(model: str, defaults: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """Check each parameter against its default's type (numbers given as text are parsed):
+    ``width="abc"`` or ``width=inf`` is a one-line error, not a crash deep in a builder."""
+    out = dict(params)
+    for k, v in params.items():
+        d = defaults.get(k)
+        if isinstance(d, bool) or d is None or isinstance(d, str):
+            continue
+        try:
+            if isinstance(d, int):
+                if isinstance(v, float) and v.is_integer():
+                    v = int(v)
+                num: float = int(v) if not isinstance(v, bool) else float("nan")
+            else:
+                num = float(v)
+        except (TypeError, ValueError):
+            raise WorkloadError(f"{model}: parameter {k} must be a number, got {v!r}") from None
+        if not math.isfinite(num):
+            raise WorkloadError(f"{model}: parameter {k} must be finite, got {v!r}")
+        if num < 0 or (num == 0 and k not in _ZERO_OK):
+            low = ">= 0" if k in _ZERO_OK else "> 0"
+            raise WorkloadError(f"{model}: parameter {k} must be {low}, got {v!r}")
+        out[k] = num
+    return out
+
+
 def load_workload(name_or_path: str | Path | AnyWorkload, **params: Any) -> AnyWorkload:
     """Load a built-in workload by name, or a model file (.onnx, HF config .json, .yaml).
 
@@ -120,7 +150,7 @@ def load_workload(name_or_path: str | Path | AnyWorkload, **params: Any) -> AnyW
                 f"{key}: unknown parameter(s) {', '.join(unknown)}; it takes "
                 f"{', '.join(sorted(entry.defaults))}"
             )
-        return entry.builder(**params)
+        return entry.builder(**_coerce(key, entry.defaults, params))
     path = Path(key)
     if path.suffix.lower() in (".onnx", ".json", ".yaml", ".yml"):
         from hwsim.workload.frontends import load_file

@@ -27,9 +27,9 @@ def check_resolution(name: str, resolution: int, minimum: int) -> None:
 
 
 def check_width(name: str, width: float) -> None:
-    """Reject a non-positive width multiplier."""
-    if not width > 0:
-        raise WorkloadError(f"{name}: width must be > 0, got {width}")
+    """Reject a width multiplier outside (0, 8]."""
+    if not 0 < width <= 8:
+        raise WorkloadError(f"{name}: width must be in (0, 8], got {width}")
 
 
 def make_divisible(v: float, divisor: int = 8, min_value: int | None = None) -> int:
