@@ -497,6 +497,7 @@ class _DecoderArch:
     mlp_bias: bool
     tied: bool
     window: int | None
+    context: int  # trained context length (tokens): prompt + generated must fit
 
 
 def _llama_arch(cfg: LlamaConfig, path: Path, name: str, window: int | None) -> _DecoderArch:
@@ -526,6 +527,7 @@ def _llama_arch(cfg: LlamaConfig, path: Path, name: str, window: int | None) -> 
         mlp_bias=cfg.mlp_bias,
         tied=cfg.tie_word_embeddings,
         window=window,
+        context=cfg.max_position_embeddings,
     )
 
 
@@ -550,6 +552,7 @@ def _gpt2_arch(cfg: GPT2Config, path: Path, name: str) -> _DecoderArch:
         mlp_bias=True,
         tied=cfg.tie_word_embeddings,
         window=None,
+        context=cfg.n_positions,
     )
 
 
@@ -579,6 +582,11 @@ def _decoder(
         raise WorkloadError(
             f"{path}: prompt_len + gen_len = {prompt + gen} exceeds the {arch.learned_positions} "
             "learned positions (n_positions)"
+        )
+    if prompt + gen > arch.context:
+        raise WorkloadError(
+            f"{path.name}: prompt_len + gen_len = {prompt + gen} exceeds the model's "
+            f"{arch.context}-token context (max_position_embeddings)"
         )
     used = {
         "prompt_len": prompt,
