@@ -284,6 +284,13 @@ def _assemble(
     llm: dict[str, Any] | None = None,
 ) -> SimulationResult:
     """The SimulationResult: static energy shared over layers, totals, fit, roofline."""
+    wanted = counts.ops[0].compute_dtype if counts.ops else mac_dtype
+    wanted = next((op.compute_dtype for op in counts.ops if op.macs), wanted)
+    if wanted != mac_dtype:
+        warnings = [
+            *warnings,
+            f"{spec.name} ({prof.name}) has no {wanted} MACs: they run in {mac_dtype}",
+        ]
     static_j = spec.power.static * latency
     layers = _with_static(layers, static_j)
     energy = sum(layer.energy_j for layer in layers)

@@ -300,6 +300,18 @@ class HardwareSpec(Frozen):
             dup = sorted({n for n in names if names.count(n) > 1})
             if dup:
                 raise ValueError(f"{what}: duplicate name(s) {', '.join(dup)}")
+        kinds = [m.kind for m in self.memory]
+        first_off = next((i for i, k in enumerate(kinds) if k in OFF_CHIP_KINDS), len(kinds))
+        late = [
+            self.memory[i].name
+            for i in range(first_off, len(kinds))
+            if kinds[i] not in OFF_CHIP_KINDS
+        ]
+        if late:
+            raise ValueError(
+                f"memory: levels are nearest first, but on-chip level(s) {', '.join(late)} "
+                f"come after off-chip {self.memory[first_off].name}"
+            )
         if not any("weights" in m.holds for m in self.memory):
             raise ValueError("memory: no level 'holds' weights")
         if not any("activations" in m.holds for m in self.memory):
