@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -84,6 +85,14 @@ def sweep_command(
 
     if jobs is not None and jobs < 1:
         raise fail("--jobs must be at least 1")
+    if sample is not None and sample < 1:
+        raise fail(f"--sample must be >= 1, got {sample}")
+    if seed is not None and seed < 0:
+        raise fail(f"--seed must be >= 0, got {seed}")
+    if scheduler is not None and not re.fullmatch(
+        r"(tcp|tls|inproc|ucx)://[^\s/]+(:\d+)?/?", scheduler
+    ):
+        raise fail(f"--scheduler expects an address like tcp://HOST:PORT, got {scheduler!r}")
     if scheduler is not None and jobs is not None:
         raise fail("--jobs and --scheduler exclude each other (Dask decides the workers)")
     try:

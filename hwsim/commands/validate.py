@@ -95,7 +95,7 @@ def print_report(report: object, console: Console, title: str = "validation") ->
             "-" if math.isnan(st.geomean_ratio) else f"{st.geomean_ratio:.3f}",
         )
     console.print(summary)
-    console.print(f"error: {ERROR_DEFINITION}", soft_wrap=True)
+    console.print(f"definition: {ERROR_DEFINITION}", soft_wrap=True)
     met = report.meets(GOAL_MEDIAN, GOAL_FACTOR)
     console.print(
         f"goal (median |error| <= {GOAL_MEDIAN:.0%}, no row worse than {GOAL_FACTOR:g}x): "
