@@ -106,9 +106,10 @@ def _times(st: _Setup, rate: float | None) -> tuple[np.ndarray, float, np.ndarra
         r = check_rate(rate)
         if not math.isfinite(tr.mean_rate):
             raise ServingError(
-                "trace: every request arrives at t=0; it cannot be rescaled to a rate"
+                "trace: every request arrives at the same time; it cannot be rescaled to a rate"
             )
-        return t * (tr.mean_rate / r), r, np.arange(n)
+        # Rescale the gaps between arrivals (the trace's first arrival stays first).
+        return t[0] + (t - t[0]) * (tr.mean_rate / r), r, np.arange(n)
     r = check_rate(rate)
     rng = streams(st.seed)[0]
     t = arrival_times(st.arrival, r, rng, requests=st.requests, duration=st.duration)

@@ -150,9 +150,10 @@ class Trace:
 
     @property
     def mean_rate(self) -> float:
-        """Requests per second over the trace: count / last arrival time (inf if all at 0)."""
-        last = float(self.arrival_s[-1])
-        return len(self.arrival_s) / last if last > 0 else math.inf
+        """Requests per second over the trace: (count - 1) / (last - first arrival): the mean
+        inter-arrival rate (inf when all arrive at once or there is one request)."""
+        span = float(self.arrival_s[-1] - self.arrival_s[0])
+        return (len(self.arrival_s) - 1) / span if span > 0 else math.inf
 
 
 def streams(seed: int) -> tuple[np.random.Generator, np.random.Generator, np.random.Generator]:

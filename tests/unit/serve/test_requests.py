@@ -117,7 +117,8 @@ def test_trace_replay_and_rescale(tmp_path: Path) -> None:
         + "".join(f"{i * 0.01},{8 + i},{2 + i % 3}\n" for i in range(50))
     )
     r = serve(tiny_decoder, "a100-80gb-sxm", arrival="trace", trace=p)
-    assert r.arrival.startswith("trace:") and r.rate == pytest.approx(50 / 0.49)
+    # 50 arrivals 10 ms apart: 49 gaps over 0.49 s = 100 requests/s
+    assert r.arrival.startswith("trace:") and r.rate == pytest.approx(100.0)
     assert list(r.prompt_len) == [8 + i for i in range(50)]
     assert r.to_dict()["prompt_dist"] == "trace"
     fast = serve(tiny_decoder, "a100-80gb-sxm", rate=1000.0, arrival="trace", trace=p)
