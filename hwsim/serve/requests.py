@@ -181,6 +181,10 @@ def check_rate(rate: float | None) -> float:
     return r
 
 
+MAX_REQUESTS = 10_000_000
+"""Largest run simulated (memory and time grow with requests); bigger asks are an error."""
+
+
 def arrival_times(
     kind: str,
     rate: float,
@@ -197,6 +201,12 @@ def arrival_times(
     rate = check_rate(rate)
     if kind not in ("poisson", "constant"):
         raise ServingError(f"unknown arrival process {kind!r}; choose {', '.join(ARRIVALS)}")
+    expected = requests if requests is not None else rate * float(duration or 0.0)
+    if expected > MAX_REQUESTS:
+        raise ServingError(
+            f"that is about {expected:,.0f} requests; at most {MAX_REQUESTS:,} are simulated "
+            "(lower --duration or --rate, or give --requests)"
+        )
     if requests is not None:
         if kind == "constant":
             return np.arange(requests, dtype=np.float64) / rate

@@ -73,6 +73,10 @@ sampled by rejection."""
 _QTY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(\S.*?)?\s*$")
 
 
+MAX_AXIS_VALUES = 100_000
+"""Most values one generated axis may have (a typo like count: 1e9 is an error, not a hang)."""
+
+
 class SweepError(HwsimError):
     """A sweep file or sweep call is invalid (message names the axis, workload or key)."""
 
@@ -408,6 +412,8 @@ def _parse_axis(path: Any, raw: Any, source: str) -> Axis:
         count = raw["count"]
         if not isinstance(count, int) or isinstance(count, bool) or count < 1:
             raise SweepError(f"{where}: count must be a positive integer, got {count!r}")
+        if count > MAX_AXIS_VALUES:
+            raise SweepError(f"{where}: count {count:,} is more than {MAX_AXIS_VALUES:,} values")
         xs = np.geomspace(lo, hi, count) if scale == "log" else np.linspace(lo, hi, count)
         values: list[Any] = []
         for digits in range(GRID_DIGITS[0], GRID_DIGITS[1] + 1):
