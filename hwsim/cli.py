@@ -187,11 +187,12 @@ def _print_run_summary(result: SimulationResult, console: Console) -> None:
         f"{result.params:,} / {format_quantity(result.weight_bytes, Dimension.BYTES)}",
     )
     t.add_row("peak activations", format_quantity(result.peak_activation_bytes, Dimension.BYTES))
-    for key in ("ttft_s", "tpot_s"):
-        if key in d:
-            t.add_row(key[:-2].upper(), format_quantity(d[key], Dimension.SECONDS))
+    decodes = d.get("gen_len", 0) > 1  # TPOT needs at least one decode step
+    if "ttft_s" in d:
+        t.add_row("TTFT", format_quantity(d["ttft_s"], Dimension.SECONDS))
+        t.add_row("TPOT", format_quantity(d["tpot_s"], Dimension.SECONDS) if decodes else "-")
     if "decode_tokens_per_s" in d:
-        t.add_row("decode tokens/s", f"{d['decode_tokens_per_s']:,.4g}")
+        t.add_row("decode tokens/s", f"{d['decode_tokens_per_s']:,.4g}" if decodes else "-")
         t.add_row("KV cache", format_quantity(d["kv_cache_bytes"], Dimension.BYTES))
     bc = result.bound_counts
     t.add_row(
