@@ -7,53 +7,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from hwsim import textio
 from hwsim.errors import SpecError
 from hwsim.resources import builtin_dir
 from hwsim.spec.models import HardwareSpec, SoftwareProfile
-from hwsim.textio import read_text
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate mapping keys."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"duplicate key {key!r} (line {key_node.start_mark.line + 1}, first at line "
-                f"{seen[key] + 1})",
-                key_node.start_mark,
-            )
-        seen[key] = key_node.start_mark.line
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,
-)
 
 
 def read_yaml(path: Path) -> Any:
-    """Parse a YAML file, rejecting duplicate keys; errors become one-line SpecError."""
-    text = read_text(path, SpecError)
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        problem = exc.problem or str(exc)
-        raise SpecError(f"{path.name}: invalid YAML{where}: {problem}") from None
-    except yaml.YAMLError as exc:
-        raise SpecError(f"{path.name}: invalid YAML: {exc}") from None
+    """Parse a spec/profile YAML file, rejecting duplicate keys; errors are SpecError."""
+    return textio.read_yaml(path, SpecError)
 
 
 def format_loc(loc: tuple[int | str, ...], data: Any = None) -> str:

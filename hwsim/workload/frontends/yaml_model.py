@@ -28,10 +28,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from hwsim.errors import WorkloadError
-from hwsim.textio import read_text
+from hwsim.textio import read_yaml
 from hwsim.workload.builder import ACTIVATION_OPS, ELEMENTWISE_OPS, GraphBuilder
 from hwsim.workload.ir import Workload
 from hwsim.workload.registry import parse_dtype
@@ -68,38 +66,8 @@ for _kind in ELEMENTWISE_OPS:
     _FIELDS.setdefault(_kind, (set(), set()))
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate mapping keys."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,
-)
-
-
 def _read(path: Path) -> Any:
-    text = read_text(path, WorkloadError)
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise WorkloadError(f"{path.name}: invalid YAML{where}: {exc.problem or exc}") from None
-    except yaml.YAMLError as exc:
-        raise WorkloadError(f"{path.name}: invalid YAML: {exc}") from None
+    return read_yaml(path, WorkloadError)
 
 
 def _ints(v: Any, what: str) -> int | tuple[int, int]:
