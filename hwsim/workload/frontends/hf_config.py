@@ -347,10 +347,28 @@ def _text_encoder(
     return x
 
 
-def _bert(cfg: BertConfig, path: Path, name: str, params: dict[str, Any]) -> Workload:
-    p = _take_params(path, "bert", params, {"seq_len": ENCODER_SEQ_LEN, "batch": 1, "dtype": None})
-    _head_dim(cfg.hidden_size, cfg.num_attention_heads, path, "num_attention_heads")
-    act = _act(cfg.hidden_act, path, "hidden_act")
+def _text_encoder_model(
+    cfg: BertConfig | DistilBertConfig,
+    path: Path,
+    name: str,
+    params: dict[str, Any],
+    *,
+    model_type: str,
+    hidden: int,
+    layers: int,
+    heads: int,
+    heads_field: str,
+    inter: int,
+    act_name: str,
+    act_field: str,
+    type_vocab: int | None,
+) -> tuple[GraphBuilder, str, int]:
+    """A BERT-style encoder graph: (builder, output tensor, batch). Shared by BERT/DistilBERT."""
+    p = _take_params(
+        path, model_type, params, {"seq_len": ENCODER_SEQ_LEN, "batch": 1, "dtype": None}
+    )
+    _head_dim(hidden, heads, path, heads_field)
+    act = _act(act_name, path, act_field)
     seq, batch = p["seq_len"], p["batch"]
     if seq > cfg.max_position_embeddings:
         raise WorkloadError(
@@ -369,14 +387,33 @@ def _bert(cfg: BertConfig, path: Path, name: str, params: dict[str, Any]) -> Wor
         g,
         batch=batch,
         seq=seq,
+        hidden=hidden,
+        layers=layers,
+        heads=heads,
+        inter=inter,
+        vocab=cfg.vocab_size,
+        positions=cfg.max_position_embeddings,
+        type_vocab=type_vocab,
+        act=act,
+    )
+    return g, x, batch
+
+
+def _bert(cfg: BertConfig, path: Path, name: str, params: dict[str, Any]) -> Workload:
+    g, x, batch = _text_encoder_model(
+        cfg,
+        path,
+        name,
+        params,
+        model_type="bert",
         hidden=cfg.hidden_size,
         layers=cfg.num_hidden_layers,
         heads=cfg.num_attention_heads,
+        heads_field="num_attention_heads",
         inter=cfg.intermediate_size,
-        vocab=cfg.vocab_size,
-        positions=cfg.max_position_embeddings,
+        act_name=cfg.hidden_act,
+        act_field="hidden_act",
         type_vocab=cfg.type_vocab_size,
-        act=act,
     )
     # Pooler: dense + tanh on the first ([CLS]) token.
     cls = g.data_copy([x], (batch, 1, cfg.hidden_size), op_type="slice", name="pooler.cls_token")
@@ -386,37 +423,20 @@ def _bert(cfg: BertConfig, path: Path, name: str, params: dict[str, Any]) -> Wor
 
 
 def _distilbert(cfg: DistilBertConfig, path: Path, name: str, params: dict[str, Any]) -> Workload:
-    p = _take_params(
-        path, "distilbert", params, {"seq_len": ENCODER_SEQ_LEN, "batch": 1, "dtype": None}
-    )
-    _head_dim(cfg.dim, cfg.n_heads, path, "n_heads")
-    act = _act(cfg.activation, path, "activation")
-    seq, batch = p["seq_len"], p["batch"]
-    if seq > cfg.max_position_embeddings:
-        raise WorkloadError(
-            f"{path}: seq_len {seq} exceeds max_position_embeddings {cfg.max_position_embeddings}"
-        )
-    dtype, wdt, adt = _dtypes(cfg, p["dtype"])
-    g = GraphBuilder(
+    g, x, _ = _text_encoder_model(
+        cfg,
+        path,
         name,
-        batch=batch,
-        weight_dtype=wdt,
-        act_dtype=adt,
-        family="encoder",
-        params_used={"seq_len": seq, "batch": batch, "dtype": dtype},
-    )
-    x = _text_encoder(
-        g,
-        batch=batch,
-        seq=seq,
+        params,
+        model_type="distilbert",
         hidden=cfg.dim,
         layers=cfg.n_layers,
         heads=cfg.n_heads,
+        heads_field="n_heads",
         inter=cfg.hidden_dim,
-        vocab=cfg.vocab_size,
-        positions=cfg.max_position_embeddings,
+        act_name=cfg.activation,
+        act_field="activation",
         type_vocab=None,
-        act=act,
     )
     return g.build([x])
 
