@@ -26,6 +26,15 @@ def check_resolution(name: str, resolution: int, minimum: int) -> None:
         raise WorkloadError(f"{name}: resolution must be >= {minimum}, got {resolution}")
 
 
+def image_model(
+    name: str, batch: int, dtype: str, resolution: int, min_resolution: int, **params: Any
+) -> tuple[GraphBuilder, str]:
+    """An image CNN's builder and its (batch, 3, resolution, resolution) input tensor."""
+    check_resolution(name, resolution, min_resolution)
+    g = new_builder(name, batch, dtype, resolution=resolution, **params)
+    return g, g.input("image", (batch, 3, resolution, resolution))
+
+
 def check_width(name: str, width: float) -> None:
     """Reject a width multiplier outside (0, 8]."""
     if not 0 < width <= 8:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from hwsim.workload.builder import GraphBuilder
 from hwsim.workload.ir import Workload
 from hwsim.workload.registry import register
-from hwsim.workload.zoo._blocks import adaptive_avgpool, check_resolution, conv_bn_act, new_builder
+from hwsim.workload.zoo._blocks import adaptive_avgpool, conv_bn_act, image_model
 
 
 @register(
@@ -21,9 +21,7 @@ def alexnet(
     batch: int = 1, dtype: str = "fp32", resolution: int = 224, num_classes: int = 1000
 ) -> Workload:
     """torchvision AlexNet (the single-tower 'one weird trick' variant)."""
-    check_resolution("alexnet", resolution, 63)
-    g = new_builder("alexnet", batch, dtype, resolution=resolution, num_classes=num_classes)
-    x = g.input("image", (batch, 3, resolution, resolution))
+    g, x = image_model("alexnet", batch, dtype, resolution, 63, num_classes=num_classes)
     x = g.conv2d(x, 64, 11, stride=4, padding=2, name="features.0")
     x = g.activation(x, "relu", name="features.1")
     x = g.pool(x, "max", 3, stride=2, name="features.2")
@@ -57,9 +55,7 @@ def vgg16(
     batch: int = 1, dtype: str = "fp32", resolution: int = 224, num_classes: int = 1000
 ) -> Workload:
     """torchvision VGG-16 (configuration D): 13 3x3 convs with ReLU, 5 max pools, 3 FC."""
-    check_resolution("vgg16", resolution, 32)
-    g = new_builder("vgg16", batch, dtype, resolution=resolution, num_classes=num_classes)
-    x = g.input("image", (batch, 3, resolution, resolution))
+    g, x = image_model("vgg16", batch, dtype, resolution, 32, num_classes=num_classes)
     for i, v in enumerate(_VGG16_CFG):
         if v == "M":
             x = g.pool(x, "max", 2, stride=2, name=f"features.{i}.pool")
@@ -110,9 +106,7 @@ def _resnet(
     resolution: int,
     num_classes: int,
 ) -> Workload:
-    check_resolution(name, resolution, 32)
-    g = new_builder(name, batch, dtype, resolution=resolution, num_classes=num_classes)
-    x = g.input("image", (batch, 3, resolution, resolution))
+    g, x = image_model(name, batch, dtype, resolution, 32, num_classes=num_classes)
     x = conv_bn_act(g, x, 64, 7, stride=2, padding=3, name="conv1")
     x = g.pool(x, "max", 3, stride=2, padding=1, name="maxpool")
     block = _bottleneck if bottleneck else _basic_block

@@ -13,7 +13,7 @@ from hwsim.errors import WorkloadError
 from hwsim.workload.builder import GraphBuilder
 from hwsim.workload.ir import Workload
 from hwsim.workload.registry import register
-from hwsim.workload.zoo._blocks import check_resolution, conv_bn_act, new_builder
+from hwsim.workload.zoo._blocks import conv_bn_act, image_model, new_builder
 from hwsim.workload.zoo.mobile import mobilenet_v1_features
 
 
@@ -40,11 +40,7 @@ def mlperf_tiny_resnet8(
     batch: int = 1, dtype: str = "fp32", resolution: int = 32, num_classes: int = 10
 ) -> Workload:
     """ResNet-8 of the MLPerf Tiny IC benchmark (``resnet_v1_eembc``): 16-32-64 filters."""
-    check_resolution("mlperf-tiny-resnet8", resolution, 4)
-    g = new_builder(
-        "mlperf-tiny-resnet8", batch, dtype, resolution=resolution, num_classes=num_classes
-    )
-    x = g.input("image", (batch, 3, resolution, resolution))
+    g, x = image_model("mlperf-tiny-resnet8", batch, dtype, resolution, 4, num_classes=num_classes)
     x = conv_bn_act(g, x, 16, 3, padding="same", bias=True, name="conv1")
     x = _keras_res_stack(g, x, 16, 1, "stack1")
     x = _keras_res_stack(g, x, 32, 2, "stack2")
@@ -95,9 +91,7 @@ def mlperf_tiny_vww(
 ) -> Workload:
     """MobileNetV1 with alpha 0.25 of the MLPerf Tiny VWW benchmark (``vww_model.py``): ReLU
     (not ReLU6), biased convs, BN, average pool over the whole map, dense, softmax."""
-    check_resolution("mlperf-tiny-vww", resolution, 32)
-    g = new_builder("mlperf-tiny-vww", batch, dtype, resolution=resolution, num_classes=num_classes)
-    x = g.input("image", (batch, 3, resolution, resolution))
+    g, x = image_model("mlperf-tiny-vww", batch, dtype, resolution, 32, num_classes=num_classes)
     x = mobilenet_v1_features(g, x, 0.25, act="relu", bias=True)
     _, _, h, w = g.shape(x)
     x = g.pool(x, "avg", (h, w), name="avgpool")

@@ -11,11 +11,10 @@ from hwsim.workload.builder import GraphBuilder
 from hwsim.workload.ir import Workload
 from hwsim.workload.registry import register
 from hwsim.workload.zoo._blocks import (
-    check_resolution,
     check_width,
     conv_bn_act,
+    image_model,
     make_divisible,
-    new_builder,
     squeeze_excite,
 )
 
@@ -67,12 +66,10 @@ def mobilenet_v1(
 
     The logits layer (slim: a 1x1 conv with bias on the pooled 1x1 map) is a linear layer.
     """
-    check_resolution("mobilenet_v1", resolution, 32)
     check_width("mobilenet_v1", width)
-    g = new_builder(
-        "mobilenet_v1", batch, dtype, resolution=resolution, width=width, num_classes=num_classes
+    g, x = image_model(
+        "mobilenet_v1", batch, dtype, resolution, 32, width=width, num_classes=num_classes
     )
-    x = g.input("image", (batch, 3, resolution, resolution))
     x = mobilenet_v1_features(g, x, width)
     x = g.global_avgpool(x, name="avgpool")
     x = g.flatten(x)
@@ -130,12 +127,10 @@ def mobilenet_v2(
 ) -> Workload:
     """torchvision MobileNetV2: channels ``_make_divisible(c * width, 8)``, last channel
     ``_make_divisible(1280 * max(1, width), 8)``."""
-    check_resolution("mobilenet_v2", resolution, 32)
     check_width("mobilenet_v2", width)
-    g = new_builder(
-        "mobilenet_v2", batch, dtype, resolution=resolution, width=width, num_classes=num_classes
+    g, x = image_model(
+        "mobilenet_v2", batch, dtype, resolution, 32, width=width, num_classes=num_classes
     )
-    x = g.input("image", (batch, 3, resolution, resolution))
     x = conv_bn_act(g, x, make_divisible(32 * width), 3, stride=2, act="relu6", name="features.0")
     idx = 1
     for t, c, n, s in _MOBILENET_V2_SETTINGS:
@@ -191,9 +186,7 @@ def efficientnet_b0(
     batch: int = 1, dtype: str = "fp32", resolution: int = 224, num_classes: int = 1000
 ) -> Workload:
     """torchvision EfficientNet-B0: stem, 16 MBConv blocks, 1x1 conv to 1280, pool, linear."""
-    check_resolution("efficientnet_b0", resolution, 32)
-    g = new_builder("efficientnet_b0", batch, dtype, resolution=resolution, num_classes=num_classes)
-    x = g.input("image", (batch, 3, resolution, resolution))
+    g, x = image_model("efficientnet_b0", batch, dtype, resolution, 32, num_classes=num_classes)
     x = conv_bn_act(g, x, 32, 3, stride=2, act="silu", name="features.0")
     for stage, (t, k, s, _cin, cout, n) in enumerate(_EFFICIENTNET_B0_SETTINGS, start=1):
         for i in range(n):
@@ -232,9 +225,7 @@ def _mcunet(
     resolution: int,
     num_classes: int,
 ) -> Workload:
-    check_resolution(name, resolution, 32)
-    g = new_builder(name, batch, dtype, resolution=resolution, num_classes=num_classes)
-    x = g.input("image", (batch, 3, resolution, resolution))
+    g, x = image_model(name, batch, dtype, resolution, 32, num_classes=num_classes)
     x = conv_bn_act(g, x, 16, 3, stride=2, act="relu6", name="first_conv")
     for i, (t, c, k, s) in enumerate(blocks):
         x = inverted_residual(g, x, c, s, kernel=k, expand_ratio=t, name=f"blocks.{i}")
