@@ -155,6 +155,9 @@ class Workload:
     family: str = "cnn"
     params_used: Mapping[str, Any] = field(default_factory=dict)
     unsupported: tuple[str, ...] = ()
+    _profiles: dict[str, MemoryProfile] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def macs(self) -> int:
@@ -194,7 +197,10 @@ class Workload:
         reuses its first input when that input dies there. ``naive``: every tensor has its own
         buffer for the whole run (sum of all tensors).
         """
-        return _memory_profile(self, planning)
+        got = self._profiles.get(planning)
+        if got is None:  # computed once per planning (the ops are immutable)
+            got = self._profiles[planning] = _memory_profile(self, planning)
+        return got
 
     @property
     def peak_activation_bytes(self) -> float:
