@@ -44,8 +44,10 @@ def test_microseconds(branches: SimulationResult) -> None:
     trace = to_chrome_trace(branches)
     add = next(e for e in trace["traceEvents"] if e.get("name") == "add" and e["ph"] == "X")
     layer = next(x for x in branches.layers if x.name == "add")
-    # 17.104896 µs in the result (seconds) -> 17.104896 in the trace
-    assert add["ts"] == pytest.approx(17.104896, rel=1e-12)
+    # seconds in the result -> microseconds in the trace (the add starts after both
+    # branches, well after t = 0, so a missing or doubled conversion would show)
+    assert layer.start_s > 1e-6
+    assert add["ts"] == pytest.approx(layer.start_s * 1e6, rel=1e-12)
     assert add["dur"] == pytest.approx(layer.latency_s * 1e6, rel=1e-9)
     assert trace["displayTimeUnit"] == "ns"
 
