@@ -7,7 +7,7 @@ Public API (contract): ``load_hardware``, ``load_workload``, ``simulate``, ``ove
 from typing import TYPE_CHECKING, Any
 
 from hwsim.engine import SimulationResult, simulate
-from hwsim.spec import HardwareSpec, SoftwareProfile, load_hardware, override
+from hwsim.hardware import HardwareSpec, SoftwareProfile, load_hardware, override
 from hwsim.workload import load_workload
 
 __all__ = [

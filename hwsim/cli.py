@@ -12,7 +12,7 @@ from rich.table import Table
 
 from hwsim.engine.result import SimulationResult
 from hwsim.errors import HwsimError
-from hwsim.spec import HardwareSpec, builtin_hardware_names, load_hardware
+from hwsim.hardware import HardwareSpec, builtin_hardware_names, load_hardware
 
 app = typer.Typer(
     add_completion=False,
@@ -134,7 +134,7 @@ def schema(
     kind: Annotated[str, typer.Argument(help="hardware (default) or profile")] = "hardware",
 ) -> None:
     """Print the JSON Schema of the hardware spec (or software profile) format."""
-    from hwsim.spec import SoftwareProfile
+    from hwsim.hardware import SoftwareProfile
 
     if kind not in ("hardware", "profile"):
         raise fail(f"unknown schema {kind!r}; choose hardware or profile")

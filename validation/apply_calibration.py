@@ -18,7 +18,7 @@ import re
 import sys
 from pathlib import Path
 
-from hwsim.spec import load_hardware, load_profile
+from hwsim.hardware import load_hardware, load_profile
 from hwsim.units import Dimension, format_quantity
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from hwsim.spec import load_hardware
+from hwsim.hardware import load_hardware
 from hwsim.validation import profile_yaml, read_measurements
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from hwsim.spec import SoftwareProfile, load_hardware, load_profile
+from hwsim.hardware import SoftwareProfile, load_hardware, load_profile
 from hwsim.validation import ValidationReport, read_measurements, validate
 
 ROOT = Path(__file__).resolve().parent.parent

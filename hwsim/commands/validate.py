@@ -168,7 +168,7 @@ def calibrate_command(
     parameters the rows identify are fitted (never more than rows). The per-run overhead
     needs 2+ rows that pay it with run times 1.5x apart (e.g. several prompt lengths).
     """
-    from hwsim.spec import load_profile
+    from hwsim.hardware import load_profile
     from hwsim.validation import PARAMETERS, calibrate
 
     try:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 from hwsim.costmodel.opcost import CostContext, OpCost, candidate_units, free_cost, op_cost
 from hwsim.costmodel.placement import Placement, place
-from hwsim.spec.models import HardwareSpec, SoftwareProfile
+from hwsim.hardware.models import HardwareSpec, SoftwareProfile
 from hwsim.workload.ir import Op, Workload
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from hwsim.costmodel.placement import Placement
 from hwsim.costmodel.tiling import gemm_refetch
 from hwsim.errors import SimulationError
-from hwsim.spec.models import DTYPE_FALLBACK, ComputeUnit, DType, HardwareSpec, SoftwareProfile
+from hwsim.hardware.models import DTYPE_FALLBACK, ComputeUnit, DType, HardwareSpec, SoftwareProfile
 from hwsim.units import OPS_PER_MAC
 from hwsim.workload.ir import Op
 

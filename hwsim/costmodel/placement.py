@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hwsim.spec.models import HardwareSpec
+from hwsim.hardware.models import HardwareSpec
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,8 @@ from hwsim.costmodel.placement import Placement, place
 from hwsim.engine.result import LayerResult, SimulationResult
 from hwsim.engine.schedule import Schedule, schedule
 from hwsim.errors import SimulationError
-from hwsim.spec.loader import load_hardware, load_profile
-from hwsim.spec.models import HardwareSpec, SoftwareProfile
+from hwsim.hardware.loader import load_hardware, load_profile
+from hwsim.hardware.models import HardwareSpec, SoftwareProfile
 from hwsim.workload.ir import DecoderWorkload, Workload
 from hwsim.workload.registry import load_workload
 

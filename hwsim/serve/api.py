@@ -34,8 +34,8 @@ from hwsim.serve.requests import (
 )
 from hwsim.serve.result import ServingResult
 from hwsim.serve.server import Timeline, continuous_batching, dynamic_batching
-from hwsim.spec.loader import load_hardware
-from hwsim.spec.models import HardwareSpec, SoftwareProfile
+from hwsim.hardware.loader import load_hardware
+from hwsim.hardware.models import HardwareSpec, SoftwareProfile
 from hwsim.units import Dimension, UnitError, parse_quantity
 from hwsim.workload.ir import DecoderWorkload, Workload
 

@@ -22,7 +22,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-    from hwsim.spec.models import HardwareSpec
+    from hwsim.hardware.models import HardwareSpec
 
 MAC_AREA_BYTES = 64
 """SRAM bytes of area taken by one MAC unit in the area proxy."""

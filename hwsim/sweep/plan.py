@@ -32,8 +32,8 @@ from typing import Any
 import numpy as np
 
 from hwsim.errors import HwsimError
-from hwsim.spec.loader import load_hardware, override, read_yaml
-from hwsim.spec.models import HardwareSpec
+from hwsim.hardware.loader import load_hardware, override, read_yaml
+from hwsim.hardware.models import HardwareSpec
 from hwsim.sweep.expr import Constraint, ExpressionError, parse_constraint, quantity_dimension
 from hwsim.units import Dimension
 

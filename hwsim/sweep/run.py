@@ -23,7 +23,7 @@ from hwsim.sweep.plan import SweepError, SweepPlan, WorkloadDef, _hash, _si, par
 if TYPE_CHECKING:
     import pandas as pd
 
-    from hwsim.spec.models import HardwareSpec
+    from hwsim.hardware.models import HardwareSpec
 
 RESULT_FIELDS = (
     "latency_s",
@@ -88,7 +88,7 @@ _WORKLOAD_CACHE: dict[str, Any] = {}
 def _base_spec(base_key: str, base: Mapping[str, Any]) -> HardwareSpec:
     spec = _SPEC_CACHE.get(base_key)
     if spec is None:
-        from hwsim.spec.models import HardwareSpec
+        from hwsim.hardware.models import HardwareSpec
 
         spec = HardwareSpec.model_validate(base, context={"strict_units": True})
         if len(_SPEC_CACHE) > 16:
@@ -134,7 +134,7 @@ def run_batch(task: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     (HwsimError) become a row with an ``error`` message; other exceptions propagate.
     """
     from hwsim.engine.simulate import simulate
-    from hwsim.spec.loader import override
+    from hwsim.hardware.loader import override
 
     base = _base_spec(task["base_key"], task["base"])
     out: list[tuple[str, dict[str, Any]]] = []
@@ -533,7 +533,7 @@ def _preflight(
     A point whose axis values do not go together (the spec itself is invalid) is only a
     failed row: the next point of that workload is tried instead.
     """
-    from hwsim.spec.loader import override
+    from hwsim.hardware.loader import override
 
     by_workload: dict[int, list[_Item]] = {}
     for it in todo:

@@ -23,8 +23,8 @@ import numpy as np
 from hwsim.engine.result import SimulationResult
 from hwsim.engine.simulate import simulate
 from hwsim.errors import HwsimError
-from hwsim.spec.loader import builtin_hardware_names, load_hardware, load_profile
-from hwsim.spec.models import HardwareSpec, SoftwareProfile
+from hwsim.hardware.loader import builtin_hardware_names, load_hardware, load_profile
+from hwsim.hardware.models import HardwareSpec, SoftwareProfile
 from hwsim.validation.measurements import (
     METRICS,
     Measurement,

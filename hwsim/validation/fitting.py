@@ -28,7 +28,7 @@ import numpy as np
 import yaml
 
 from hwsim.errors import HwsimError
-from hwsim.spec.models import Estimate, HardwareSpec, ProfileEfficiency, SoftwareProfile
+from hwsim.hardware.models import Estimate, HardwareSpec, ProfileEfficiency, SoftwareProfile
 from hwsim.units import Dimension, format_quantity
 from hwsim.validation.compare import PROFILE_SUFFIXES, Predictor, RowSkipped, ValidationReport
 from hwsim.validation.measurements import METRICS, Measurement, read_measurements

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hwsim import cli
-from hwsim.spec import builtin_hardware_names
+from hwsim.hardware import builtin_hardware_names
 
 runner = CliRunner()
 

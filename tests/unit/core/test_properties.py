@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from toychips import write_chip
 
 import hwsim
-from hwsim.spec import HardwareSpec
+from hwsim.hardware import HardwareSpec
 from hwsim.workload import GraphBuilder, Workload
 
 dims = st.integers(min_value=1, max_value=3000)

@@ -13,7 +13,7 @@ from hwsim.engine.simulate import resolve_profile
 from hwsim.serve import ServingError, serve
 from hwsim.serve.costs import DecoderCosts, ModelSource, batch_grid
 from hwsim.serve.server import continuous_batching
-from hwsim.spec import load_hardware
+from hwsim.hardware import load_hardware
 
 from .conftest import KV_BYTES_PER_TOKEN, tiny_decoder
 

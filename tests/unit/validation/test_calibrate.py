@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import hwsim
-from hwsim.spec import load_profile
+from hwsim.hardware import load_profile
 from hwsim.validation import CalibrationError, apply_parameters, calibrate
 from tests.unit.validation.conftest import write_csv
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from hwsim.cli import app
-from hwsim.spec import load_profile
+from hwsim.hardware import load_profile
 from tests.unit.validation.conftest import write_csv
 
 runner = CliRunner()

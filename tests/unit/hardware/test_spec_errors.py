@@ -11,7 +11,7 @@ import yaml
 
 import hwsim
 from hwsim.errors import SpecError
-from hwsim.spec import load_hardware
+from hwsim.hardware import load_hardware
 
 GOOD: dict[str, Any] = {
     "schema_version": 1,

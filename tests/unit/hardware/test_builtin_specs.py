@@ -16,7 +16,7 @@ import yaml
 
 from hwsim import load_hardware
 from hwsim.resources import builtin_dir
-from hwsim.spec import HardwareSpec, builtin_hardware_names
+from hwsim.hardware import HardwareSpec, builtin_hardware_names
 
 REPO = Path(__file__).resolve().parents[3]
 REFERENCE = REPO / ".." / "shared" / "reference"

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from hwsim.spec.quantity import (
+from hwsim.hardware.quantity import (
     Bytes,
     BytesPerSecond,
     Hertz,

@@ -1,7 +1,7 @@
 """Hardware specs: pydantic models, YAML loading, overrides."""
 
-from hwsim.spec.loader import builtin_hardware_names, load_hardware, load_profile, override
-from hwsim.spec.models import (
+from hwsim.hardware.loader import builtin_hardware_names, load_hardware, load_profile, override
+from hwsim.hardware.models import (
     ArrayShape,
     ComputeUnit,
     DType,

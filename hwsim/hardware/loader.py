@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from hwsim import textio
 from hwsim.errors import SpecError
 from hwsim.resources import builtin_dir
-from hwsim.spec.models import HardwareSpec, SoftwareProfile
+from hwsim.hardware.models import HardwareSpec, SoftwareProfile
 
 
 def read_yaml(path: Path) -> Any:
