@@ -11,8 +11,8 @@ from pydantic import BaseModel, ValidationError
 
 from hwsim import textio
 from hwsim.errors import SpecError
-from hwsim.resources import builtin_dir
 from hwsim.hardware.models import HardwareSpec, SoftwareProfile
+from hwsim.resources import builtin_dir
 
 
 def read_yaml(path: Path) -> Any:

@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 
 from hwsim.engine.simulate import resolve_profile
+from hwsim.hardware.loader import load_hardware
+from hwsim.hardware.models import HardwareSpec, SoftwareProfile
 from hwsim.serve.costs import (
     BatchCosts,
     Builder,
@@ -34,8 +36,6 @@ from hwsim.serve.requests import (
 )
 from hwsim.serve.result import ServingResult
 from hwsim.serve.server import Timeline, continuous_batching, dynamic_batching
-from hwsim.hardware.loader import load_hardware
-from hwsim.hardware.models import HardwareSpec, SoftwareProfile
 from hwsim.units import Dimension, UnitError, parse_quantity
 from hwsim.workload.ir import DecoderWorkload, Workload
 

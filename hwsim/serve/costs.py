@@ -20,8 +20,8 @@ import numpy as np
 from hwsim.costmodel.placement import place
 from hwsim.engine.result import SimulationResult
 from hwsim.engine.simulate import simulate
-from hwsim.serve.requests import ServingError
 from hwsim.hardware.models import HardwareSpec, SoftwareProfile
+from hwsim.serve.requests import ServingError
 from hwsim.workload.ir import DecoderWorkload, Workload
 from hwsim.workload.registry import load_workload
 

@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from hwsim import load_hardware
-from hwsim.resources import builtin_dir
 from hwsim.hardware import HardwareSpec, builtin_hardware_names
+from hwsim.resources import builtin_dir
 
 REPO = Path(__file__).resolve().parents[3]
 REFERENCE = REPO / ".." / "shared" / "reference"

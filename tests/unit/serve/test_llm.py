@@ -10,10 +10,10 @@ import pytest
 
 from hwsim import simulate
 from hwsim.engine.simulate import resolve_profile
+from hwsim.hardware import load_hardware
 from hwsim.serve import ServingError, serve
 from hwsim.serve.costs import DecoderCosts, ModelSource, batch_grid
 from hwsim.serve.server import continuous_batching
-from hwsim.hardware import load_hardware
 
 from .conftest import KV_BYTES_PER_TOKEN, tiny_decoder
 
