@@ -13,6 +13,7 @@ from rich.table import Table
 from hwsim.engine.result import SimulationResult
 from hwsim.errors import HwsimError
 from hwsim.hardware import HardwareSpec, builtin_hardware_names, load_hardware
+from hwsim.vocabulary import DTYPE_BYTES, PRECISIONS
 
 app = typer.Typer(
     add_completion=False,
@@ -27,14 +28,16 @@ app.add_typer(show_app, name="show")
 
 # Option types shared by every command that loads a workload (run, profile, serve, ...).
 BatchOpt = Annotated[int | None, typer.Option(help="batch size")]
-DtypeOpt = Annotated[str | None, typer.Option(help="fp32, fp16, bf16, fp8, int8, w4a16, ...")]
+DtypeOpt = Annotated[str | None, typer.Option(help=", ".join(PRECISIONS))]
 ProfileOpt = Annotated[str | None, typer.Option(help="software profile name or YAML")]
 ResolutionOpt = Annotated[int | None, typer.Option(help="input resolution (image models)")]
 WidthOpt = Annotated[float | None, typer.Option(help="width multiplier (MobileNets)")]
 SeqLenOpt = Annotated[int | None, typer.Option(help="sequence length (encoders)")]
 PromptLenOpt = Annotated[int | None, typer.Option(help="prompt tokens (decoders)")]
 GenLenOpt = Annotated[int | None, typer.Option(help="generated tokens (decoders)")]
-KvDtypeOpt = Annotated[str | None, typer.Option(help="KV-cache dtype (decoders)")]
+KvDtypeOpt = Annotated[
+    str | None, typer.Option(help="KV-cache dtype (decoders): " + ", ".join(DTYPE_BYTES))
+]
 DimOpt = Annotated[list[str] | None, typer.Option(help="ONNX dynamic dim NAME=VALUE")]
 AllowUnsupportedOpt = Annotated[
     bool, typer.Option(help="ONNX: list unknown ops instead of failing")

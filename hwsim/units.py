@@ -22,19 +22,6 @@ OPS_PER_MAC = 2
 
 BITS_PER_BYTE = 8
 
-DTYPE_BYTES: dict[str, float] = {
-    "int4": 0.5,
-    "int8": 1.0,
-    "int16": 2.0,
-    "int32": 4.0,
-    "fp8": 1.0,
-    "fp16": 2.0,
-    "bf16": 2.0,
-    "tf32": 4.0,
-    "fp32": 4.0,
-}
-"""Bytes per element of each numeric format (int4 packs two per byte)."""
-
 
 class Dimension(str, Enum):
     """Physical dimension a quantity field declares."""
@@ -47,6 +34,7 @@ class Dimension(str, Enum):
     WATTS = "W"
     OPS_PER_S = "op/s"
     JOULES_PER_OP = "J/op"
+    JOULES_PER_MAC = "J/MAC"
     JOULES_PER_BYTE = "J/B"
 
 
@@ -93,7 +81,7 @@ _BASE: dict[str, tuple[Dimension, float]] = {
     "MACS": (Dimension.OPS_PER_S, float(OPS_PER_MAC)),
     "J/op": (Dimension.JOULES_PER_OP, 1.0),
     "J/FLOP": (Dimension.JOULES_PER_OP, 1.0),
-    "J/MAC": (Dimension.JOULES_PER_OP, 1.0 / OPS_PER_MAC),
+    "J/MAC": (Dimension.JOULES_PER_MAC, 1.0),
     "J/B": (Dimension.JOULES_PER_BYTE, 1.0),
     "J/byte": (Dimension.JOULES_PER_BYTE, 1.0),
     "J/b": (Dimension.JOULES_PER_BYTE, float(BITS_PER_BYTE)),
@@ -150,7 +138,10 @@ def parse_quantity(text: str | int | float, dim: Dimension, *, positive: bool = 
         got_dim, factor, iec = _lookup(unit)
     except UnitError:
         raise UnitError(f"expected {dim.value}, got {text!r}: unknown unit {unit!r}") from None
-    if got_dim is not dim:
+    if {got_dim, dim} == {Dimension.JOULES_PER_OP, Dimension.JOULES_PER_MAC}:
+        # Energy per MAC and per op convert through OPS_PER_MAC (1 MAC = 2 op).
+        factor *= OPS_PER_MAC if dim is Dimension.JOULES_PER_MAC else 1.0 / OPS_PER_MAC
+    elif got_dim is not dim:
         raise UnitError(f"expected {dim.value}, got {text!r} ({got_dim.value})")
     if iec and dim is not Dimension.BYTES:
         raise UnitError(
@@ -167,6 +158,19 @@ def parse_quantity(text: str | int | float, dim: Dimension, *, positive: bool = 
     return value
 
 
+def quantity_dimension(text: str) -> tuple[float, Dimension] | None:
+    """``"25 GB/s"`` -> (25e9, BYTES_PER_S): the value in the dimension its unit names
+    (``pJ/MAC`` stays J/MAC); None when ``text`` is not a quantity string."""
+    m = _QUANTITY.match(text) if isinstance(text, str) else None
+    if not m or not m.group(2):
+        return None
+    try:
+        dim = _lookup(m.group(2).strip())[0]
+        return parse_quantity(text, dim, positive=False), dim
+    except UnitError:
+        return None
+
+
 _FORMAT_UNIT = {
     Dimension.BYTES: "B",
     Dimension.BYTES_PER_S: "B/s",
@@ -176,6 +180,7 @@ _FORMAT_UNIT = {
     Dimension.WATTS: "W",
     Dimension.OPS_PER_S: "op/s",
     Dimension.JOULES_PER_OP: "J/op",
+    Dimension.JOULES_PER_MAC: "J/MAC",
     Dimension.JOULES_PER_BYTE: "J/B",
 }
 
@@ -205,6 +210,7 @@ def _example(dim: Dimension) -> str:
         Dimension.WATTS: "5 W",
         Dimension.OPS_PER_S: "4 TOPS",
         Dimension.JOULES_PER_OP: "0.6 pJ/op",
+        Dimension.JOULES_PER_MAC: "0.04 pJ/MAC",
         Dimension.JOULES_PER_BYTE: "20 pJ/B",
     }[dim]
 

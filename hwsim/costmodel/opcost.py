@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from hwsim.costmodel.placement import Placement
 from hwsim.costmodel.tiling import gemm_refetch
 from hwsim.errors import SimulationError
-from hwsim.hardware.models import DTYPE_FALLBACK, ComputeUnit, DType, HardwareSpec, SoftwareProfile
+from hwsim.hardware.models import ComputeUnit, HardwareSpec, SoftwareProfile
 from hwsim.units import OPS_PER_MAC
+from hwsim.vocabulary import DTYPE_FALLBACK, DType, OpClass
 from hwsim.workload.ir import Op
 
 _A, _B, _C = 0, 1, 2
@@ -154,8 +155,8 @@ def spatial_utilisation(unit: ComputeUnit, op: Op) -> float:
     return (k / (math.ceil(k / r) * r)) * (n / (math.ceil(n / c) * c))
 
 
-def _efficiency(profile: SoftwareProfile, op_class: str) -> float:
-    return float(getattr(profile.efficiency, op_class))
+def _efficiency(profile: SoftwareProfile, op_class: OpClass) -> float:
+    return profile.efficiency.of(op_class)
 
 
 def compute_time(ctx: CostContext, op: Op, unit: ComputeUnit, dtype: str) -> float:
@@ -169,7 +170,7 @@ def compute_time(ctx: CostContext, op: Op, unit: ComputeUnit, dtype: str) -> flo
     if op.vector_ops:
         vu = unit if unit.vector_peak is not None else vector_units(ctx.spec, ctx.profile)[0]
         assert vu.vector_peak is not None
-        cls = "attention" if op.op_class == "attention" else "elementwise"
+        cls: OpClass = "attention" if op.op_class == "attention" else "elementwise"
         t += op.vector_ops / (vu.count * vu.vector_peak * _efficiency(prof, cls))
     return t
 

@@ -17,6 +17,7 @@ from hwsim.engine.schedule import Schedule, schedule
 from hwsim.errors import SimulationError
 from hwsim.hardware.loader import load_hardware, load_profile
 from hwsim.hardware.models import HardwareSpec, SoftwareProfile
+from hwsim.vocabulary import dtype_label
 from hwsim.workload.ir import DecoderWorkload, Workload
 from hwsim.workload.registry import load_workload
 
@@ -298,7 +299,7 @@ def _assemble(
         hardware=spec.name,
         workload=w.name,
         batch=w.batch,
-        dtype=_dtype_label(w.weight_dtype, w.act_dtype),
+        dtype=dtype_label(w.weight_dtype, w.act_dtype),
         profile=prof.name,
         latency_s=latency,
         throughput_per_s=w.batch / latency if latency > 0 else 0.0,
@@ -343,10 +344,6 @@ def _simulate_graph(
         warnings=warnings,
         mac_dtype=_mac_dtype(w, ph),
     )
-
-
-def _dtype_label(wdt: str, adt: str) -> str:
-    return wdt if wdt == adt else f"w{wdt}-a{adt}"
 
 
 def _decode_samples(first: int, last: int) -> list[int]:

@@ -4,19 +4,15 @@ from hwsim.hardware.loader import builtin_hardware_names, load_hardware, load_pr
 from hwsim.hardware.models import (
     ArrayShape,
     ComputeUnit,
-    DType,
     HardwareSpec,
     MemoryLevel,
     Power,
     SoftwareProfile,
 )
-from hwsim.units import DTYPE_BYTES
 
 __all__ = [
-    "DTYPE_BYTES",
     "ArrayShape",
     "ComputeUnit",
-    "DType",
     "HardwareSpec",
     "MemoryLevel",
     "Power",

@@ -5,7 +5,6 @@ Quantities are unit strings in files and SI floats here (see :mod:`hwsim.units`)
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -15,13 +14,14 @@ from hwsim.hardware.quantity import (
     BytesPerSecond,
     Hertz,
     JoulesPerByte,
+    JoulesPerMac,
     JoulesPerOp,
     OpsPerSecond,
     PositiveWatts,
     Seconds,
     Watts,
 )
-from hwsim.units import OPS_PER_MAC
+from hwsim.vocabulary import OP_CLASSES, DType, Fusion, OpClass
 
 SCHEMA_VERSION = 1
 
@@ -32,35 +32,9 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
 
 
-class DType(str, Enum):
-    """Numeric formats. Byte widths are in :data:`DTYPE_BYTES`."""
-
-    int4 = "int4"
-    int8 = "int8"
-    int16 = "int16"
-    fp8 = "fp8"
-    fp16 = "fp16"
-    bf16 = "bf16"
-    tf32 = "tf32"
-    fp32 = "fp32"
-
-
-# When a unit lacks a dtype, the op runs on the nearest wider format it has.
-DTYPE_FALLBACK: dict[str, tuple[str, ...]] = {
-    "int4": ("int8", "int16", "fp16", "bf16", "fp32"),
-    "int8": ("int16", "fp16", "bf16", "fp32"),
-    "int16": ("fp32",),
-    "fp8": ("fp16", "bf16", "fp32"),
-    "fp16": ("bf16", "fp32"),
-    "bf16": ("fp16", "fp32"),
-    "tf32": ("fp32",),
-    "fp32": ("tf32",),
-}
-
 MemoryKind = Literal["register", "sram", "cache", "dram", "hbm", "flash"]
 Residency = Literal["weights", "activations"]
 ChipKind = Literal["mcu", "mobile_soc", "npu", "gpu", "cpu", "accelerator"]
-OpClass = Literal["gemm", "conv", "depthwise", "elementwise", "attention", "data"]
 OFF_CHIP_KINDS = ("dram", "hbm", "flash")
 _BOTH: tuple[Residency, ...] = ("weights", "activations")
 
@@ -92,9 +66,10 @@ class ComputeUnit(Frozen):
         default=None,
         description="throughput of ONE instance for non-MAC element ops (activations, norms), op/s",
     )
-    energy_per_mac: dict[DType, JoulesPerOp] = Field(
+    energy_per_mac: dict[DType, JoulesPerMac] = Field(
         default_factory=dict,
-        description="energy of one MAC per dtype (write 'pJ/MAC'; 'pJ/op' counts 2 op per MAC)",
+        description="energy of one MAC (multiply + add) per dtype, J/MAC ('pJ/op' counts 2 op "
+        "per MAC)",
     )
     energy_per_vector_op: JoulesPerOp | None = Field(
         default=None, description="energy of one non-MAC element op"
@@ -127,8 +102,8 @@ class ComputeUnit(Frozen):
         return self.count * self.peak.get(DType(dtype), 0.0)
 
     def mac_energy(self, dtype: str) -> float:
-        """Energy of one MAC in joules for ``dtype`` (the field holds J/op)."""
-        return OPS_PER_MAC * self.energy_per_mac[DType(dtype)]
+        """Energy of one MAC in joules for ``dtype``."""
+        return self.energy_per_mac[DType(dtype)]
 
 
 class MemoryLevel(Frozen):
@@ -224,8 +199,13 @@ class ProfileEfficiency(Frozen):
     attention: float = Field(default=0.6, gt=0, le=1, description="QK^T, softmax, AV")
     data: float = Field(default=1.0, gt=0, le=1, description="reshape/concat/transpose copies")
 
+    def of(self, op_class: OpClass) -> float:
+        """Achievable fraction of peak (0..1] for ops of ``op_class``."""
+        value: float = getattr(self, op_class)
+        return value
 
-Fusion = Literal["activation", "norm", "elementwise", "attention"]
+
+assert tuple(ProfileEfficiency.model_fields) == OP_CLASSES, "one efficiency field per op class"
 
 
 class SoftwareProfile(Frozen):
@@ -367,19 +347,6 @@ class HardwareSpec(Frozen):
                 f"{self.name}: no profile {key!r} (has: {', '.join(sorted(self.profiles))})"
             )
         return self.profiles[key]
-
-    def peak_ops(self, dtype: str) -> float:
-        """Best MAC-op throughput (op/s) of any unit group for ``dtype``, with dtype fallback."""
-        best = 0.0
-        for c in self.compute:
-            best = max(best, c.total_peak(dtype))
-        if best == 0.0:
-            for alt in DTYPE_FALLBACK.get(dtype, ()):
-                for c in self.compute:
-                    best = max(best, c.total_peak(alt))
-                if best:
-                    break
-        return best
 
     def summary(self) -> str:
         """One-line summary: best int8/fp16 peak, on-chip memory, off-chip bandwidth."""

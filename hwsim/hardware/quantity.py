@@ -17,6 +17,7 @@ _SI_UNIT = {
     Dimension.WATTS: "W",
     Dimension.OPS_PER_S: "op/s",
     Dimension.JOULES_PER_OP: "J/op",
+    Dimension.JOULES_PER_MAC: "J/MAC",
     Dimension.JOULES_PER_BYTE: "J/B",
 }
 
@@ -28,7 +29,8 @@ _EXAMPLES = {
     Dimension.JOULES: ["1 mJ"],
     Dimension.WATTS: ["400 W", "50 mW"],
     Dimension.OPS_PER_S: ["312 TFLOPS", "4 TOPS", "432 MAC/s"],
-    Dimension.JOULES_PER_OP: ["0.6 pJ/op", "0.04 pJ/MAC"],
+    Dimension.JOULES_PER_OP: ["0.6 pJ/op", "0.3 pJ/FLOP"],
+    Dimension.JOULES_PER_MAC: ["0.04 pJ/MAC", "4.6 pJ/MAC"],
     Dimension.JOULES_PER_BYTE: ["20 pJ/B", "2.5 pJ/bit"],
 }
 
@@ -69,6 +71,7 @@ _W, _OPS, _JOP, _JB = (
     Dimension.JOULES_PER_OP,
     Dimension.JOULES_PER_BYTE,
 )
+_JMAC = Dimension.JOULES_PER_MAC
 
 Bytes = Annotated[float, _validator(_B, True), _serializer(_B), _schema(_B)]
 BytesPerSecond = Annotated[float, _validator(_BPS, True), _serializer(_BPS), _schema(_BPS)]
@@ -78,4 +81,5 @@ Watts = Annotated[float, _validator(_W, False), _serializer(_W), _schema(_W)]
 PositiveWatts = Annotated[float, _validator(_W, True), _serializer(_W), _schema(_W)]
 OpsPerSecond = Annotated[float, _validator(_OPS, True), _serializer(_OPS), _schema(_OPS)]
 JoulesPerOp = Annotated[float, _validator(_JOP, False), _serializer(_JOP), _schema(_JOP)]
+JoulesPerMac = Annotated[float, _validator(_JMAC, False), _serializer(_JMAC), _schema(_JMAC)]
 JoulesPerByte = Annotated[float, _validator(_JB, False), _serializer(_JB), _schema(_JB)]

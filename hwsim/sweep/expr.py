@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from hwsim.errors import HwsimError
-from hwsim.units import Dimension, UnitError, parse_quantity
+from hwsim.units import Dimension, quantity_dimension
 
 
 class ExpressionError(HwsimError):
@@ -53,16 +53,6 @@ _ARITH: dict[str, Callable[[float, float], float]] = {
     "*": operator.mul,
     "/": operator.truediv,
 }
-
-
-def quantity_dimension(text: str) -> tuple[float, Dimension] | None:
-    """``"25 GB/s"`` -> (25e9, BYTES_PER_S); None when ``text`` is not a quantity string."""
-    for dim in Dimension:
-        try:
-            return parse_quantity(text, dim, positive=False), dim
-        except UnitError:
-            continue
-    return None
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,8 @@ import numpy as np
 from hwsim.errors import HwsimError
 from hwsim.hardware.loader import load_hardware, override, read_yaml
 from hwsim.hardware.models import HardwareSpec
-from hwsim.sweep.expr import Constraint, ExpressionError, parse_constraint, quantity_dimension
-from hwsim.units import Dimension
+from hwsim.sweep.expr import Constraint, ExpressionError, parse_constraint
+from hwsim.units import Dimension, quantity_dimension
 
 TOP_KEYS = (
     "hardware",
@@ -62,6 +62,7 @@ SI_SUFFIX: dict[Dimension, str] = {
     Dimension.WATTS: "w",
     Dimension.OPS_PER_S: "ops_per_s",
     Dimension.JOULES_PER_OP: "j_per_op",
+    Dimension.JOULES_PER_MAC: "j_per_mac",
     Dimension.JOULES_PER_BYTE: "j_per_byte",
 }
 """Suffix of the numeric SI column added next to a quantity axis (``<path>_<suffix>``)."""

@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from hwsim.errors import WorkloadError
-from hwsim.units import DTYPE_BYTES
+from hwsim.vocabulary import DTYPE_BYTES, Fusion, OpClass
 from hwsim.workload.ir import GemmShape, Op, Tensor, Workload
 
 # Non-MAC operations per element (docs/assumptions.md). Transcendentals (exp, erf, tanh)
@@ -57,8 +57,6 @@ LAYERNORM_OPS_PER_ELEMENT = 8  # mean(1) + var(3: sub, mul, add) + norm(2: sub, 
 RMSNORM_OPS_PER_ELEMENT = 4  # square+sum (2), scale (1), affine (1)
 BATCHNORM_OPS_PER_ELEMENT = 2  # folded scale and shift: mul, add
 ATTENTION_SCALE_OPS = 1  # multiply each score by 1/sqrt(d)
-
-IN_PLACE_ACTIVATIONS = frozenset(ACTIVATION_OPS)
 
 
 def compute_dtype(weight_dtype: str, act_dtype: str) -> str:
@@ -185,7 +183,7 @@ class GraphBuilder:
         self,
         name: str,
         op_type: str,
-        op_class: str,
+        op_class: OpClass,
         inputs: tuple[str, ...],
         out_shape: tuple[int, ...],
         *,
@@ -195,7 +193,7 @@ class GraphBuilder:
         gemm: GemmShape | None = None,
         inplace: bool = False,
         view: bool = False,
-        fusable: str | None = None,
+        fusable: Fusion | None = None,
         out_dtype: str | None = None,
         state_read_bytes: float = 0.0,
         state_write_bytes: float = 0.0,

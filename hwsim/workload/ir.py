@@ -12,9 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from hwsim.units import DTYPE_BYTES, OPS_PER_MAC
-
-OP_CLASSES = ("gemm", "conv", "depthwise", "elementwise", "attention", "data")
+from hwsim.units import OPS_PER_MAC
+from hwsim.vocabulary import DTYPE_BYTES, Fusion, OpClass
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +84,7 @@ class Op:
 
     name: str
     op_type: str
-    op_class: str
+    op_class: OpClass
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
     macs: int = 0
@@ -102,7 +101,7 @@ class Op:
     intermediate_bytes: float = 0.0
     inplace: bool = False
     view: bool = False
-    fusable: str | None = None
+    fusable: Fusion | None = None
     attrs: tuple[tuple[str, Any], ...] = ()
 
     @property

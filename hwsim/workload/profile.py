@@ -10,19 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from hwsim.vocabulary import dtype_label
 from hwsim.workload.ir import DecoderWorkload, Workload
 
 SCHEMA_VERSION = 1
 """Version of the profile JSON layout."""
-
-
-def dtype_label(
-    weight_dtype: str, act_dtype: str, params_used: dict[str, Any] | None = None
-) -> str:
-    """The dtype as the user gave it (``"w4a16"``), else ``"int8"`` or ``"int4/fp16"``."""
-    if params_used and isinstance(params_used.get("dtype"), str):
-        return str(params_used["dtype"])
-    return weight_dtype if weight_dtype == act_dtype else f"{weight_dtype}/{act_dtype}"
 
 
 def layer_rows(workload: Workload) -> list[dict[str, Any]]:
@@ -57,7 +49,7 @@ def profile_dict(workload: Workload | DecoderWorkload) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "workload": workload.name,
         "batch": workload.batch,
-        "dtype": dtype_label(workload.weight_dtype, workload.act_dtype, dict(workload.params_used)),
+        "dtype": dtype_label(workload.weight_dtype, workload.act_dtype),
         "macs": graph.macs,
         "flops": graph.flops,
         "params": graph.params,

@@ -14,28 +14,6 @@ from hwsim.workload.ir import DecoderWorkload, Workload
 
 AnyWorkload = Workload | DecoderWorkload
 
-DTYPE_ALIASES: dict[str, tuple[str, str]] = {
-    "fp32": ("fp32", "fp32"),
-    "fp16": ("fp16", "fp16"),
-    "bf16": ("bf16", "bf16"),
-    "fp8": ("fp8", "fp8"),
-    "int8": ("int8", "int8"),
-    "int16": ("int16", "int16"),
-    "w8a8": ("int8", "int8"),
-    "w8a16": ("int8", "fp16"),
-    "w4a16": ("int4", "fp16"),
-    "w4a8": ("int4", "int8"),
-    "int4": ("int4", "int4"),
-}
-
-
-def parse_dtype(dtype: str) -> tuple[str, str]:
-    """``"w4a16"`` -> (weight dtype, activation dtype) = ("int4", "fp16")."""
-    key = dtype.lower().strip()
-    if key not in DTYPE_ALIASES:
-        raise WorkloadError(f"unknown dtype {dtype!r}; choose from {', '.join(DTYPE_ALIASES)}")
-    return DTYPE_ALIASES[key]
-
 
 @dataclass(frozen=True)
 class WorkloadEntry:

@@ -19,10 +19,9 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hwsim.errors import WorkloadError
-from hwsim.units import DTYPE_BYTES
+from hwsim.vocabulary import DTYPE_BYTES, parse_dtype
 from hwsim.workload.builder import GraphBuilder
 from hwsim.workload.ir import DecoderWorkload, Workload
-from hwsim.workload.registry import parse_dtype
 
 ENCODER_SEQ_LEN = 128
 """Default sequence length of BERT-family encoders (tokens)."""
@@ -152,7 +151,6 @@ _SCHEMAS: dict[str, type[_HFConfig]] = {
     "distilbert": DistilBertConfig,
     "vit": ViTConfig,
 }
-DECODER_TYPES = frozenset({"llama", "mistral", "gpt2"})
 
 _C = TypeVar("_C", bound=_HFConfig)
 

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 from hwsim.errors import WorkloadError
+from hwsim.vocabulary import parse_dtype
 from hwsim.workload.builder import GraphBuilder
 from hwsim.workload.ir import Workload
-from hwsim.workload.registry import parse_dtype
 
 # ONNX TensorProto element types -> hwsim dtypes (int64 ids are stored as int32: their bytes
 # are negligible and DTYPE_BYTES has no 64-bit integer).

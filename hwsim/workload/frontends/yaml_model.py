@@ -30,9 +30,9 @@ from typing import Any
 
 from hwsim.errors import WorkloadError
 from hwsim.textio import read_yaml
+from hwsim.vocabulary import parse_dtype
 from hwsim.workload.builder import ACTIVATION_OPS, ELEMENTWISE_OPS, GraphBuilder
 from hwsim.workload.ir import Workload
-from hwsim.workload.registry import parse_dtype
 
 SCHEMA_VERSION = 1
 _TOP_FIELDS = {"schema_version", "name", "description", "family", "input", "layers", "outputs"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from hwsim.errors import WorkloadError
+from hwsim.vocabulary import parse_dtype
 from hwsim.workload.builder import GraphBuilder
-from hwsim.workload.registry import parse_dtype
 
 
 def new_builder(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from hwsim.vocabulary import parse_dtype
 from hwsim.workload.builder import GraphBuilder
 from hwsim.workload.ir import Workload
-from hwsim.workload.registry import parse_dtype, register
+from hwsim.workload.registry import register
 
 
 @register("lenet5", family="cnn", description="LeNet-5, 32x32x1 (MNIST), ~61.7k params")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hwsim.units import DTYPE_BYTES
+from hwsim.vocabulary import DTYPE_BYTES
 from hwsim.workload.builder import GraphBuilder
 from hwsim.workload.ir import DecoderWorkload, Workload
 
