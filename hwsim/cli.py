@@ -166,9 +166,9 @@ def write_json(data: object, path: str) -> None:
     if path == "-":
         sys.stdout.write(text)
     else:
-        from pathlib import Path
+        from hwsim.textio import write_atomic
 
-        Path(path).write_text(text, encoding="utf-8")
+        write_atomic(path, text)
 
 
 def _print_run_summary(result: SimulationResult, console: Console) -> None:

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from hwsim.cli import app, err, fail, out
 from hwsim.errors import HwsimError
+from hwsim.textio import write_atomic
 
 GOAL_MEDIAN = 0.25
 GOAL_FACTOR = 2.0
@@ -44,7 +45,7 @@ def _write(data: object, path: str) -> None:
     if path == "-":
         sys.stdout.write(text)
     else:
-        Path(path).write_text(text, encoding="utf-8")
+        write_atomic(path, text)
 
 
 def print_report(report: object, console: Console, title: str = "validation") -> None:
@@ -242,7 +243,7 @@ def calibrate_command(
             sys.stdout.write(res.to_yaml())
         elif output:
             Path(output).parent.mkdir(parents=True, exist_ok=True)
-            Path(output).write_text(res.to_yaml(), encoding="utf-8")
+            write_atomic(output, res.to_yaml())
             console.print(
                 f"wrote {output} (use: hwsim run MODEL -H {res.hardware} --profile {output})"
             )

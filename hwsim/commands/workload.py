@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -29,6 +28,7 @@ from hwsim.cli import (
     out,
 )
 from hwsim.errors import HwsimError
+from hwsim.textio import write_atomic
 
 
 @list_app.command("workloads")
@@ -150,6 +150,6 @@ def profile(
             sys.stdout.write(text)
             return
         try:
-            Path(json_out).write_text(text, encoding="utf-8")
+            write_atomic(json_out, text)
         except OSError as exc:
             raise fail(f"cannot write {json_out}: {exc.strerror or exc}") from None

@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from hwsim.report.data import ResultLike, as_result_dict, energy_parts, memory_levels
+from hwsim.textio import write_atomic
 
 
 def csv_header(result: ResultLike) -> list[str]:
@@ -55,7 +56,11 @@ def csv_rows(result: ResultLike) -> list[list[Any]]:
 
 def write_csv(result: ResultLike, path: str | Path) -> None:
     """Write one row per layer to ``path`` (floats written exactly, as Python's repr)."""
-    with Path(path).open("w", newline="", encoding="utf-8") as f:
+    header, rows = csv_header(result), csv_rows(result)
+
+    def write(f: IO[str]) -> None:
         w = csv.writer(f)
-        w.writerow(csv_header(result))
-        w.writerows(csv_rows(result))
+        w.writerow(header)
+        w.writerows(rows)
+
+    write_atomic(path, write, newline="")

@@ -30,6 +30,7 @@ from hwsim.report.data import (
     short_label,
     title,
 )
+from hwsim.textio import atomic_path
 
 PLOT_KINDS = ("roofline", "energy", "memory", "timeline")
 """Plot names accepted by :func:`plot` and written by :func:`write_plots`."""
@@ -801,7 +802,8 @@ def plot(kind: str, results: ResultLike | Sequence[ResultLike]) -> Figure:
 def save_figure(fig: Figure, path: str | Path, dpi: int = 150) -> Path:
     """Save ``fig`` (format from the suffix, e.g. .png, .svg, .pdf) and return the path."""
     p = Path(path)
-    fig.savefig(p, dpi=dpi)
+    with atomic_path(p) as tmp:
+        fig.savefig(tmp, dpi=dpi, format=p.suffix.lstrip(".") or None)
     return p
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from hwsim.report.data import ResultLike, as_result_dict, compute_units, memory_levels, title
+from hwsim.textio import write_atomic
 
 US_PER_S = 1e6
 PID = 1
@@ -109,4 +110,4 @@ def to_chrome_trace(result: ResultLike) -> dict[str, Any]:
 def write_chrome_trace(result: ResultLike, path: str | Path) -> None:
     """Write the Chrome trace JSON of ``result`` to ``path``."""
     text = json.dumps(to_chrome_trace(result), allow_nan=False)
-    Path(path).write_text(text + "\n", encoding="utf-8")
+    write_atomic(path, text + "\n")

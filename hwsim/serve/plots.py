@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import EngFormatter
 
 from hwsim.serve.result import ServingResult
+from hwsim.textio import atomic_path
 
 SERVE_PLOTS = ("latency_throughput", "latency_cdf", "queue")
 """Plot names written by :func:`write_serving_plots`."""
@@ -272,6 +273,7 @@ def write_serving_plots(
     paths = {}
     for name, fig in figs.items():
         p = out / f"serve_{name}.png"
-        fig.savefig(p, dpi=dpi)
+        with atomic_path(p) as tmp:
+            fig.savefig(tmp, dpi=dpi, format="png")
         paths[name] = p
     return paths

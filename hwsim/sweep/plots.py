@@ -17,6 +17,7 @@ import numpy as np
 
 from hwsim.sweep.pareto import DEFAULT_OBJECTIVES, pareto_mask
 from hwsim.sweep.plan import SweepError
+from hwsim.textio import atomic_path
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -446,6 +447,7 @@ def plot_sweep_dir(folder: str | Path, out_dir: str | Path | None = None) -> lis
     written = []
     for stem, fig in sweep_figures(df, axes).items():
         path = target / f"{stem}.png"
-        fig.savefig(path)
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png")
         written.append(path)
     return written

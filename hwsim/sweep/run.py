@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from hwsim.errors import HwsimError
 from hwsim.sweep.pareto import area_terms
 from hwsim.sweep.plan import SweepError, SweepPlan, WorkloadDef, _hash, _si, parse_sweep
+from hwsim.textio import atomic_path, write_atomic
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -369,14 +370,15 @@ _FIXED = frozenset(
 
 def _write_outputs(folder: Path, plan: SweepPlan, df: pd.DataFrame) -> list[Path]:
     written = [folder / RESULTS_CSV]
-    df.to_csv(written[0], index=False)
+    write_atomic(written[0], df.to_csv(index=False, lineterminator="\n"))
     try:
         import pyarrow  # noqa: F401
     except ImportError:
         pass
     else:
         pq = folder / RESULTS_PARQUET
-        df.to_parquet(pq, index=False)
+        with atomic_path(pq) as tmp:
+            df.to_parquet(tmp, index=False)
         written.append(pq)
     meta = {
         "hardware": plan.spec_name,
@@ -388,7 +390,7 @@ def _write_outputs(folder: Path, plan: SweepPlan, df: pd.DataFrame) -> list[Path
         "seed": plan.seed,
         "rows": len(df),
     }
-    (folder / SWEEP_JSON).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    write_atomic(folder / SWEEP_JSON, json.dumps(meta, indent=2) + "\n")
     written.append(folder / SWEEP_JSON)
     return written
 
