@@ -70,7 +70,7 @@ def _print_profile(d: dict[str, Any], console: Console, *, layers: bool = True) 
     t.add_row("FLOPs (2 x MACs + element ops)", f"{d['flops']:,} ({_count(d['flops'])})")
     t.add_row("params", f"{d['params']:,} ({_count(d['params'])})")
     t.add_row("weights", size(d["weight_bytes"]))
-    t.add_row("peak activations (liveness)", size(d["peak_activation_bytes"]))
+    t.add_row("peak activations (deployed)", size(d["peak_activation_bytes"]))
     for key in ("prompt_len", "gen_len"):
         if key in d:
             t.add_row(key.replace("_", " "), str(d[key]))

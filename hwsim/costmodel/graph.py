@@ -7,7 +7,8 @@ from dataclasses import dataclass, replace
 from hwsim.costmodel.opcost import CostContext, OpCost, candidate_units, free_cost, op_cost
 from hwsim.costmodel.placement import Placement, place
 from hwsim.hardware.models import HardwareSpec, SoftwareProfile
-from hwsim.workload.ir import Op, Workload
+from hwsim.workload import memory
+from hwsim.workload.ir import MemoryProfile, Workload
 
 
 @dataclass(frozen=True)
@@ -36,51 +37,27 @@ def dependencies(workload: Workload) -> tuple[tuple[int, ...], ...]:
     return tuple(deps)
 
 
-def _follows_mac_chain(ops: tuple[Op, ...], i: int, chain: set[int]) -> bool:
-    """Op i reads the output of op i-1, which is a MAC op or part of its fused chain.
-
-    For a binary op (residual add) either input may come from the chain; the other is read
-    from memory (the cost model charges the non-chain inputs).
-    """
-    op, prev = ops[i], ops[i - 1]
-    from_prev = any(t in prev.outputs for t in op.inputs)
-    return from_prev and (prev.macs > 0 or (i - 1) in chain)
-
-
 def folded_ops(workload: Workload, profile: SoftwareProfile) -> frozenset[int]:
     """Indices of batch norms folded into the preceding conv/linear at deployment."""
-    if not profile.fold_batchnorm:
-        return frozenset()
-    ops = workload.ops
-    return frozenset(
-        i
-        for i in range(1, len(ops))
-        if ops[i].op_type == "batchnorm"
-        and ops[i].inputs
-        and ops[i].inputs[0] in ops[i - 1].outputs
-        and ops[i - 1].macs > 0
-    )
+    return memory.folded_ops(workload.ops, profile.fold_batchnorm)
 
 
 def fused_ops(workload: Workload, profile: SoftwareProfile) -> frozenset[int]:
-    """Indices of ops the software fuses into their producer's kernel.
+    """Indices of ops the software fuses into their producer's kernel (see
+    :func:`hwsim.workload.memory.fused_ops`)."""
+    return memory.fused_ops(workload.ops, profile.fusions, folded_ops(workload, profile))
 
-    An op is fused when its fusion kind (activation, norm, elementwise) is in the profile's
-    ``fusions`` and its first input is the output of the op right before it, which is a
-    MAC op or itself fused or folded (conv -> bn -> add -> relu chains fuse as one kernel).
-    """
-    kinds = set(profile.fusions)
-    chain: set[int] = set(folded_ops(workload, profile))
-    fused: set[int] = set()
-    ops = workload.ops
-    for i in range(1, len(ops)):
-        op = ops[i]
-        if i in chain or op.fusable is None or op.fusable not in kinds:
-            continue
-        if _follows_mac_chain(ops, i, chain):
-            fused.add(i)
-            chain.add(i)
-    return frozenset(fused)
+
+def deployment(profile: SoftwareProfile) -> memory.Deployment:
+    """What a software profile does to activation memory (folding, fusion, planning)."""
+    return memory.Deployment(
+        profile.fold_batchnorm, tuple(profile.fusions), profile.memory_planning
+    )
+
+
+def memory_profile(workload: Workload, profile: SoftwareProfile) -> MemoryProfile:
+    """Live activation bytes per op of the graph as ``profile`` deploys it."""
+    return memory.deployed_profile(workload, deployment(profile))
 
 
 def _hide_in_epilogue(
@@ -138,7 +115,7 @@ def cost_graph(
     placement: Placement | None = None,
 ) -> GraphCost:
     """Cost every op of ``workload`` on each unit that can run it."""
-    mem_profile = workload.memory_profile(profile.memory_planning)
+    mem_profile = memory_profile(workload, profile)
     peak_act = mem_profile.peak_bytes
     if placement is None:
         placement = place(spec, workload.weight_bytes, peak_act, workload.state_bytes)

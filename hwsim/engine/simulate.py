@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from hwsim.costmodel.graph import GraphCost, cost_graph
+from hwsim.costmodel.graph import GraphCost, cost_graph, memory_profile
 from hwsim.costmodel.opcost import OpCost, peak_ops
 from hwsim.costmodel.placement import Placement, place
 from hwsim.engine.result import LayerResult, SimulationResult
@@ -240,7 +240,7 @@ def _phase_layers(
     w: Workload, ph: _Phase, spec: HardwareSpec, prof: SoftwareProfile, phase: str | None = None
 ) -> list[LayerResult]:
     """One LayerResult per op of a scheduled graph (names prefixed by the phase)."""
-    live = w.memory_profile(prof.memory_planning).live_bytes
+    live = memory_profile(w, prof).live_bytes
     prefix = f"{phase}/" if phase else ""
     layers = []
     for i, op in enumerate(w.ops):
@@ -323,7 +323,7 @@ def _assemble(
 def _simulate_graph(
     w: Workload, spec: HardwareSpec, prof: SoftwareProfile, strict: bool
 ) -> SimulationResult:
-    peak_act = w.memory_profile(prof.memory_planning).peak_bytes
+    peak_act = memory_profile(w, prof).peak_bytes
     pl = place(spec, w.weight_bytes, peak_act, w.state_bytes)
     warnings = _fit_warnings(spec, pl, strict)
     if w.unsupported:
@@ -358,7 +358,7 @@ def _simulate_decoder(
 ) -> SimulationResult:
     prefill = w.prefill()
     kv_total = w.kv_cache_bytes()
-    peak_act = prefill.memory_profile(prof.memory_planning).peak_bytes
+    peak_act = memory_profile(prefill, prof).peak_bytes
     pl = place(spec, prefill.weight_bytes, peak_act, kv_total)
     warnings = _fit_warnings(spec, pl, strict)
     ph = _run_phase(prefill, spec, prof, pl, start=prof.overhead_per_run)
@@ -388,7 +388,7 @@ def _simulate_decoder(
         mid = len(phases) // 2
         ref = phases[mid]
         step_graph = graphs[mid]
-        step_live = step_graph.memory_profile(prof.memory_planning).live_bytes
+        step_live = memory_profile(step_graph, prof).live_bytes
         n_ops = len(step_graph.ops)
         # Per-op series over samples, as arrays: (samples, ops[, levels]).
         costs = [[p.cost(i) for i in range(n_ops)] for p in phases]

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from hwsim.costmodel.graph import memory_profile
 from hwsim.costmodel.placement import place
 from hwsim.engine.result import SimulationResult
 from hwsim.engine.simulate import simulate
@@ -218,7 +219,7 @@ def kv_memory(
     count against the level when they are placed on it too.
     """
     pre = w.prefill()
-    peak = pre.memory_profile(prof.memory_planning).peak_bytes
+    peak = memory_profile(pre, prof).peak_bytes
     pl = place(spec, pre.weight_bytes, peak)
     level = spec.memory[pl.weight_level]
     used = pl.fit[level.name].required_bytes

@@ -95,6 +95,19 @@ def _pads(v: int | tuple[int, ...]) -> tuple[int, int, int, int]:
     raise WorkloadError(f"padding must be an int, (ph, pw) or (top, left, bottom, right): {v}")
 
 
+def _same_pads(
+    h: int, w: int, kh: int, kw: int, sh: int, sw: int, dh: int, dw: int
+) -> tuple[int, int, int, int]:
+    """(top, left, bottom, right) padding of TF/ONNX ``SAME_UPPER`` (extra row/col at the end)."""
+
+    def split(size: int, k: int, s: int, d: int) -> tuple[int, int]:
+        total = max(0, (-(-size // s) - 1) * s + (k - 1) * d + 1 - size)
+        return total // 2, total - total // 2
+
+    (pt, pb), (pl, pr) = split(h, kh, sh, dh), split(w, kw, sw, dw)
+    return (pt, pl, pb, pr)
+
+
 def causal_scores(cached: int, new: int, window: int | None = None) -> int:
     """Unmasked (query, key) pairs per head for ``new`` causal queries after ``cached`` tokens.
 
@@ -295,8 +308,15 @@ class GraphBuilder:
             vector_ops=n * out_channels * ho * wo if bias else 0,
             params=params,
             gemm=GemmShape(groups, n * ho * wo, cout_g, cin_g * kh * kw),
+            # A depthwise conv reads one channel to write the same channel: runtimes that plan
+            # in place (TinyEngine) write it over its dying input with a one-channel buffer.
+            inplace=depthwise and out_channels == cin,
             kernel=(kh, kw),
             stride=(sh, sw),
+            dilation=(dh, dw),
+            pads=_same_pads(h, w, kh, kw, sh, sw, dh, dw)
+            if isinstance(padding, str)
+            else _pads(padding),
             groups=groups,
         )
 
@@ -549,6 +569,7 @@ class GraphBuilder:
             vector_ops=out * (kh * kw + (1 if kind == "avg" else 0)),
             kernel=(kh, kw),
             stride=(sh, sw),
+            pads=(pt, pl, pb, pr),
         )
 
     def global_avgpool(self, x: str, *, name: str = "gap") -> str:

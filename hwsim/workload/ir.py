@@ -154,7 +154,7 @@ class Workload:
     family: str = "cnn"
     params_used: Mapping[str, Any] = field(default_factory=dict)
     unsupported: tuple[str, ...] = ()
-    _profiles: dict[str, MemoryProfile] = field(
+    _profiles: dict[tuple[object, ...], MemoryProfile] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
@@ -188,87 +188,32 @@ class Workload:
         """Persistent state read per pass (KV cache), bytes."""
         return sum(op.state_read_bytes for op in self.ops)
 
-    def memory_profile(self, planning: str = "liveness") -> MemoryProfile:
+    def memory_profile(
+        self, planning: str = "liveness", aliases: Mapping[int, str] | None = None
+    ) -> MemoryProfile:
         """Live activation bytes per op for a memory-planning strategy.
 
         ``liveness``: a tensor lives from its producer to its last consumer (graph inputs from
         the start, graph outputs to the end). ``inplace``: additionally, an in-place op's output
         reuses its first input when that input dies there. ``naive``: every tensor has its own
-        buffer for the whole run (sum of all tensors).
+        buffer for the whole run (sum of all tensors). ``aliases`` maps op indices to the input
+        tensor whose buffer their output is written into (folded and fused ops, see
+        :func:`hwsim.workload.memory.deployed_profile`); views always alias their input.
         """
-        got = self._profiles.get(planning)
+        from hwsim.workload.memory import plan_memory
+
+        key = (planning, tuple(sorted((aliases or {}).items())))
+        got = self._profiles.get(key)
         if got is None:  # computed once per planning (the ops are immutable)
-            got = self._profiles[planning] = _memory_profile(self, planning)
+            got = self._profiles[key] = plan_memory(self, planning, aliases)
         return got
 
     @property
     def peak_activation_bytes(self) -> float:
-        """Peak live activation bytes under liveness planning."""
+        """Peak live activation bytes under liveness planning, every op with its own output
+        (the graph as written; :func:`hwsim.workload.memory.deployed_profile` for the graph as
+        a runtime deploys it)."""
         return self.memory_profile("liveness").peak_bytes
-
-
-def _memory_profile(w: Workload, planning: str) -> MemoryProfile:
-    n = len(w.ops)
-    if planning not in ("liveness", "inplace", "naive"):
-        raise ValueError(f"unknown memory planning {planning!r}")
-    # Aliases: a view's output shares its input's storage.
-    root: dict[str, str] = {}
-
-    def find(t: str) -> str:
-        while t in root:
-            t = root[t]
-        return t
-
-    reuse_inplace = planning == "inplace"
-    born: dict[str, int] = {t: 0 for t in w.inputs}
-    last: dict[str, int] = {}
-    for i, op in enumerate(w.ops):
-        ins = [find(t) for t in op.inputs]
-        for t in ins:
-            last[t] = i
-        if op.view and ins and len(op.outputs) == 1:
-            root[op.outputs[0]] = ins[0]
-            continue
-        for o in op.outputs:
-            born.setdefault(o, i)
-    for t in w.outputs:
-        last[find(t)] = n - 1
-    size = {name: w.tensors[name].nbytes for name in born if name in w.tensors}
-    if planning == "naive":
-        total = float(sum(size.values()))
-        return MemoryProfile(tuple(total for _ in range(n)), planning)
-    # In-place: output of an in-place op takes over its first input's buffer if that input
-    # dies at this op; it then starts "owning" the buffer (no new allocation).
-    absorbed: set[str] = set()
-    if reuse_inplace:
-        for i, op in enumerate(w.ops):
-            if op.inplace and op.inputs and len(op.outputs) == 1:
-                src = find(op.inputs[0])
-                out = op.outputs[0]
-                if (
-                    last.get(src) == i
-                    and src in size
-                    and out in size
-                    and size[out] <= size[src]
-                    and src not in w.outputs
-                ):
-                    absorbed.add(out)
-    delta = [0.0] * (n + 1)
-    for t, b in size.items():
-        start = born[t]
-        end = last.get(t, start)
-        if t in absorbed:
-            start += 1  # shares its input's buffer during the producing op
-            if start > end:
-                continue
-        delta[start] += b
-        delta[end + 1] -= b
-    live = []
-    acc = 0.0
-    for i in range(n):
-        acc += delta[i]
-        live.append(acc)
-    return MemoryProfile(tuple(live), planning)
 
 
 @dataclass(frozen=True)

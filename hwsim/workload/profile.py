@@ -1,7 +1,8 @@
 """Workload-only profile (no hardware): the counts of the output contract (design section 7).
 
 ``profile_dict`` returns exactly the hardware-free fields of the ``hwsim run`` JSON, plus a
-per-layer ``live_bytes`` (activation bytes allocated while the layer runs, liveness planning)
+per-layer ``live_bytes`` (activation bytes allocated while the layer runs, on the graph as
+deployed: batch norm folded, activations fused, see :mod:`hwsim.workload.memory`)
 and ``inplace`` (whether the layer may write over its dying first input). A decoder LLM is
 profiled on its prefill graph and adds ``kv_cache_bytes``, ``prompt_len`` and ``gen_len``.
 """
@@ -12,14 +13,17 @@ from typing import Any
 
 from hwsim.vocabulary import dtype_label
 from hwsim.workload.ir import DecoderWorkload, Workload
+from hwsim.workload.memory import DEFAULT_DEPLOYMENT, Deployment, deployed_profile
 
 SCHEMA_VERSION = 1
 """Version of the profile JSON layout."""
 
 
-def layer_rows(workload: Workload) -> list[dict[str, Any]]:
+def layer_rows(
+    workload: Workload, deployment: Deployment = DEFAULT_DEPLOYMENT
+) -> list[dict[str, Any]]:
     """One dict per op: counts (MACs, FLOPs, params), bytes and live activation bytes."""
-    live = workload.memory_profile("liveness").live_bytes
+    live = deployed_profile(workload, deployment).live_bytes
     return [
         {
             "name": op.name,
@@ -37,11 +41,14 @@ def layer_rows(workload: Workload) -> list[dict[str, Any]]:
     ]
 
 
-def profile_dict(workload: Workload | DecoderWorkload) -> dict[str, Any]:
+def profile_dict(
+    workload: Workload | DecoderWorkload, deployment: Deployment = DEFAULT_DEPLOYMENT
+) -> dict[str, Any]:
     """Hardware-free counts of a workload as a JSON-ready dict.
 
     Fields: schema_version, workload, batch, dtype, macs, flops, params, weight_bytes (bytes),
-    peak_activation_bytes (bytes, liveness planning), layers; for a DecoderWorkload also
+    peak_activation_bytes (bytes, the graph as ``deployment`` runs it: batch norm folded,
+    activations fused, buffers reused by liveness by default), layers; for a DecoderWorkload also
     kv_cache_bytes (bytes for prompt + generated tokens), prompt_len, gen_len.
     """
     graph = workload.prefill() if isinstance(workload, DecoderWorkload) else workload
@@ -54,11 +61,11 @@ def profile_dict(workload: Workload | DecoderWorkload) -> dict[str, Any]:
         "flops": graph.flops,
         "params": graph.params,
         "weight_bytes": graph.weight_bytes,
-        "peak_activation_bytes": graph.peak_activation_bytes,
+        "peak_activation_bytes": deployed_profile(graph, deployment).peak_bytes,
     }
     if isinstance(workload, DecoderWorkload):
         out["kv_cache_bytes"] = workload.kv_cache_bytes()
         out["prompt_len"] = workload.prompt_len
         out["gen_len"] = workload.gen_len
-    out["layers"] = layer_rows(graph)
+    out["layers"] = layer_rows(graph, deployment)
     return out
