@@ -45,8 +45,19 @@ DTYPE_BYTES: dict[str, float] = {
     "bf16": 2.0,
     "tf32": 4.0,
     "fp32": 4.0,
+    # Block-quantised weight formats: bits per weight including their scales / zero points.
+    "q4_0": 4.5 / 8,  # llama.cpp: 32 x 4-bit + one fp16 scale = 18 B / 32
+    "q4_k": 4.5 / 8,  # llama.cpp k-quant: 256-weight super-block = 144 B / 256
+    "q8_0": 8.5 / 8,  # llama.cpp: 32 x int8 + one fp16 scale = 34 B / 32
+    "int4_g128": (4 + (16 + 4) / 128) / 8,  # AWQ/GPTQ: fp16 scale + 4-bit zero per 128
+    "nvfp4": (4 + 8 / 16) / 8,  # NVIDIA FP4 (E2M1) + one FP8 E4M3 scale per 16
+    "mxfp4": (4 + 8 / 32) / 8,  # OCP MX FP4 (E2M1) + one E8M0 scale per 32
 }
-"""Bytes per element of each numeric format (int4 packs two per byte)."""
+"""Bytes per element of each numeric format (int4 packs two per byte; block formats include
+their scales: docs/assumptions.md "More families, MoE and quantised formats")."""
+
+WEIGHT_ONLY_FORMATS = frozenset({"q4_0", "q4_k", "q8_0", "int4_g128", "nvfp4", "mxfp4"})
+"""Weight storage formats dequantised before the MACs: they run in the activation dtype."""
 
 DTYPE_FALLBACK: dict[str, tuple[str, ...]] = {
     "int4": ("int8", "int16", "fp16", "bf16", "fp32"),
@@ -72,6 +83,16 @@ PRECISIONS: dict[str, tuple[str, str]] = {
     "w8a16": ("int8", "fp16"),
     "w4a16": ("int4", "fp16"),
     "w4a8": ("int4", "int8"),
+    # Block-quantised weights, dequantised to fp16 for the MACs (weight-only formats).
+    "q4_0": ("q4_0", "fp16"),
+    "q4_k": ("q4_k", "fp16"),
+    "q8_0": ("q8_0", "fp16"),
+    "int4-g128": ("int4_g128", "fp16"),
+    "int4_g128": ("int4_g128", "fp16"),
+    "awq": ("int4_g128", "fp16"),
+    "gptq": ("int4_g128", "fp16"),
+    "nvfp4": ("nvfp4", "fp16"),
+    "mxfp4": ("mxfp4", "fp16"),
 }
 """Precision names a model accepts -> (weight dtype, activation dtype). The first name of a
 pair is its canonical label (``w8a8`` is reported as ``int8``)."""

@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from hwsim.errors import WorkloadError
-from hwsim.vocabulary import DTYPE_BYTES, Fusion, OpClass
+from hwsim.vocabulary import DTYPE_BYTES, WEIGHT_ONLY_FORMATS, Fusion, OpClass
 from hwsim.workload.ir import GemmShape, Op, Tensor, Workload
 
 # Non-MAC operations per element (docs/assumptions.md). Transcendentals (exp, erf, tanh)
@@ -62,8 +62,11 @@ ATTENTION_SCALE_OPS = 1  # multiply each score by 1/sqrt(d)
 def compute_dtype(weight_dtype: str, act_dtype: str) -> str:
     """The dtype MACs run in: the wider of the weight and activation dtypes.
 
-    W4A16 computes in fp16 (weights are dequantised); W8A8 in int8.
+    W4A16 computes in fp16 (weights are dequantised); W8A8 in int8. Block-quantised
+    weight-only formats (q4_0, int4_g128, nvfp4, ...) are dequantised to the activation dtype.
     """
+    if weight_dtype in WEIGHT_ONLY_FORMATS:
+        return act_dtype
     wb, ab = DTYPE_BYTES[weight_dtype], DTYPE_BYTES[act_dtype]
     if wb > ab:
         return weight_dtype
@@ -336,6 +339,113 @@ class GraphBuilder:
             vector_ops=rows * out_features if bias else 0,
             params=params,
             gemm=GemmShape(1, rows, out_features, k),
+        )
+
+    def expert_linear(
+        self,
+        x: str,
+        out_features: int,
+        *,
+        experts: int,
+        top_k: int,
+        tokens: int,
+        name: str = "experts",
+    ) -> str:
+        """The same projection in each of ``experts`` MoE experts (no bias), top-k routed.
+
+        ``x`` is (B, tokens x top_k, in): every token's hidden state once per expert it is
+        routed to. Params = experts x in x out (memory holds every expert); MACs =
+        tokens x top_k x in x out (only the routed experts compute). Weights read = the
+        experts that receive at least one token: with uniform independent routing, the
+        expected number touched by ``tokens`` tokens is E x (1 - (1 - k/E)^tokens)
+        (= k for one token, -> E for many).
+        """
+        shp = self.shape(x)
+        k_in = shp[-1]
+        rows = math.prod(shp[:-1])
+        if top_k < 1 or top_k > experts:
+            raise WorkloadError(f"{self.name}: {name}: top_k {top_k} not in 1..{experts}")
+        touched = experts * (1.0 - (1.0 - top_k / experts) ** tokens)
+        per_expert = k_in * out_features
+        groups = max(1, min(experts, math.ceil(touched - 1e-9)))
+        return self._emit(
+            name,
+            "linear",
+            "gemm",
+            (x,),
+            (*shp[:-1], out_features),
+            macs=rows * per_expert,
+            params=experts * per_expert,
+            weight_read_bytes=self._wbytes(per_expert) * touched,
+            gemm=GemmShape(groups, max(1, rows // groups), out_features, k_in),
+            experts=experts,
+            top_k=top_k,
+            active_params=top_k * per_expert,
+        )
+
+    def collective(self, x: str, kind: str, *, group: int, name: str | None = None) -> str:
+        """A collective over ``group`` devices (tensor parallelism): ``all_reduce`` of partial
+        sums, ``all_gather`` of shards (the output is ``group`` x wider on the last dim).
+
+        No MACs; the reduction's adds (group-1 per element) are vector ops. The engine
+        times it on the system's links (hwsim.engine.parallel).
+        """
+        if kind not in ("all_reduce", "all_gather"):
+            raise WorkloadError(f"{self.name}: unknown collective {kind!r}")
+        shp = self.shape(x)
+        out = shp if kind == "all_reduce" else (*shp[:-1], shp[-1] * group)
+        adds = (group - 1) * math.prod(shp) if kind == "all_reduce" else 0
+        return self._emit(
+            name or kind,
+            kind,
+            "data",
+            (x,),
+            out,
+            vector_ops=adds,
+            collective=kind,
+            group=group,
+            payload_bytes=self.tensors[x].nbytes,
+        )
+
+    def cross_attention(
+        self,
+        q: str,
+        *,
+        heads: int,
+        head_dim: int,
+        kv_len: int,
+        write_tokens: int = 0,
+        kv_dtype: str | None = None,
+        name: str = "cross_attention",
+    ) -> str:
+        """Encoder-decoder attention: ``q`` (B, Sq, heads*head_dim) attends over ``kv_len``
+        cached encoder keys/values (read from the KV cache). ``write_tokens`` encoder tokens
+        are written into that cache (the prefill pass that projects them).
+
+        MACs = 2 x B x heads x Sq x kv_len x head_dim; 6 non-MAC ops per score.
+        """
+        b, sq, dq = self.shape(q)
+        if dq != heads * head_dim:
+            raise WorkloadError(f"{self.name}: {name}: q width {dq} != heads*head_dim")
+        kvd = kv_dtype or self.act_dtype
+        kv_token_bytes = 2 * heads * head_dim * DTYPE_BYTES[kvd]
+        scores = b * heads * sq * kv_len
+        return self._emit(
+            name,
+            "attention",
+            "attention",
+            (q,),
+            (b, sq, dq),
+            macs=2 * head_dim * scores,
+            vector_ops=scores * (ATTENTION_SCALE_OPS + SOFTMAX_OPS_PER_ELEMENT),
+            gemm=GemmShape(b * heads, sq, kv_len, head_dim),
+            state_read_bytes=b * kv_len * kv_token_bytes,
+            state_write_bytes=b * write_tokens * kv_token_bytes,
+            intermediate_bytes=scores * DTYPE_BYTES[self.act_dtype],
+            heads=heads,
+            kv_heads=heads,
+            causal=False,
+            kv_cache_len=kv_len,
         )
 
     def matmul(self, a: str, b: str, *, name: str = "matmul") -> str:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from hwsim.errors import WorkloadError
 from hwsim.units import OPS_PER_MAC
 from hwsim.vocabulary import DTYPE_BYTES, Fusion, OpClass
 
@@ -179,6 +180,15 @@ class Workload:
         return sum(op.params for op in self.ops)
 
     @property
+    def active_params(self) -> int:
+        """Parameters used per token: MoE experts count top_k of their experts (else params)."""
+        total = 0
+        for op in self.ops:
+            attrs = dict(op.attrs)
+            total += int(attrs.get("active_params", op.params)) if op.params else 0
+        return total
+
+    @property
     def weight_bytes(self) -> float:
         """Model size in bytes = params x bits/8 (per op's weight dtype)."""
         return sum(op.weight_bytes for op in self.ops)
@@ -235,8 +245,18 @@ class DecoderWorkload:
     build_prefill: Callable[[], Workload]
     build_decode_step: Callable[[int], Workload]
     params_used: Mapping[str, Any] = field(default_factory=dict)
+    build_shard: Callable[[int, int, int], DecoderWorkload] | None = None
 
     family: str = "decoder"
+
+    def shard(self, tp: int = 1, pp: int = 1, stage: int = 0) -> DecoderWorkload:
+        """One device's share: tensor-parallel degree ``tp``, pipeline stage ``stage`` of
+        ``pp`` (its graphs hold that device's weights, KV heads and collectives)."""
+        if tp == 1 and pp == 1:
+            return self
+        if self.build_shard is None:
+            raise WorkloadError(f"{self.name}: this model cannot be split (tp, pp)")
+        return self.build_shard(tp, pp, stage)
 
     def prefill(self) -> Workload:
         """The prefill graph over ``prompt_len`` tokens."""

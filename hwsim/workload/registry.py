@@ -130,6 +130,8 @@ def load_workload(name_or_path: str | Path | AnyWorkload, **params: Any) -> AnyW
             )
         return entry.builder(**_coerce(key, entry.defaults, params))
     path = Path(key)
+    if path.is_dir() and (path / "config.json").is_file():
+        path = path / "config.json"  # a Hugging Face snapshot folder
     if path.suffix.lower() in (".onnx", ".json", ".yaml", ".yml"):
         from hwsim.workload.frontends import load_file
 
@@ -137,5 +139,5 @@ def load_workload(name_or_path: str | Path | AnyWorkload, **params: Any) -> AnyW
         return loaded
     raise WorkloadError(
         f"unknown workload {key!r}; built-in: {', '.join(entries)} (or a .onnx / config.json / "
-        ".yaml file)"
+        ".yaml file, or a folder with a config.json)"
     )

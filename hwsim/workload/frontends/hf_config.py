@@ -1,4 +1,5 @@
-"""Hugging Face ``config.json`` frontend: BERT, DistilBERT, ViT, GPT-2, Llama and Mistral.
+"""Hugging Face ``config.json`` frontend: BERT, DistilBERT, ViT, GPT-2, Llama-like decoders
+(Llama, Mistral, Qwen2, Phi-3, Gemma, Gemma-2), MoE (Mixtral, Qwen2-MoE), Falcon and T5.
 
 The file is read as JSON and validated with pydantic (keys this frontend does not use are
 ignored, as HF configs carry many); no ``transformers`` import, no network. The layer graph
@@ -42,6 +43,7 @@ HF_ACTIVATIONS: dict[str, str] = {
     "gelu_new": "gelu_tanh",
     "gelu_fast": "gelu_tanh",
     "gelu_pytorch_tanh": "gelu_tanh",
+    "sigmoid": "sigmoid",
     "silu": "silu",
     "swish": "silu",
     "relu": "relu",
@@ -61,10 +63,18 @@ class _HFConfig(BaseModel):
     )
 
 
-class LlamaConfig(_HFConfig):
-    """Llama / Mistral ``config.json`` (decoder, RMSNorm, RoPE, SwiGLU, GQA)."""
+LLAMA_LIKE = ("llama", "mistral", "qwen2", "phi3", "gemma", "gemma2", "mixtral", "qwen2_moe")
 
-    model_type: Literal["llama", "mistral"] = Field(description="'llama' or 'mistral'.")
+
+class LlamaConfig(_HFConfig):
+    """Llama-like ``config.json`` (decoder, RMSNorm, RoPE, gated MLP, GQA): Llama, Mistral,
+    Qwen2 (q/k/v biases), Phi-3, Gemma and Gemma-2 (GeGLU, head_dim, tied, scaled
+    embeddings; Gemma-2 sandwich norms and a window on every other layer), and the MoE
+    families Mixtral and Qwen2-MoE (routed experts, Qwen2-MoE also a shared expert)."""
+
+    model_type: Literal[
+        "llama", "mistral", "qwen2", "phi3", "gemma", "gemma2", "mixtral", "qwen2_moe"
+    ] = Field(description="Llama-like family.")
     hidden_size: int = Field(gt=0, description="Model width D.")
     intermediate_size: int = Field(gt=0, description="SwiGLU hidden width.")
     num_hidden_layers: int = Field(gt=0, description="Decoder layers.")
@@ -75,14 +85,53 @@ class LlamaConfig(_HFConfig):
     head_dim: int | None = Field(None, gt=0, description="Per-head width; default D / heads.")
     vocab_size: int = Field(gt=0, description="Vocabulary size.")
     rms_norm_eps: float = Field(1e-6, description="RMSNorm epsilon (no effect on counts).")
-    tie_word_embeddings: bool = Field(False, description="LM head shares the embedding matrix.")
+    tie_word_embeddings: bool | None = Field(
+        None, description="LM head shares the embedding matrix; default true for Gemma."
+    )
     attention_bias: bool = Field(False, description="Biases on q/k/v/o projections.")
     mlp_bias: bool = Field(False, description="Biases on gate/up/down projections.")
     hidden_act: str = Field("silu", description="Activation of the gated MLP.")
     max_position_embeddings: int = Field(4096, gt=0, description="Trained context (tokens).")
     sliding_window: int | None = Field(
-        None, gt=0, description="Mistral sliding attention window (tokens); null = none."
+        None, gt=0, description="Sliding attention window (tokens); null = none."
     )
+    use_sliding_window: bool = Field(False, description="Qwen2: whether the window is used.")
+    hidden_activation: str | None = Field(None, description="Gemma: MLP activation.")
+    num_local_experts: int | None = Field(None, gt=0, description="Mixtral: experts per layer.")
+    num_experts: int | None = Field(None, gt=0, description="Qwen2-MoE: experts per layer.")
+    num_experts_per_tok: int | None = Field(None, gt=0, description="MoE: top-k experts.")
+    moe_intermediate_size: int | None = Field(
+        None, gt=0, description="Qwen2-MoE: width of each routed expert."
+    )
+    shared_expert_intermediate_size: int | None = Field(
+        None, ge=0, description="Qwen2-MoE: width of the shared expert (0 = none)."
+    )
+    decoder_sparse_step: int = Field(1, gt=0, description="Qwen2-MoE: every n-th layer is MoE.")
+    mlp_only_layers: list[int] = Field(
+        default_factory=list, description="Qwen2-MoE: layers with a dense MLP."
+    )
+
+
+class FalconConfig(_HFConfig):
+    """Falcon ``config.json`` (parallel attention + MLP, MQA or grouped KV, LayerNorm, RoPE)."""
+
+    model_type: Literal["falcon"] = Field(description="'falcon'.")
+    hidden_size: int = Field(gt=0, description="Model width D.")
+    num_hidden_layers: int = Field(gt=0, description="Decoder layers.")
+    num_attention_heads: int = Field(gt=0, description="Query heads.")
+    num_kv_heads: int | None = Field(None, gt=0, description="KV heads (new architecture).")
+    multi_query: bool = Field(True, description="One KV head (Falcon-7B).")
+    new_decoder_architecture: bool = Field(
+        False, description="Grouped KV heads and two input norms (Falcon-40B/180B)."
+    )
+    parallel_attn: bool = Field(True, description="Attention and MLP in parallel.")
+    bias: bool = Field(False, description="Biases on the linear layers.")
+    alibi: bool = Field(False, description="ALiBi positions (unsupported).")
+    vocab_size: int = Field(gt=0, description="Vocabulary size.")
+    ffn_hidden_size: int | None = Field(None, gt=0, description="MLP width; default 4 x D.")
+    activation: str = Field("gelu", description="MLP activation.")
+    max_position_embeddings: int = Field(2048, gt=0, description="Trained context (tokens).")
+    tie_word_embeddings: bool = Field(True, description="LM head shares the embedding matrix.")
 
 
 class GPT2Config(_HFConfig):
@@ -144,8 +193,8 @@ class ViTConfig(_HFConfig):
 
 
 _SCHEMAS: dict[str, type[_HFConfig]] = {
-    "llama": LlamaConfig,
-    "mistral": LlamaConfig,
+    **dict.fromkeys(LLAMA_LIKE, LlamaConfig),
+    "falcon": FalconConfig,
     "gpt2": GPT2Config,
     "bert": BertConfig,
     "distilbert": DistilBertConfig,
@@ -194,6 +243,8 @@ def load_hf_config(
         return _decoder(_llama_arch(cfg, path, name, window), cfg, path, params)
     if isinstance(cfg, GPT2Config):
         return _decoder(_gpt2_arch(cfg, path, name), cfg, path, params)
+    if isinstance(cfg, FalconConfig):
+        return _decoder(_falcon_arch(cfg, path, name), cfg, path, params)
     if isinstance(cfg, BertConfig):
         return _bert(cfg, path, name, params)
     if isinstance(cfg, DistilBertConfig):
@@ -494,6 +545,19 @@ def _vit(cfg: ViTConfig, path: Path, name: str, params: dict[str, Any]) -> Workl
 
 # ---- decoders ----------------------------------------------------------------------------
 @dataclass(frozen=True)
+class _MoE:
+    """Mixture-of-experts MLP: ``experts`` SwiGLU experts, ``top_k`` per token, optional
+    shared expert (Qwen-MoE) with a sigmoid gate."""
+
+    experts: int
+    top_k: int
+    inter: int
+    shared_inter: int = 0
+    shared_gate: bool = False
+    dense_layers: frozenset[int] = frozenset()  # layers with a dense MLP instead
+
+
+@dataclass(frozen=True)
 class _DecoderArch:
     """Shape of a decoder-only LM, the family differences as flags."""
 
@@ -507,15 +571,33 @@ class _DecoderArch:
     inter: int
     vocab: int
     act: str
-    gated_mlp: bool  # SwiGLU (gate, up, down) vs 2-layer MLP
+    gated_mlp: bool  # SwiGLU/GeGLU (gate, up, down) vs 2-layer MLP
     rms_norm: bool  # RMSNorm vs LayerNorm with bias
     rope: bool
     learned_positions: int | None  # rows of a learned position table (GPT-2)
-    attn_bias: bool
+    attn_bias: bool  # biases on q/k/v
     mlp_bias: bool
     tied: bool
     window: int | None
     context: int  # trained context length (tokens): prompt + generated must fit
+    o_bias: bool | None = None  # bias on o_proj; None = same as attn_bias
+    window_every: int = 1  # the window applies to layers i with i % window_every == 0
+    embed_scale: bool = False  # Gemma: embeddings x sqrt(D) (one multiply per element)
+    sandwich_norms: bool = False  # Gemma-2: norms after attention and MLP too
+    parallel_block: bool = False  # Falcon: attention and MLP read the same input
+    parallel_norms: int = 1  # Falcon: 1 shared input norm, 2 (new architecture) separate
+    moe: _MoE | None = None
+
+    @property
+    def out_bias(self) -> bool:
+        """Bias on the attention output projection."""
+        return self.attn_bias if self.o_bias is None else self.o_bias
+
+    def layer_window(self, i: int) -> int | None:
+        """Sliding window of layer ``i`` (None: full attention)."""
+        if self.window is None or i % self.window_every:
+            return None
+        return self.window
 
 
 def _llama_arch(cfg: LlamaConfig, path: Path, name: str, window: int | None) -> _DecoderArch:
@@ -526,9 +608,46 @@ def _llama_arch(cfg: LlamaConfig, path: Path, name: str, window: int | None) -> 
             f"{path}: field 'num_key_value_heads': {heads} heads are not a multiple of {kv_heads}"
         )
     hd = cfg.head_dim or _head_dim(cfg.hidden_size, heads, path, "num_attention_heads")
+    mt = cfg.model_type
+    gemma = mt in ("gemma", "gemma2")
+    act_name, act_field = cfg.hidden_act, "hidden_act"
+    if gemma:
+        # HF Gemma runs the tanh GELU whatever hidden_act says (hidden_activation overrides).
+        act_name, act_field = cfg.hidden_activation or "gelu_pytorch_tanh", "hidden_activation"
+        if act_name == "gelu":
+            act_name = "gelu_pytorch_tanh"
+    if mt == "qwen2" and not cfg.use_sliding_window:
+        window = None
+    moe = None
+    if mt == "mixtral":
+        moe = _MoE(
+            experts=_need(cfg.num_local_experts, path, "num_local_experts"),
+            top_k=_need(cfg.num_experts_per_tok, path, "num_experts_per_tok"),
+            inter=cfg.intermediate_size,
+        )
+    elif mt == "qwen2_moe":
+        step = cfg.decoder_sparse_step
+        dense = frozenset(
+            i
+            for i in range(cfg.num_hidden_layers)
+            if i in cfg.mlp_only_layers or (i + 1) % step != 0
+        )
+        moe = _MoE(
+            experts=_need(cfg.num_experts, path, "num_experts"),
+            top_k=_need(cfg.num_experts_per_tok, path, "num_experts_per_tok"),
+            inter=_need(cfg.moe_intermediate_size, path, "moe_intermediate_size"),
+            shared_inter=cfg.shared_expert_intermediate_size or 0,
+            shared_gate=bool(cfg.shared_expert_intermediate_size),
+            dense_layers=dense,
+        )
+    if moe is not None and moe.top_k > moe.experts:
+        raise WorkloadError(
+            f"{path}: field 'num_experts_per_tok': {moe.top_k} exceeds the {moe.experts} experts"
+        )
+    qkv_bias = cfg.attention_bias or mt in ("qwen2", "qwen2_moe")
     return _DecoderArch(
         name=name,
-        model_type=cfg.model_type,
+        model_type=mt,
         layers=cfg.num_hidden_layers,
         hidden=cfg.hidden_size,
         heads=heads,
@@ -536,16 +655,67 @@ def _llama_arch(cfg: LlamaConfig, path: Path, name: str, window: int | None) -> 
         head_dim=hd,
         inter=cfg.intermediate_size,
         vocab=cfg.vocab_size,
-        act=_act(cfg.hidden_act, path, "hidden_act"),
+        act=_act(act_name, path, act_field),
         gated_mlp=True,
         rms_norm=True,
         rope=True,
         learned_positions=None,
-        attn_bias=cfg.attention_bias,
+        attn_bias=qkv_bias,
+        o_bias=cfg.attention_bias,
         mlp_bias=cfg.mlp_bias,
-        tied=cfg.tie_word_embeddings,
+        tied=cfg.tie_word_embeddings if cfg.tie_word_embeddings is not None else gemma,
         window=window,
+        window_every=2 if mt == "gemma2" else 1,
         context=cfg.max_position_embeddings,
+        embed_scale=gemma,
+        sandwich_norms=mt == "gemma2",
+        moe=moe,
+    )
+
+
+def _need(value: int | None, path: Path, field: str) -> int:
+    if value is None:
+        raise WorkloadError(f"{path}: field {field!r}: required for this model_type")
+    return value
+
+
+def _falcon_arch(cfg: FalconConfig, path: Path, name: str) -> _DecoderArch:
+    heads = cfg.num_attention_heads
+    hd = _head_dim(cfg.hidden_size, heads, path, "num_attention_heads")
+    if cfg.new_decoder_architecture:
+        kv_heads = cfg.num_kv_heads or heads
+    elif cfg.multi_query:
+        kv_heads = 1
+    else:
+        kv_heads = heads
+    if heads % kv_heads:
+        raise WorkloadError(
+            f"{path}: field 'num_kv_heads': {heads} heads are not a multiple of {kv_heads}"
+        )
+    if cfg.alibi:
+        raise WorkloadError(f"{path}: field 'alibi': ALiBi Falcon variants are not supported")
+    return _DecoderArch(
+        name=name,
+        model_type="falcon",
+        layers=cfg.num_hidden_layers,
+        hidden=cfg.hidden_size,
+        heads=heads,
+        kv_heads=kv_heads,
+        head_dim=hd,
+        inter=cfg.ffn_hidden_size or 4 * cfg.hidden_size,
+        vocab=cfg.vocab_size,
+        act=_act(cfg.activation, path, "activation"),
+        gated_mlp=False,
+        rms_norm=False,
+        rope=True,
+        learned_positions=None,
+        attn_bias=cfg.bias,
+        mlp_bias=cfg.bias,
+        tied=cfg.tie_word_embeddings,
+        window=None,
+        context=cfg.max_position_embeddings,
+        parallel_block=cfg.parallel_attn,
+        parallel_norms=2 if cfg.new_decoder_architecture else 1,
     )
 
 
@@ -574,8 +744,63 @@ def _gpt2_arch(cfg: GPT2Config, path: Path, name: str) -> _DecoderArch:
     )
 
 
+@dataclass(frozen=True)
+class Partition:
+    """How one device's share of a decoder is cut: tensor-parallel degree ``tp`` (heads, MLP
+    width and vocabulary split ``tp`` ways, all-reduce after attention and MLP) and pipeline
+    stage ``stage`` of ``pp`` (a contiguous range of layers)."""
+
+    tp: int = 1
+    pp: int = 1
+    stage: int = 0
+
+
+def _shard_dims(arch: _DecoderArch, part: Partition) -> dict[str, int]:
+    """Per-device widths under tensor parallelism; errors name the parameter ``tp``."""
+    tp = part.tp
+    if tp < 1 or part.pp < 1 or not 0 <= part.stage < part.pp:
+        raise WorkloadError(f"{arch.name}: tp and pp must be >= 1, stage in 0..pp-1")
+    if part.pp > arch.layers:
+        raise WorkloadError(f"{arch.name}: pp {part.pp} exceeds the {arch.layers} layers")
+    if arch.heads % tp:
+        raise WorkloadError(f"{arch.name}: tp {tp} must divide the {arch.heads} attention heads")
+    if arch.kv_heads % tp and tp % arch.kv_heads:
+        raise WorkloadError(
+            f"{arch.name}: tp {tp} and the {arch.kv_heads} KV heads must divide one another"
+        )
+    widths = [("inter", arch.inter)]
+    if arch.moe is not None:
+        widths = [("moe_intermediate_size", arch.moe.inter)]
+        if arch.moe.dense_layers:
+            widths.append(("inter", arch.inter))
+        if arch.moe.shared_inter:
+            widths.append(("shared_expert_intermediate_size", arch.moe.shared_inter))
+    for what, width in widths:
+        if width % tp:
+            raise WorkloadError(f"{arch.name}: tp {tp} must divide the MLP width {width} ({what})")
+    return {
+        "heads": arch.heads // tp,
+        "kv_heads": max(1, arch.kv_heads // tp),
+        "inter": arch.inter // tp,
+        "moe_inter": arch.moe.inter // tp if arch.moe else 0,
+        "shared_inter": arch.moe.shared_inter // tp if arch.moe else 0,
+        "vocab": -(-arch.vocab // tp),
+    }
+
+
+def _stage_layers(layers: int, part: Partition) -> range:
+    """Layers of pipeline stage ``stage``: contiguous, sizes differ by at most one."""
+    base, extra = divmod(layers, part.pp)
+    lo = part.stage * base + min(part.stage, extra)
+    return range(lo, lo + base + (1 if part.stage < extra else 0))
+
+
 def _decoder(
-    arch: _DecoderArch, cfg: _HFConfig, path: Path, params: dict[str, Any]
+    arch: _DecoderArch,
+    cfg: _HFConfig,
+    path: Path,
+    params: dict[str, Any],
+    part: Partition | None = None,
 ) -> DecoderWorkload:
     p = _take_params(
         path,
@@ -589,6 +814,8 @@ def _decoder(
             "kv_dtype": None,
         },
     )
+    part = part or Partition()
+    dims = _shard_dims(arch, part)
     dtype, wdt, adt = _dtypes(cfg, p["dtype"])
     kvdt = p["kv_dtype"] or adt
     if kvdt not in DTYPE_BYTES:
@@ -613,11 +840,16 @@ def _decoder(
         "dtype": dtype,
         "kv_dtype": kvdt,
     }
+    if part.tp > 1 or part.pp > 1:
+        used.update(tp=part.tp, pp=part.pp, stage=part.stage)
+    layers = _stage_layers(arch.layers, part)
+    suffix = f"[tp{part.tp}" + (f" pp{part.stage}/{part.pp}]" if part.pp > 1 else "]")
+    gname = arch.name + (suffix if part.tp > 1 or part.pp > 1 else "")
 
     def prefill() -> Workload:
         return _decoder_graph(
             arch,
-            f"{arch.name}/prefill",
+            f"{gname}/prefill",
             wdt,
             adt,
             kvdt,
@@ -625,6 +857,8 @@ def _decoder(
             prompt,
             0,
             {**used, "phase": "prefill"},
+            part,
+            dims,
         )
 
     def decode_step(kv_len: int) -> Workload:
@@ -637,7 +871,7 @@ def _decoder(
             )
         return _decoder_graph(
             arch,
-            f"{arch.name}/decode",
+            f"{gname}/decode",
             wdt,
             adt,
             kvdt,
@@ -645,9 +879,14 @@ def _decoder(
             1,
             kv_len,
             {**used, "phase": "decode", "kv_len": kv_len},
+            part,
+            dims,
         )
 
-    kv_per_token = arch.layers * 2 * arch.kv_heads * arch.head_dim * DTYPE_BYTES[kvdt]
+    def shard(tp: int, pp: int, stage: int) -> DecoderWorkload:
+        return _decoder(arch, cfg, path, dict(params), Partition(tp, pp, stage))
+
+    kv_per_token = len(layers) * 2 * dims["kv_heads"] * arch.head_dim * DTYPE_BYTES[kvdt]
     return DecoderWorkload(
         name=arch.name,
         prompt_len=prompt,
@@ -660,6 +899,7 @@ def _decoder(
         build_prefill=prefill,
         build_decode_step=decode_step,
         params_used=used,
+        build_shard=shard,
     )
 
 
@@ -673,27 +913,53 @@ def _decoder_graph(
     seq: int,
     cached: int,
     used: dict[str, Any],
+    part: Partition,
+    dims: dict[str, int],
 ) -> Workload:
-    """``seq`` new tokens after ``cached`` cached ones; logits for the last token only."""
+    """``seq`` new tokens after ``cached`` cached ones; logits for the last token only.
+
+    Under tensor parallelism (``part.tp`` > 1) this is one device's share: column-parallel
+    q/k/v and gate/up, row-parallel o and down projections followed by an all-reduce, a
+    vocabulary-parallel embedding (all-reduce) and LM head (all-gather of the logits).
+    A pipeline stage holds its layer range; the embedding lives on the first stage and the
+    final norm and LM head on the last; other stages take the hidden state as input.
+    """
     g = GraphBuilder(
         name, batch=batch, weight_dtype=wdt, act_dtype=adt, family="decoder", params_used=used
     )
+    tp = part.tp
     d = arch.hidden
     norm: Callable[[str, str], str]
     if arch.rms_norm:
         norm = lambda t, n: g.rmsnorm(t, name=n)  # noqa: E731
     else:
         norm = lambda t, n: g.layernorm(t, name=n)  # noqa: E731
-    ids = g.input("input_ids", (batch, seq), IDS_DTYPE)
-    x = g.embedding(
-        ids, arch.vocab, d, name="embed_tokens", shared="embed_tokens" if arch.tied else None
-    )
-    if arch.learned_positions is not None:
-        pos = g.input("position_ids", (batch, seq), IDS_DTYPE)
-        pe = g.embedding(pos, arch.learned_positions, d, name="embed_positions")
-        x = g.add(x, pe, name="embed_add_positions")
-    q_width, kv_width = arch.heads * arch.head_dim, arch.kv_heads * arch.head_dim
-    for i in range(arch.layers):
+
+    def reduce(t: str, n: str) -> str:
+        return g.collective(t, "all_reduce", group=tp, name=n) if tp > 1 else t
+
+    first, last = part.stage == 0, part.stage == part.pp - 1
+    if first:
+        ids = g.input("input_ids", (batch, seq), IDS_DTYPE)
+        x = g.embedding(
+            ids,
+            dims["vocab"],
+            d,
+            name="embed_tokens",
+            shared="embed_tokens" if arch.tied else None,
+        )
+        x = reduce(x, "embed_all_reduce")
+        if arch.embed_scale:
+            x = g.binary_const(x, (1,), "mul", name="embed_scale")
+        if arch.learned_positions is not None:
+            pos = g.input("position_ids", (batch, seq), IDS_DTYPE)
+            pe = g.embedding(pos, arch.learned_positions, d, name="embed_positions")
+            x = g.add(x, pe, name="embed_add_positions")
+    else:
+        x = g.input("hidden_in", (batch, seq, d))
+    heads, kv_heads = dims["heads"], dims["kv_heads"]
+    q_width, kv_width = heads * arch.head_dim, kv_heads * arch.head_dim
+    for i in _stage_layers(arch.layers, part):
         pre = f"layers.{i}"
         h = norm(x, f"{pre}.attn_norm")
         q = g.linear(h, q_width, bias=arch.attn_bias, name=f"{pre}.q_proj")
@@ -706,31 +972,98 @@ def _decoder_graph(
             q,
             k,
             v,
-            heads=arch.heads,
-            kv_heads=arch.kv_heads,
+            heads=heads,
+            kv_heads=kv_heads,
             head_dim=arch.head_dim,
             causal=True,
             kv_cache_len=cached,
             kv_dtype=kvdt,
-            window=arch.window,
+            window=arch.layer_window(i),
             name=f"{pre}.attn",
         )
-        o = g.linear(a, d, bias=arch.attn_bias, name=f"{pre}.o_proj")
+        o = g.linear(a, d, bias=arch.out_bias, name=f"{pre}.o_proj")
+        if arch.parallel_block:
+            # Falcon: the MLP reads the same normed input; one all-reduce for both branches.
+            hm = norm(x, f"{pre}.mlp_norm") if arch.parallel_norms == 2 else h
+            m = _mlp(g, arch, hm, pre, i, dims, seq * batch)
+            s = g.add(o, m, name=f"{pre}.parallel_add")
+            s = reduce(s, f"{pre}.all_reduce")
+            x = g.add(s, x, name=f"{pre}.residual")
+            continue
+        o = reduce(o, f"{pre}.attn_all_reduce")
+        if arch.sandwich_norms:
+            o = norm(o, f"{pre}.post_attn_norm")
         x = g.add(o, x, name=f"{pre}.attn_residual")
         h = norm(x, f"{pre}.mlp_norm")
-        if arch.gated_mlp:
-            gate = g.linear(h, arch.inter, bias=arch.mlp_bias, name=f"{pre}.gate_proj")
-            up = g.linear(h, arch.inter, bias=arch.mlp_bias, name=f"{pre}.up_proj")
-            gate = g.activation(gate, arch.act, name=f"{pre}.act")
-            h = g.binary(gate, up, "mul", name=f"{pre}.gate_mul")
-            h = g.linear(h, d, bias=arch.mlp_bias, name=f"{pre}.down_proj")
-        else:
-            h = g.linear(h, arch.inter, bias=arch.mlp_bias, name=f"{pre}.fc1")
-            h = g.activation(h, arch.act, name=f"{pre}.act")
-            h = g.linear(h, d, bias=arch.mlp_bias, name=f"{pre}.fc2")
+        h = _mlp(g, arch, h, pre, i, dims, seq * batch)
+        h = reduce(h, f"{pre}.mlp_all_reduce")
+        if arch.sandwich_norms:
+            h = norm(h, f"{pre}.post_mlp_norm")
         x = g.add(h, x, name=f"{pre}.mlp_residual")
+    if not last:
+        return g.build([x])
     x = norm(x, "final_norm")
     if seq > 1:
         x = g.data_copy([x], (batch, 1, d), op_type="slice", name="last_token")
-    logits = g.lm_head(x, arch.vocab, tied=arch.tied)
+    logits = g.lm_head(x, dims["vocab"], tied=arch.tied and part.pp == 1)
+    if tp > 1:
+        logits = g.collective(logits, "all_gather", group=tp, name="logits_all_gather")
     return g.build([logits])
+
+
+def _dense_mlp(
+    g: GraphBuilder, arch: _DecoderArch, h: str, pre: str, inter: int, bias: bool
+) -> str:
+    d = arch.hidden
+    if arch.gated_mlp:
+        gate = g.linear(h, inter, bias=bias, name=f"{pre}.gate_proj")
+        up = g.linear(h, inter, bias=bias, name=f"{pre}.up_proj")
+        gate = g.activation(gate, arch.act, name=f"{pre}.act")
+        h = g.binary(gate, up, "mul", name=f"{pre}.gate_mul")
+        return g.linear(h, d, bias=bias, name=f"{pre}.down_proj")
+    h = g.linear(h, inter, bias=bias, name=f"{pre}.fc1")
+    h = g.activation(h, arch.act, name=f"{pre}.act")
+    return g.linear(h, d, bias=bias, name=f"{pre}.fc2")
+
+
+def _mlp(
+    g: GraphBuilder,
+    arch: _DecoderArch,
+    h: str,
+    pre: str,
+    layer: int,
+    dims: dict[str, int],
+    tokens: int,
+) -> str:
+    """The MLP of one layer: dense, or routed experts (plus a shared expert)."""
+    moe = arch.moe
+    if moe is None or layer in moe.dense_layers:
+        return _dense_mlp(g, arch, h, pre, dims["inter"], arch.mlp_bias)
+    d = arch.hidden
+    shp = g.shape(h)
+    e, k = moe.experts, moe.top_k
+    logits = g.linear(h, e, bias=False, name=f"{pre}.router")
+    g.softmax(logits, name=f"{pre}.router_softmax")  # top-k selection: see assumptions.md
+    rows = (*shp[:-1][:-1], shp[-2] * k, d)
+    xs = g.data_copy([h], rows, op_type="dispatch", name=f"{pre}.dispatch")
+    inter = dims["moe_inter"]
+    gate = g.expert_linear(
+        xs, inter, experts=e, top_k=k, tokens=tokens, name=f"{pre}.experts.gate_proj"
+    )
+    up = g.expert_linear(
+        xs, inter, experts=e, top_k=k, tokens=tokens, name=f"{pre}.experts.up_proj"
+    )
+    gate = g.activation(gate, arch.act, name=f"{pre}.experts.act")
+    y = g.binary(gate, up, "mul", name=f"{pre}.experts.gate_mul")
+    y = g.expert_linear(y, d, experts=e, top_k=k, tokens=tokens, name=f"{pre}.experts.down_proj")
+    # Combine: weight each routed output by its router probability and sum (k mul + add).
+    out = g.binary_const(y, (1,), "mul", name=f"{pre}.combine_scale")
+    out = g.data_copy([out], shp, op_type="combine", name=f"{pre}.combine")
+    if moe.shared_inter:
+        s = _dense_mlp(g, arch, h, f"{pre}.shared_expert", dims["shared_inter"], False)
+        if moe.shared_gate:
+            gt = g.linear(h, 1, bias=False, name=f"{pre}.shared_expert_gate")
+            gt = g.activation(gt, "sigmoid", name=f"{pre}.shared_expert_gate_act")
+            s = g.binary(s, gt, "mul", name=f"{pre}.shared_expert_scale")
+        out = g.add(out, s, name=f"{pre}.shared_expert_add")
+    return out

@@ -114,3 +114,32 @@ def mistral_7b(
 ) -> DecoderWorkload:
     """Mistral-7B v0.1: prefill over ``prompt_len`` tokens, then ``gen_len`` decode steps."""
     return _decoder("mistral-7b", batch, dtype, prompt_len, gen_len, kv_dtype)
+
+
+def _register_decoder(name: str, description: str, dtype: str) -> None:
+    """Register a decoder built from ``workloads/<name>.json`` (default ``dtype``)."""
+
+    def build(
+        batch: int = 1,
+        dtype: str = dtype,
+        prompt_len: int = DECODER_PROMPT_LEN,
+        gen_len: int = DECODER_GEN_LEN,
+        kv_dtype: str | None = None,
+    ) -> DecoderWorkload:
+        return _decoder(name, batch, dtype, prompt_len, gen_len, kv_dtype)
+
+    build.__doc__ = f"{description}: prefill over ``prompt_len`` tokens, then decode steps."
+    register(name, family="decoder", description=description)(build)
+
+
+# Published parameter counts (tests/unit/workload/test_model_coverage.py checks them).
+for _name, _description, _dtype in (
+    ("llama-2-13b", "Llama-2-13B, MHA, 13.0B params", "fp16"),
+    ("llama-2-70b", "Llama-2-70B, GQA 64q/8kv, 69.0B params", "fp16"),
+    ("llama-3-70b", "Llama-3-70B, GQA 64q/8kv, 70.6B params", "bf16"),
+    ("mixtral-8x7b", "Mixtral-8x7B MoE, 8 experts top-2, 46.7B total / 12.9B active", "bf16"),
+    ("qwen2-7b", "Qwen2-7B, GQA 28q/4kv, qkv biases, 7.62B params", "bf16"),
+    ("phi-3-mini", "Phi-3-mini-4k, MHA, 3.82B params", "bf16"),
+    ("gemma-2-9b", "Gemma-2-9B, GQA, local/global layers, 9.24B params", "bf16"),
+):
+    _register_decoder(_name, _description, _dtype)
