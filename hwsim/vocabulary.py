@@ -88,9 +88,6 @@ PRECISIONS: dict[str, tuple[str, str]] = {
     "q4_k": ("q4_k", "fp16"),
     "q8_0": ("q8_0", "fp16"),
     "int4-g128": ("int4_g128", "fp16"),
-    "int4_g128": ("int4_g128", "fp16"),
-    "awq": ("int4_g128", "fp16"),
-    "gptq": ("int4_g128", "fp16"),
     "nvfp4": ("nvfp4", "fp16"),
     "mxfp4": ("mxfp4", "fp16"),
 }
