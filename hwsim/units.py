@@ -88,6 +88,20 @@ _BASE: dict[str, tuple[Dimension, float]] = {
     "J/bit": (Dimension.JOULES_PER_BYTE, float(BITS_PER_BYTE)),
 }
 
+_MAX_QUANTITY_CHARS = 100
+"""Longest quantity string read (a longer one is refused without being formatted)."""
+
+
+def _short(value: object) -> str:
+    """repr of a user value for a message, cut short (never the whole of a huge value)."""
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:37] + "...")
+    if value is None or isinstance(value, int | float):
+        text = repr(value)
+        return text if len(text) <= 40 else text[:37] + "..."
+    return f"a {type(value).__name__}"
+
+
 _QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\s\d].*?)?\s*$")
 
 
@@ -107,9 +121,25 @@ def _lookup(unit: str) -> tuple[Dimension, float, bool]:
     # "pJ/MAC": prefix applies to the numerator unit.
     for prefix, scale in _SI.items():
         if prefix and unit.startswith(prefix) and unit[len(prefix) :] in _BASE:
-            dim, f = _BASE[unit[len(prefix) :]]
+            rest = unit[len(prefix) :]
+            dim, f = _BASE[rest]
+            if scale < 1 and dim in (Dimension.BYTES, Dimension.BYTES_PER_S):
+                raise UnitError(_sub_unit_message(unit, prefix, rest))
             return dim, f * scale, False
     raise UnitError(f"unknown unit {unit!r}")
+
+
+def _sub_unit_message(unit: str, prefix: str, rest: str) -> str:
+    """Why ``mB``/``mb``/``uB/s`` is refused: a fraction of a byte or bit is no size."""
+    hint = {"m": "M", "p": "P"}.get(prefix)
+    guess = f"; did you mean {hint}{rest}?" if hint else ""
+    if hint and rest[0] == "b":
+        byte = "B/s" if "/" in rest or rest.endswith("ps") else "B"
+        guess = f"; did you mean {hint}{byte} (bytes) or {hint}{rest} (bits)?"
+    return (
+        f"{unit!r} would be {prefix!r} (a fraction) of a {'bit' if rest[0] == 'b' else 'byte'}"
+        f"{guess} (prefixes are case-sensitive: m = milli, M = mega)"
+    )
 
 
 def parse_quantity(text: str | int | float, dim: Dimension, *, positive: bool = True) -> float:
@@ -126,35 +156,42 @@ def parse_quantity(text: str | int | float, dim: Dimension, *, positive: bool = 
     Raises:
         UnitError: naming the value and what was expected.
     """
-    if isinstance(text, bool) or not isinstance(text, str):
-        raise UnitError(f"expected {dim.value} with a unit (e.g. {_example(dim)!r}), got {text!r}")
+    if isinstance(text, bool) or not isinstance(text, str) or len(text) > _MAX_QUANTITY_CHARS:
+        raise UnitError(
+            f"expected {dim.value} with a unit (e.g. {_example(dim)!r}), got {_short(text)}"
+        )
     m = _QUANTITY.match(text)
     if not m:
-        raise UnitError(f"expected {dim.value} with a unit (e.g. {_example(dim)!r}), got {text!r}")
+        raise UnitError(
+            f"expected {dim.value} with a unit (e.g. {_example(dim)!r}), got {_short(text)}"
+        )
     number, unit = m.group(1), (m.group(2) or "").strip()
     if not unit:
-        raise UnitError(f"expected {dim.value} with a unit (e.g. {_example(dim)!r}), got {text!r}")
+        raise UnitError(
+            f"expected {dim.value} with a unit (e.g. {_example(dim)!r}), got {_short(text)}"
+        )
     try:
         got_dim, factor, iec = _lookup(unit)
-    except UnitError:
-        raise UnitError(f"expected {dim.value}, got {text!r}: unknown unit {unit!r}") from None
+    except UnitError as exc:
+        reason = str(exc)
+        raise UnitError(f"expected {dim.value}, got {_short(text)}: {reason}") from None
     if {got_dim, dim} == {Dimension.JOULES_PER_OP, Dimension.JOULES_PER_MAC}:
         # Energy per MAC and per op convert through OPS_PER_MAC (1 MAC = 2 op).
         factor *= OPS_PER_MAC if dim is Dimension.JOULES_PER_MAC else 1.0 / OPS_PER_MAC
     elif got_dim is not dim:
-        raise UnitError(f"expected {dim.value}, got {text!r} ({got_dim.value})")
+        raise UnitError(f"expected {dim.value}, got {_short(text)} ({got_dim.value})")
     if iec and dim is not Dimension.BYTES:
         raise UnitError(
-            f"expected {dim.value}, got {text!r}: binary prefixes (KiB, MiB, GiB) are for sizes "
+            f"expected {dim.value}, got {_short(text)}: binary prefixes (KiB, MiB, GiB) are for sizes "
             "only; rates are decimal (GB/s)"
         )
     value = float(number) * factor
     if not math.isfinite(value):
-        raise UnitError(f"expected a finite {dim.value}, got {text!r}")
+        raise UnitError(f"expected a finite {dim.value}, got {_short(text)}")
     if positive and value <= 0:
-        raise UnitError(f"expected a positive {dim.value}, got {text!r}")
+        raise UnitError(f"expected a positive {dim.value}, got {_short(text)}")
     if not positive and value < 0:
-        raise UnitError(f"expected a non-negative {dim.value}, got {text!r}")
+        raise UnitError(f"expected a non-negative {dim.value}, got {_short(text)}")
     return value
 
 
@@ -169,6 +206,48 @@ def quantity_dimension(text: str) -> tuple[float, Dimension] | None:
         return parse_quantity(text, dim, positive=False), dim
     except UnitError:
         return None
+
+
+SANE_BOUNDS: dict[Dimension, tuple[float, float]] = {
+    Dimension.BYTES: (1 / BITS_PER_BYTE, 1e18),  # one bit .. 1 EB
+    Dimension.BYTES_PER_S: (1e3, 1e17),  # a slow serial link .. 100 PB/s (wafer-scale SRAM)
+    Dimension.HERTZ: (1e3, 1e11),  # 1 kHz .. 100 GHz
+    Dimension.SECONDS: (0.0, 3600.0),  # a latency or per-op overhead of at most an hour
+    Dimension.JOULES: (0.0, 1e6),
+    Dimension.WATTS: (0.0, 1e6),  # up to a megawatt (a rack row)
+    Dimension.OPS_PER_S: (1e3, 1e19),  # 1 kOPS .. 10 EOPS
+    Dimension.JOULES_PER_OP: (0.0, 1e-6),  # at most 1 uJ per op
+    Dimension.JOULES_PER_MAC: (0.0, 2e-6),
+    Dimension.JOULES_PER_BYTE: (0.0, 1e-6),  # at most 1 uJ per byte
+}
+"""Physically sane range of each spec quantity (inclusive), documented in docs/limits.md.
+
+Generous on purpose (a 1 kHz clock, a 100 PB/s SRAM): they exist to stop values that make
+results overflow or vanish (``1e-300 B/s``), not to second-guess a real chip.
+"""
+
+
+def check_sane(value: float, dim: Dimension) -> float:
+    """Return ``value`` if it lies in :data:`SANE_BOUNDS` of ``dim``.
+
+    Raises:
+        UnitError: naming the range.
+    """
+    lo, hi = SANE_BOUNDS[dim]
+    if value == 0.0 and lo == 0.0:
+        return value
+    if not lo <= value <= hi:
+        low = format_quantity(lo, dim) if lo > 0 else "0"
+        shown = (
+            format_quantity(value, dim)
+            if 1e-15 <= abs(value) < 1e18
+            else f"{value:.3g} {_FORMAT_UNIT[dim]}"
+        )
+        raise UnitError(
+            f"{shown} is outside the physically sane range "
+            f"{low} .. {format_quantity(hi, dim)} (see docs/limits.md)"
+        )
+    return value
 
 
 _FORMAT_UNIT = {
@@ -192,6 +271,8 @@ def format_quantity(value: float, dim: Dimension, *, digits: int = 4) -> str:
         return f"0 {unit}"
     exp = int(math.floor(math.log10(abs(value)) / 3) * 3)
     exp = max(-15, min(15, exp))
+    if dim in (Dimension.BYTES, Dimension.BYTES_PER_S):
+        exp = max(0, exp)  # no milli-bytes: a fraction of a byte is written as one
     prefixes = {-15: "f", -12: "p", -9: "n", -6: "u", -3: "m", 0: "", 3: "k", 6: "M", 9: "G"}
     prefixes.update({12: "T", 15: "P"})
     scaled = value / 10.0**exp

@@ -12,6 +12,7 @@ import numpy as np
 from hwsim.costmodel.graph import GraphCost, cost_graph, memory_profile
 from hwsim.costmodel.opcost import OpCost, peak_ops
 from hwsim.costmodel.placement import Placement, place
+from hwsim.engine.finite import check_result
 from hwsim.engine.result import LayerResult, SimulationResult
 from hwsim.engine.schedule import Schedule, schedule
 from hwsim.errors import SimulationError
@@ -232,8 +233,8 @@ def simulate(
         w = load_workload(workload, batch=batch, dtype=dtype, **params)
     prof = resolve_profile(spec, profile)
     if isinstance(w, DecoderWorkload):
-        return _simulate_decoder(w, spec, prof, strict_memory)
-    return _simulate_graph(w, spec, prof, strict_memory)
+        return check_result(_simulate_decoder(w, spec, prof, strict_memory))
+    return check_result(_simulate_graph(w, spec, prof, strict_memory))
 
 
 def _phase_layers(

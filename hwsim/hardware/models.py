@@ -5,9 +5,9 @@ Quantities are unit strings in files and SI floats here (see :mod:`hwsim.units`)
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from hwsim.hardware.quantity import (
     Bytes,
@@ -25,11 +25,26 @@ from hwsim.vocabulary import OP_CLASSES, DType, Fusion, OpClass
 
 SCHEMA_VERSION = 1
 
+MAX_INSTANCES = 1_000_000
+"""Most identical compute instances or memory copies (a GPU has ~100 SMs; docs/limits.md)."""
+MAX_ARRAY_DIM = 65_536
+"""Largest MAC-array side (real arrays are 8..256)."""
+
 
 class Frozen(BaseModel):
     """Base: immutable, no unknown keys."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_empty_fields(cls, data: Any, info: ValidationInfo) -> Any:
+        """In a file, ``clock:`` with nothing after it is a mistake, not "no clock"."""
+        if isinstance(data, dict) and info.context and info.context.get("strict_units"):
+            empty = [str(k) for k, v in data.items() if v is None]
+            if empty:
+                raise ValueError(f"{empty[0]}: empty value (give a value or leave the field out)")
+        return data
 
 
 MemoryKind = Literal["register", "sram", "cache", "dram", "hbm", "flash"]
@@ -42,8 +57,12 @@ _BOTH: tuple[Residency, ...] = ("weights", "activations")
 class ArrayShape(Frozen):
     """Spatial MAC array: reduction dim maps onto rows, output channels onto cols."""
 
-    rows: int = Field(ge=1, description="PE rows (the reduction dimension K is mapped here)")
-    cols: int = Field(ge=1, description="PE columns (output channels / N are mapped here)")
+    rows: int = Field(
+        ge=1, le=MAX_ARRAY_DIM, description="PE rows (the reduction dimension K is mapped here)"
+    )
+    cols: int = Field(
+        ge=1, le=MAX_ARRAY_DIM, description="PE columns (output channels / N are mapped here)"
+    )
 
 
 class ComputeUnit(Frozen):
@@ -53,7 +72,9 @@ class ComputeUnit(Frozen):
     kind: Literal["mac_array", "tensor_core", "vector", "cpu_core", "npu_core", "dsp"] = Field(
         description="engine type"
     )
-    count: int = Field(default=1, ge=1, description="number of identical instances")
+    count: int = Field(
+        default=1, ge=1, le=MAX_INSTANCES, description="number of identical instances"
+    )
     clock: Hertz | None = Field(default=None, description="clock frequency (Hz)")
     peak: dict[DType, OpsPerSecond] = Field(
         default_factory=dict,
@@ -77,6 +98,7 @@ class ComputeUnit(Frozen):
     accumulator_bits: int = Field(
         default=32,
         ge=8,
+        le=128,
         description="width of partial sums (int32 / fp32 by default); partial-sum tiles "
         "and spills move at this width",
     )
@@ -124,6 +146,7 @@ class MemoryLevel(Frozen):
     instances: int = Field(
         default=1,
         ge=1,
+        le=MAX_INSTANCES,
         description="private copies the capacity is split into (one per SM or core): a tile "
         "must fit one instance",
     )

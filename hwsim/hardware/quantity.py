@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, ValidationInfo, WithJsonSchema
 
-from hwsim.units import Dimension, parse_quantity
+from hwsim.units import Dimension, check_sane, parse_quantity
 
 _SI_UNIT = {
     Dimension.BYTES: "B",
@@ -40,8 +40,10 @@ def _validator(dim: Dimension, positive: bool) -> BeforeValidator:
         strict = bool(info.context and info.context.get("strict_units"))
         if not strict and isinstance(value, float):
             # An already-normalised SI float from Python code; files always need units.
-            return parse_quantity(f"{value!r} {_SI_UNIT[dim]}", dim, positive=positive)
-        return parse_quantity(value, dim, positive=positive)
+            si = parse_quantity(f"{value!r} {_SI_UNIT[dim]}", dim, positive=positive)
+        else:
+            si = parse_quantity(value, dim, positive=positive)
+        return check_sane(si, dim)
 
     return BeforeValidator(validate)
 

@@ -175,9 +175,33 @@ moderate = st.floats(min_value=1e-3, max_value=1e6, allow_nan=False, allow_infin
 @given(x=moderate, prefix=st.sampled_from(sorted(SI_FACTORS)))
 def test_si_prefix_scales_the_number(x: float, prefix: str) -> None:
     assert parse_quantity(f"{x!r} {prefix}W", D.WATTS) == pytest.approx(x * SI_FACTORS[prefix])
-    assert parse_quantity(f"{x!r} {prefix}B/s", D.BYTES_PER_S) == pytest.approx(
-        x * SI_FACTORS[prefix]
-    )
+    if SI_FACTORS[prefix] >= 1:
+        assert parse_quantity(f"{x!r} {prefix}B/s", D.BYTES_PER_S) == pytest.approx(
+            x * SI_FACTORS[prefix]
+        )
+    else:  # a thousandth of a byte per second is no rate: "8 mB/s" meant MB/s
+        with pytest.raises(UnitError, match="case-sensitive"):
+            parse_quantity(f"{x!r} {prefix}B/s", D.BYTES_PER_S)
+
+
+@pytest.mark.parametrize(
+    ("text", "dim", "hint"),
+    [
+        ("2 mb", D.BYTES, "did you mean MB (bytes) or Mb (bits)?"),
+        ("2 mB", D.BYTES, "did you mean MB?"),
+        ("8 mB/s", D.BYTES_PER_S, "did you mean MB/s?"),
+        ("8 mbps", D.BYTES_PER_S, "did you mean MB/s (bytes) or Mbps (bits)?"),
+        ("3 pB", D.BYTES, "did you mean PB?"),
+        ("1 nB", D.BYTES, "a fraction) of a byte"),
+        ("1 ubit/s", D.BYTES_PER_S, "a fraction) of a bit"),
+    ],
+)
+def test_sub_unit_prefixes_on_bytes_and_bits_are_errors(
+    text: str, dim: Dimension, hint: str
+) -> None:
+    with pytest.raises(UnitError) as info:
+        parse_quantity(text, dim)
+    assert hint in str(info.value) and "case-sensitive" in str(info.value)
 
 
 @given(x=moderate)
