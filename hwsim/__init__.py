@@ -6,11 +6,14 @@ Public API (contract): ``load_hardware``, ``load_workload``, ``simulate``, ``ove
 
 from typing import TYPE_CHECKING, Any
 
-from hwsim.engine import SimulationResult, simulate
+from hwsim.api import simulate
+from hwsim.engine import SimulationResult
 from hwsim.hardware import HardwareSpec, SoftwareProfile, load_hardware, override
+from hwsim.version import __version__
 from hwsim.workload import load_workload
 
 __all__ = [
+    "__version__",
     "HardwareSpec",
     "SimulationResult",
     "SoftwareProfile",
@@ -20,7 +23,6 @@ __all__ = [
     "simulate",
     "sweep",
 ]
-__version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from hwsim.sweep import sweep

@@ -48,8 +48,14 @@ out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 
-def fail(message: str) -> typer.Exit:
-    """Print a one-line error and return the Exit to raise."""
+FLAGS = {"dims": "--dim"}
+"""Library parameter -> CLI flag, where the flag is not ``--`` + the name with dashes."""
+
+
+def fail(message: str | HwsimError) -> typer.Exit:
+    """Print a one-line error (library parameters spelled as flags); return the Exit to raise."""
+    if isinstance(message, HwsimError):
+        message = message.spelled(FLAGS)
     err.print(f"[bold red]error:[/] {message}", soft_wrap=True)
     return typer.Exit(code=2)
 
@@ -125,7 +131,7 @@ def show_hardware(
     try:
         spec = load_hardware(name)
     except HwsimError as exc:
-        raise fail(str(exc)) from None
+        raise fail(exc) from None
     if as_json:
         sys.stdout.write(json.dumps(spec.model_dump(mode="python"), indent=2, default=str) + "\n")
     else:
@@ -253,7 +259,7 @@ def run(
     ] = None,
 ) -> None:
     """Simulate WORKLOAD on a chip: latency, throughput, energy, memory fit, per-layer bounds."""
-    from hwsim.engine import simulate
+    from hwsim.api import simulate
 
     params: dict[str, object] = {
         "resolution": resolution,
@@ -275,7 +281,7 @@ def run(
             **params,
         )
     except HwsimError as exc:
-        raise fail(str(exc)) from None
+        raise fail(exc) from None
     console = err if json_out == "-" else out
     for w in result.warnings:
         err.print(f"[bold yellow]warning:[/] {w}", soft_wrap=True)
@@ -317,5 +323,5 @@ def main() -> None:
     try:
         app()
     except HwsimError as exc:  # pragma: no cover - commands catch their own
-        err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+        err.print(f"[bold red]error:[/] {exc.spelled(FLAGS)}", soft_wrap=True)
         raise SystemExit(2) from None

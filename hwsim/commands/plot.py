@@ -22,7 +22,7 @@ def _plot_sweep_folder(folder: Path, out_path: Path | None) -> None:
     try:
         paths = plot_sweep_dir(folder, out_path)
     except HwsimError as exc:
-        raise fail(str(exc)) from None
+        raise fail(exc) from None
     except OSError as exc:
         raise fail(f"cannot write plots: {exc}") from None
     if not paths:
@@ -74,7 +74,7 @@ def plot_command(
         data = [report.load_result(p) for p in results]
         fig = report.plot(kind, data if len(data) > 1 else data[0])
     except HwsimError as exc:
-        raise fail(str(exc)) from None
+        raise fail(exc) from None
     target = output or Path(f"{kind}.png")
     try:
         report.save_figure(fig, target)

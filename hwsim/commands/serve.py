@@ -192,7 +192,7 @@ def serve_cmd(
             **params,
         )
     except HwsimError as exc:
-        raise fail(str(exc)) from None
+        raise fail(exc) from None
     main = results[0]
     console = err if json_out == "-" else out
     for w in main.warnings:

@@ -98,7 +98,7 @@ def sweep_command(
     try:
         plan = load_sweep_file(sweep_file)
     except HwsimError as exc:
-        raise fail(str(exc)) from None
+        raise fail(exc) from None
 
     bar = Progress(
         TextColumn("[bold]sweep[/]"),
@@ -138,7 +138,7 @@ def sweep_command(
                 progress=on_progress,
             )
     except HwsimError as exc:
-        raise fail(str(exc)) from None
+        raise fail(exc) from None
     except KeyboardInterrupt:
         where = f"; finished points are kept in {out_dir}, rerun to resume" if out_dir else ""
         err.print(f"[bold yellow]interrupted[/]{where}", soft_wrap=True)

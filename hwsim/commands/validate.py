@@ -117,7 +117,7 @@ def validate_command(
     try:
         report = validate(measurements)
     except HwsimError as exc:
-        raise fail(str(exc)) from None
+        raise fail(exc) from None
     console = err if json_out == "-" else out
     print_report(report, console, title=f"predicted vs measured: {measurements}")
     if json_out:
@@ -182,7 +182,7 @@ def calibrate_command(
             start=load_profile(prior) if prior else None,
         )
     except HwsimError as exc:
-        raise fail(str(exc)) from None
+        raise fail(exc) from None
     to_stdout = output == "-" or json_out == "-"
     console = err if to_stdout else out
     from hwsim.units import Dimension, format_quantity

@@ -43,7 +43,7 @@ def list_workloads() -> None:
     try:
         entries = builtin_workloads()
     except HwsimError as exc:
-        raise fail(str(exc)) from None
+        raise fail(exc) from None
     for name, entry in entries.items():
         table.add_row(name, entry.family, entry.description)
     out.print(table)
@@ -139,7 +139,7 @@ def profile(
         )
         d = profile_dict(w)
     except HwsimError as exc:
-        raise fail(str(exc)) from None
+        raise fail(exc) from None
     if json_out == "-":
         _print_profile(d, err, layers=False)  # stdout carries only the JSON
     else:

@@ -2,14 +2,14 @@
 
 from hwsim.engine.result import LayerResult, SimulationResult
 from hwsim.engine.schedule import Event, Schedule, schedule
-from hwsim.engine.simulate import resolve_profile, simulate
+from hwsim.engine.simulate import memory_placement, simulate
 
 __all__ = [
     "Event",
     "LayerResult",
     "Schedule",
     "SimulationResult",
-    "resolve_profile",
+    "memory_placement",
     "schedule",
     "simulate",
 ]

@@ -1,10 +1,14 @@
-"""``simulate(workload, hardware, ...) -> SimulationResult``: cost model + schedule."""
+"""``simulate(workload, spec, profile) -> SimulationResult``: cost model + schedule.
+
+The engine is a pure function of typed objects (a :class:`Workload` or
+:class:`DecoderWorkload`, a :class:`HardwareSpec`, a :class:`SoftwareProfile`): it reads no
+files and resolves no names. :mod:`hwsim.api` turns names and paths into those objects.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,33 +20,13 @@ from hwsim.engine.finite import check_result
 from hwsim.engine.result import LayerResult, SimulationResult
 from hwsim.engine.schedule import Schedule, schedule
 from hwsim.errors import SimulationError
-from hwsim.hardware.loader import load_hardware, load_profile
 from hwsim.hardware.models import HardwareSpec, SoftwareProfile
 from hwsim.vocabulary import dtype_label
 from hwsim.workload.ir import DecoderWorkload, Workload
-from hwsim.workload.registry import load_workload
 
 DECODE_SAMPLES = 3
 """KV lengths at which a decode step is simulated (first, middle, last); steps in between
 are interpolated linearly. Decode cost is piecewise affine in KV length."""
-
-
-def resolve_profile(
-    spec: HardwareSpec, profile: str | Path | SoftwareProfile | None
-) -> SoftwareProfile:
-    """A profile by name on the chip, a profile YAML path, or the chip's default."""
-    if isinstance(profile, SoftwareProfile):
-        return profile
-    if profile is None:
-        return spec.profile(None)
-    p = str(profile)
-    if p.endswith((".yaml", ".yml")):
-        return load_profile(p)
-    if p not in spec.profiles:
-        raise SimulationError(
-            f"{spec.name}: no software profile {p!r}; it has {', '.join(sorted(spec.profiles))}"
-        )
-    return spec.profiles[p]
 
 
 @dataclass(frozen=True)
@@ -175,7 +159,7 @@ def _fit_warnings(spec: HardwareSpec, pl: Placement, strict: bool) -> list[str]:
             f"but has {format_bytes_iec(f.capacity_bytes)} on {spec.name}"
         )
     if strict and msgs:
-        raise SimulationError("; ".join(msgs) + " (--strict-memory)")
+        raise SimulationError("; ".join(msgs) + " (`strict_memory`)", params=("strict_memory",))
     return msgs
 
 
@@ -198,43 +182,37 @@ def _breakdown(
     return out
 
 
+def memory_placement(
+    workload: Workload, spec: HardwareSpec, profile: SoftwareProfile, state_bytes: float = 0.0
+) -> Placement:
+    """Where the weights, the peak activations (as ``profile`` plans them) and
+    ``state_bytes`` of persistent state (KV cache) live on ``spec``, and whether they fit."""
+    peak_act = memory_profile(workload, profile).peak_bytes
+    return place(spec, workload.weight_bytes, peak_act, state_bytes)
+
+
 def simulate(
-    workload: str | Path | Workload | DecoderWorkload,
-    hardware: str | Path | HardwareSpec,
+    workload: Workload | DecoderWorkload,
+    spec: HardwareSpec,
+    profile: SoftwareProfile | None = None,
     *,
-    batch: int | None = None,
-    dtype: str | None = None,
-    profile: str | Path | SoftwareProfile | None = None,
     strict_memory: bool = False,
-    **params: Any,
 ) -> SimulationResult:
-    """Simulate one inference (or one LLM request) of ``workload`` on ``hardware``.
+    """Simulate one inference (or one LLM request) of ``workload`` on ``spec``.
 
     Args:
-        workload: built-in name, model file path, or a loaded workload.
-        hardware: built-in chip name, spec path, or a HardwareSpec.
-        batch: batch size (a tensor dimension; weights are read once per batch).
-        dtype: fp32, fp16, bf16, fp8, int8, w8a8, w4a16, ...
-        profile: software profile name on the chip, a profile YAML path, or None (default).
+        workload: the op graph, at its batch size and dtypes.
+        spec: the chip.
+        profile: the software stack; None is the chip's default profile.
         strict_memory: raise SimulationError when the model does not fit.
-        **params: model parameters (resolution, width, seq_len, prompt_len, gen_len, ...).
 
     Returns:
         The SimulationResult; latency in s, energy in J, FLOPs = 2 x MACs + non-MAC ops.
     """
-    spec = load_hardware(hardware)
-    if isinstance(workload, (Workload, DecoderWorkload)):
-        if batch is not None or dtype is not None or params:
-            raise SimulationError(
-                "pass batch/dtype/model parameters to load_workload, not simulate"
-            )
-        w = workload
-    else:
-        w = load_workload(workload, batch=batch, dtype=dtype, **params)
-    prof = resolve_profile(spec, profile)
-    if isinstance(w, DecoderWorkload):
-        return check_result(_simulate_decoder(w, spec, prof, strict_memory))
-    return check_result(_simulate_graph(w, spec, prof, strict_memory))
+    prof = spec.profile(None) if profile is None else profile
+    if isinstance(workload, DecoderWorkload):
+        return check_result(_simulate_decoder(workload, spec, prof, strict_memory))
+    return check_result(_simulate_graph(workload, spec, prof, strict_memory))
 
 
 def _phase_layers(

@@ -1,6 +1,12 @@
 """Hardware specs: pydantic models, YAML loading, overrides."""
 
-from hwsim.hardware.loader import builtin_hardware_names, load_hardware, load_profile, override
+from hwsim.hardware.loader import (
+    builtin_hardware_names,
+    load_hardware,
+    load_profile,
+    override,
+    resolve_profile,
+)
 from hwsim.hardware.models import (
     ArrayShape,
     ComputeUnit,
@@ -21,4 +27,5 @@ __all__ = [
     "load_hardware",
     "load_profile",
     "override",
+    "resolve_profile",
 ]

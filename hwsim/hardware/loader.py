@@ -97,6 +97,24 @@ def load_profile(path: str | Path) -> SoftwareProfile:
     return prof
 
 
+def resolve_profile(
+    spec: HardwareSpec, profile: str | Path | SoftwareProfile | None
+) -> SoftwareProfile:
+    """A profile by name on the chip, a profile YAML path, or the chip's default (None)."""
+    if isinstance(profile, SoftwareProfile):
+        return profile
+    if profile is None:
+        return spec.profile(None)
+    p = str(profile)
+    if p.endswith((".yaml", ".yml")):
+        return load_profile(p)
+    if p not in spec.profiles:
+        raise SpecError(
+            f"{spec.name}: no software profile {p!r}; it has {', '.join(sorted(spec.profiles))}"
+        )
+    return spec.profiles[p]
+
+
 def _set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
     parts = dotted.split(".")
     node: Any = data

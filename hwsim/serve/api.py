@@ -10,8 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from hwsim.engine.simulate import resolve_profile
-from hwsim.hardware.loader import load_hardware
+from hwsim.hardware.loader import load_hardware, resolve_profile
 from hwsim.hardware.models import HardwareSpec, SoftwareProfile
 from hwsim.serve.costs import (
     BatchCosts,
@@ -115,7 +114,8 @@ def _times(st: _Setup, rate: float | None) -> tuple[np.ndarray, float, np.ndarra
     t = arrival_times(st.arrival, r, rng, requests=st.requests, duration=st.duration)
     if t.size == 0:
         raise ServingError(
-            f"no request arrives within {st.duration:g} s at {r:g} requests/s; raise --duration"
+            f"no request arrives within {st.duration:g} s at {r:g} requests/s; raise `duration`",
+            params=("duration",),
         )
     return t, r, None
 
@@ -154,7 +154,9 @@ def serve_rates(
     if arrival not in ARRIVALS:
         raise ServingError(f"unknown arrival process {arrival!r}; choose {', '.join(ARRIVALS)}")
     if requests is not None and duration is not None:
-        raise ServingError("give --requests or --duration, not both")
+        raise ServingError(
+            "give `requests` or `duration`, not both", params=("requests", "duration")
+        )
     if requests is not None:
         requests = _int_at_least("requests", requests, 1)
     if duration is not None:
@@ -167,12 +169,17 @@ def serve_rates(
     tr: Trace | None = None
     if arrival == "trace":
         if trace is None:
-            raise ServingError("--arrival trace needs a trace FILE")
+            raise ServingError("`arrival` trace needs a `trace` file", params=("arrival", "trace"))
         if duration is not None:
-            raise ServingError("--duration does not apply to a trace (use --requests to cut it)")
+            raise ServingError(
+                "`duration` does not apply to a trace (use `requests` to cut it)",
+                params=("duration", "requests"),
+            )
         tr = load_trace(trace) if isinstance(trace, (str, Path)) else trace_from_times(trace)
     elif trace is not None:
-        raise ServingError(f"a trace file needs --arrival trace, not {arrival!r}")
+        raise ServingError(
+            f"a trace file needs `arrival` trace, not {arrival!r}", params=("arrival",)
+        )
     elif requests is None and duration is None:
         requests = DEFAULT_REQUESTS
     seed = _int_at_least("seed", seed, 0)

@@ -17,10 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from hwsim.costmodel.graph import memory_profile
-from hwsim.costmodel.placement import place
 from hwsim.engine.result import SimulationResult
-from hwsim.engine.simulate import simulate
+from hwsim.engine.simulate import memory_placement, simulate
 from hwsim.hardware.models import HardwareSpec, SoftwareProfile
 from hwsim.serve.requests import ServingError
 from hwsim.workload.ir import DecoderWorkload, Workload
@@ -40,8 +38,9 @@ class ModelSource:
     """Builds the workload at a batch size (and, for decoders, prompt/output lengths).
 
     ``workload`` is a built-in name or model file (rebuilt with ``load_workload``), a
+    workload object loaded by ``load_workload`` (rebuilt from its source likewise), a
     callable ``(batch=, [prompt_len=, gen_len=]) -> Workload | DecoderWorkload``, or a
-    workload object (usable only at its own batch size and prompt length).
+    workload built in code (usable only at its own batch size and prompt length).
     """
 
     def __init__(
@@ -53,8 +52,9 @@ class ModelSource:
         self.workload = workload
         self.dtype = dtype
         self.params = {k: v for k, v in params.items() if v is not None}
-        self.is_object = isinstance(workload, (Workload, DecoderWorkload))
-        self.is_callable = not self.is_object and callable(workload)
+        loaded = isinstance(workload, (Workload, DecoderWorkload)) and workload.source is not None
+        self.is_object = isinstance(workload, (Workload, DecoderWorkload)) and not loaded
+        self.is_callable = not self.is_object and not loaded and callable(workload)
         if (self.is_object or self.is_callable) and (dtype is not None or self.params):
             raise ServingError(
                 "pass dtype and model parameters to the workload builder, not to serve()"
@@ -95,7 +95,7 @@ class ModelSource:
                     f"the workload builder returned {type(w).__name__}, not a Workload"
                 )
             return w
-        assert isinstance(self.workload, (str, Path))
+        assert isinstance(self.workload, (str, Path, Workload, DecoderWorkload))
         return load_workload(self.workload, batch=batch, dtype=self.dtype, **self.params, **lens)
 
 
@@ -218,9 +218,7 @@ def kv_memory(
     ``w`` is the decoder at batch 1 with the longest prompt; its prefill's peak activations
     count against the level when they are placed on it too.
     """
-    pre = w.prefill()
-    peak = memory_profile(pre, prof).peak_bytes
-    pl = place(spec, pre.weight_bytes, peak)
+    pl = memory_placement(w.prefill(), spec, prof)
     level = spec.memory[pl.weight_level]
     used = pl.fit[level.name].required_bytes
     if budget is not None:

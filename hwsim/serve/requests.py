@@ -171,7 +171,7 @@ def streams(seed: int) -> tuple[np.random.Generator, np.random.Generator, np.ran
 def check_rate(rate: float | None) -> float:
     """The offered rate in requests/s, validated (> 0 and finite)."""
     if rate is None:
-        raise ServingError("give an arrival rate in requests/s (--rate)")
+        raise ServingError("give an arrival rate in requests/s (`rate`)", params=("rate",))
     try:
         r = float(rate)
     except (TypeError, ValueError):
@@ -205,7 +205,8 @@ def arrival_times(
     if expected > MAX_REQUESTS:
         raise ServingError(
             f"that is about {expected:,.0f} requests; at most {MAX_REQUESTS:,} are simulated "
-            "(lower --duration or --rate, or give --requests)"
+            "(lower `duration` or `rate`, or give `requests`)",
+            params=("duration", "rate", "requests"),
         )
     if requests is not None:
         if kind == "constant":

@@ -135,7 +135,7 @@ def run_batch(task: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     (HwsimError) become a row with an ``error`` message; other exceptions propagate.
     """
     from hwsim.engine.simulate import simulate
-    from hwsim.hardware.loader import override
+    from hwsim.hardware.loader import override, resolve_profile
 
     base = _base_spec(task["base_key"], task["base"])
     out: list[tuple[str, dict[str, Any]]] = []
@@ -159,7 +159,7 @@ def run_batch(task: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
             row = {"error": spec_error}
         else:
             try:
-                result = simulate(_workload(wl), spec, profile=wl["profile"])
+                result = simulate(_workload(wl), spec, resolve_profile(spec, wl["profile"]))
                 row = _result_row(result)
                 row["error"] = None
             except HwsimError as exc:
@@ -183,7 +183,7 @@ class _Item:
 
 def item_key(plan: SweepPlan, point: Mapping[str, Any], wl: WorkloadDef) -> str:
     """Stable id of one (point, workload) on the plan's base chip (sha256 hex, 24 chars)."""
-    from hwsim import __version__
+    from hwsim.version import __version__
 
     return _hash(
         {

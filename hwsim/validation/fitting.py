@@ -388,7 +388,7 @@ def calibrate(
     usable: list[Measurement] = []
     for m in mine:
         if m.id in excluded:
-            ignored.append((m.id, "excluded (--exclude)"))
+            ignored.append((m.id, "excluded (parameter exclude)"))
         elif not METRICS[m.metric].time_like:
             ignored.append((m.id, f"{m.metric} is not governed by execution speed"))
         else:
@@ -542,7 +542,7 @@ def calibrate(
         not_fitted.append(("overhead_per_run", run_note))
     for c in PARAMETERS:
         if c not in candidates and not any(n == c for n, _ in not_fitted):
-            not_fitted.append((c, "not asked for (--fit)"))
+            not_fitted.append((c, "not asked for (parameter fit)"))
     order = list(names)
     fitted_raw = applied(x_all)
     calibrated = _rounded(fitted_raw, prior, order)
@@ -683,7 +683,7 @@ def _estimate(
         f"Calibrated on {source}{(' (' + ', '.join(excluded) + ' left out)') if excluded else ''}"
         f" with `hwsim calibrate` (least squares on ln(pred/meas), bounded), on {len(usable)} "
         f"row(s): {rows}."
-        + (f" Candidates restricted to {', '.join(asked)} (--fit)." if asked else "")
+        + (f" Candidates restricted to {', '.join(asked)} (parameter fit)." if asked else "")
         + f" Fitted: {what}; kept at the prior: {kept}."
     )
     worst = max((r.factor for r in after.rows if r.ok), default=1.0)

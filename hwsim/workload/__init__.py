@@ -3,7 +3,7 @@
 from hwsim.vocabulary import parse_dtype
 from hwsim.workload.builder import GraphBuilder
 from hwsim.workload.ir import DecoderWorkload, GemmShape, MemoryProfile, Op, Tensor, Workload
-from hwsim.workload.registry import builtin_workloads, load_workload, register
+from hwsim.workload.registry import builtin_workloads, load_workload, register, with_params
 
 __all__ = [
     "DecoderWorkload",
@@ -17,4 +17,5 @@ __all__ = [
     "load_workload",
     "parse_dtype",
     "register",
+    "with_params",
 ]

@@ -18,6 +18,19 @@ from hwsim.vocabulary import DTYPE_BYTES, Fusion, OpClass
 
 
 @dataclass(frozen=True, slots=True)
+class Source:
+    """What a workload was loaded from, so it can be rebuilt with other parameters.
+
+    Attributes:
+        name: the built-in name or model file path given to ``load_workload``.
+        params: the parameters given with it (``None`` values left out).
+    """
+
+    name: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Tensor:
     """An activation tensor: name, shape (elements per dim) and dtype."""
 
@@ -155,6 +168,7 @@ class Workload:
     family: str = "cnn"
     params_used: Mapping[str, Any] = field(default_factory=dict)
     unsupported: tuple[str, ...] = ()
+    source: Source | None = None
     _profiles: dict[tuple[object, ...], MemoryProfile] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -248,6 +262,7 @@ class DecoderWorkload:
     build_shard: Callable[[int, int, int], DecoderWorkload] | None = None
 
     family: str = "decoder"
+    source: Source | None = None
 
     def shard(self, tp: int = 1, pp: int = 1, stage: int = 0) -> DecoderWorkload:
         """One device's share: tensor-parallel degree ``tp``, pipeline stage ``stage`` of

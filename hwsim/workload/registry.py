@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import math
 from collections.abc import Callable
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from hwsim.errors import WorkloadError
-from hwsim.workload.ir import DecoderWorkload, Workload
+from hwsim.workload.ir import DecoderWorkload, Source, Workload
 
 AnyWorkload = Workload | DecoderWorkload
 
@@ -107,8 +108,12 @@ def _coerce(model: str, defaults: dict[str, Any], params: dict[str, Any]) -> dic
 def load_workload(name_or_path: str | Path | AnyWorkload, **params: Any) -> AnyWorkload:
     """Load a built-in workload by name, or a model file (.onnx, HF config .json, .yaml).
 
+    The workload remembers what it was loaded from (``workload.source``), so that a loaded
+    workload given with new parameters is rebuilt with them (:func:`with_params`).
+
     Args:
-        name_or_path: e.g. ``"mobilenet_v1"`` or ``"model.onnx"``.
+        name_or_path: e.g. ``"mobilenet_v1"`` or ``"model.onnx"``, or a loaded workload
+            (rebuilt with ``params`` when there are any).
         **params: model parameters (``width=0.25, resolution=96, batch=1, dtype="int8"``,
             ``seq_len``, ``prompt_len``, ``gen_len``). ``None`` values are ignored.
 
@@ -116,8 +121,40 @@ def load_workload(name_or_path: str | Path | AnyWorkload, **params: Any) -> AnyW
         WorkloadError: unknown name, unknown parameter for that model, or a bad file.
     """
     if isinstance(name_or_path, (Workload, DecoderWorkload)):
-        return name_or_path
+        return with_params(name_or_path, **params)
     params = {k: v for k, v in params.items() if v is not None}
+    built = _build(name_or_path, params)
+    key = str(name_or_path)
+    # A file is remembered by its absolute path, so a rebuild does not depend on the cwd.
+    where = key if key in builtin_workloads() else str(Path(key).resolve())
+    return dataclasses.replace(built, source=Source(where, params))
+
+
+def with_params(workload: AnyWorkload, **params: Any) -> AnyWorkload:
+    """``workload`` re-parameterised: rebuilt from what it was loaded from, with ``params``
+    replacing the parameters it was loaded with (``None`` values are ignored).
+
+    Without parameters the workload comes back as it is. A workload built in code (not by
+    ``load_workload``) cannot be rebuilt: the error shows the call that works.
+
+    Raises:
+        WorkloadError: the workload has no source, or a parameter does not apply to it.
+    """
+    given = {k: v for k, v in params.items() if v is not None}
+    if not given:
+        return workload
+    if workload.source is None:
+        args = ", ".join(f"{k}={v!r}" for k, v in given.items())
+        raise WorkloadError(
+            f"{workload.name}: built in code, not by load_workload, so it cannot be rebuilt "
+            f"with {args}; build it with those parameters and pass it without them, or "
+            f"load it by name: load_workload(NAME_OR_PATH, {args})"
+        )
+    src = workload.source
+    return load_workload(src.name, **{**src.params, **given})
+
+
+def _build(name_or_path: str | Path, params: dict[str, Any]) -> AnyWorkload:
     entries = builtin_workloads()
     key = str(name_or_path)
     if key in entries:

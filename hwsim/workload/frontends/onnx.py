@@ -257,7 +257,8 @@ class _Lowering:
                     label = param or key
                     raise WorkloadError(
                         f"{self.path}: input {vi.name!r} has dynamic dim {label!r} (axis {axis}) "
-                        f"without a value; give one, e.g. --dim {label}=1"
+                        f"without a value; give `dims` a value for it, e.g. {label}=1",
+                        params=("dims",),
                     )
                 if isinstance(value, str) and value.strip().isdigit():
                     value = int(value)
@@ -452,7 +453,8 @@ class _Lowering:
         if not self.allow_unsupported:
             raise WorkloadError(
                 f"{self.path}: op {op} (node {name!r}) cannot be lowered{reason}; "
-                "allow it (--allow-unsupported) to list it as zero work instead"
+                "allow it (`allow_unsupported`) to list it as zero work instead",
+                params=("allow_unsupported",),
             )
         outs = [o for o in node.output if o]
         if outs and outs[0] not in self.inferred:

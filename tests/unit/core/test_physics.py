@@ -76,12 +76,12 @@ def test_mobilenet_v2_224_int8_does_not_fit_a_320k_mcu() -> None:
     assert r.memory_fit["sram"]["fits"] is False
     assert r.memory_fit["sram"]["capacity_bytes"] == 320 * 1024
     assert any("does not fit: sram" in w for w in r.warnings)
-    with pytest.raises(SimulationError, match="sram"):
+    with pytest.raises(SimulationError, match=r"sram.*\(`strict_memory`\)"):
         hwsim.simulate("mobilenet_v2", "stm32f746", dtype="int8", strict_memory=True)
     res = CliRunner().invoke(
         app, ["run", "mobilenet_v2", "-H", "stm32f746", "--dtype", "int8", "--strict-memory"]
     )
-    assert res.exit_code == 2 and "does not fit" in res.output
+    assert res.exit_code == 2 and "does not fit" in res.output and "(--strict-memory)" in res.output
     # the MLPerf Tiny VWW model (MobileNetV1 0.25 @ 96x96) does fit
     ok = hwsim.simulate("mlperf-tiny-vww", "stm32f746", dtype="int8")
     assert ok.fits

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from hwsim import simulate
-from hwsim.engine.simulate import resolve_profile
 from hwsim.hardware import load_hardware
+from hwsim.hardware.loader import resolve_profile
 from hwsim.serve import ServingError, serve
 from hwsim.serve.costs import DecoderCosts, ModelSource, batch_grid
 from hwsim.serve.server import continuous_batching

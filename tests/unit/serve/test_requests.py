@@ -137,7 +137,7 @@ def test_trace_replay_and_rescale(tmp_path: Path) -> None:
         (dict(rate=10, max_batch=0), "max_batch must be an integer >= 1"),
         (dict(rate=10, max_wait=-1.0), "max_wait must be >= 0"),
         (dict(rate=10, prompt_len=5), "not a decoder LLM"),
-        (dict(rate=10, arrival="trace"), "needs a trace FILE"),
+        (dict(rate=10, arrival="trace"), "`arrival` trace needs a `trace` file"),
         (dict(rate=10, seed=-1), "seed must be an integer >= 0"),
     ],
 )
@@ -145,9 +145,19 @@ def test_bad_inputs_are_one_line_errors(kwargs: dict, match: str) -> None:
     with pytest.raises(HwsimError, match=match) as exc:
         serve(tiny_cnn, "tpu-like", **kwargs)
     assert "\n" not in str(exc.value)
+    assert "--" not in str(exc.value)  # the library names parameters, not CLI flags
 
 
 def test_workload_object_batches_only_its_own_size() -> None:
     serve(tiny_cnn(1), "tpu-like", rate=10.0, max_batch=1, requests=10)
     with pytest.raises(ServingError, match="fixed batch of 1"):
         serve(tiny_cnn(1), "tpu-like", rate=1e9, max_batch=4, requests=50)
+
+
+def test_a_loaded_workload_object_is_rebuilt_at_each_batch() -> None:
+    from hwsim.workload import load_workload
+
+    w = load_workload("lenet5", dtype="int8")
+    r = serve(w, "tpu-like", rate=1e9, max_batch=4, requests=50)
+    by_name = serve("lenet5", "tpu-like", dtype="int8", rate=1e9, max_batch=4, requests=50)
+    assert r.to_dict() == by_name.to_dict()
