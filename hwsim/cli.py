@@ -245,6 +245,13 @@ def run(
     dim: DimOpt = None,
     allow_unsupported: AllowUnsupportedOpt = False,
     strict_memory: Annotated[bool, typer.Option(help="fail when the model does not fit")] = False,
+    patches: Annotated[
+        str | None,
+        typer.Option(help="run the first ops per patch (MCUNetV2), a grid like 4x4"),
+    ] = None,
+    patch_stages: Annotated[
+        str, typer.Option(help="ops run per patch: a count, the last op's name, or auto")
+    ] = "auto",
     json_out: Annotated[
         str | None, typer.Option("--json", help="write the result JSON to PATH or -")
     ] = None,
@@ -270,19 +277,27 @@ def run(
         "kv_dtype": kv_dtype,
     }
     params.update(onnx_params(dim, allow_unsupported))
+    console = err if json_out == "-" else out
     try:
-        result = simulate(
-            workload,
-            hardware,
-            batch=batch,
-            dtype=dtype,
-            profile=profile,
-            strict_memory=strict_memory,
-            **params,
-        )
+        if patches is not None:  # hwsim/commands/memory.py: simulates with and without
+            from hwsim.commands.memory import patched_run
+
+            result = patched_run(
+                workload, hardware, batch, dtype, profile, strict_memory, params,
+                patches, patch_stages, console,
+            )  # fmt: skip
+        else:
+            result = simulate(
+                workload,
+                hardware,
+                batch=batch,
+                dtype=dtype,
+                profile=profile,
+                strict_memory=strict_memory,
+                **params,
+            )
     except HwsimError as exc:
         raise fail(exc) from None
-    console = err if json_out == "-" else out
     for w in result.warnings:
         err.print(f"[bold yellow]warning:[/] {w}", soft_wrap=True)
     _print_run_summary(result, console)

@@ -27,6 +27,18 @@ from hwsim.cli import (
     list_app,
     out,
 )
+from hwsim.commands.memory import (
+    PatchesOpt,
+    PatchStagesOpt,
+    PlanningOpt,
+    ScheduleOpt,
+    apply_patch_option,
+    planning_or_fail,
+    print_patches,
+    print_schedule,
+    schedule_dict,
+    schedule_or_fail,
+)
 from hwsim.errors import HwsimError
 from hwsim.textio import write_atomic
 
@@ -115,14 +127,26 @@ def profile(
     kv_dtype: KvDtypeOpt = None,
     dim: DimOpt = None,
     allow_unsupported: AllowUnsupportedOpt = False,
+    planning: PlanningOpt = None,
+    patches: PatchesOpt = None,
+    patch_stages: PatchStagesOpt = "auto",
+    memory_schedule: ScheduleOpt = "given",
     json_out: Annotated[
         str | None, typer.Option("--json", help="write the profile JSON to PATH or -")
     ] = None,
 ) -> None:
-    """Count a workload without hardware: MACs, FLOPs, params, weight and activation bytes."""
+    """Count a workload without hardware: MACs, FLOPs, params, weight and activation bytes.
+
+    Activation memory is planned on the graph as deployed (batch norm folded, activations
+    fused); --planning inplace also writes depthwise and element-wise ops over their input.
+    """
     from hwsim.cli import onnx_params
-    from hwsim.workload import load_workload
+    from hwsim.workload import Workload, load_workload
+    from hwsim.workload.memory import Deployment
     from hwsim.workload.profile import profile_dict
+
+    deployment = Deployment(planning=planning_or_fail(planning))
+    schedule = schedule_or_fail(memory_schedule)
 
     try:
         w = load_workload(
@@ -137,13 +161,26 @@ def profile(
             kv_dtype=kv_dtype,
             **onnx_params(dim, allow_unsupported),
         )
-        d = profile_dict(w)
+        summary = sched = None
+        if (patches or schedule != "given") and not isinstance(w, Workload):
+            raise fail("--patches and --memory-schedule need a graph workload (not a decoder LLM)")
+        if isinstance(w, Workload):
+            if schedule != "given":
+                sched = schedule_dict(w, deployment)
+            w, summary = apply_patch_option(w, patches, patch_stages, deployment)
+        d = profile_dict(w, deployment)
+        if summary is not None:
+            d["patches"] = summary.to_dict()
+        if sched is not None:
+            d["memory_schedule"] = sched
     except HwsimError as exc:
         raise fail(exc) from None
-    if json_out == "-":
-        _print_profile(d, err, layers=False)  # stdout carries only the JSON
-    else:
-        _print_profile(d, out)
+    console = err if json_out == "-" else out
+    _print_profile(d, console, layers=json_out != "-")  # with --json -, stdout is only JSON
+    if summary is not None:
+        print_patches(summary, console)
+    if sched is not None:
+        print_schedule(sched, console)
     if json_out:
         text = json.dumps(d, indent=2, allow_nan=False) + "\n"
         if json_out == "-":

@@ -153,6 +153,19 @@ class MemoryProfile:
         return self.live_bytes.index(self.peak_bytes)
 
 
+@dataclass(frozen=True, slots=True)
+class PatchSpec:
+    """Patch-based execution of the first ops (MCUNetV2): the graph's first ``stage_ops`` ops
+    run once per spatial patch of a ``grid`` (rows x cols) over the stage's output.
+
+    The op counts of a patched workload already include the recomputed halo; the memory
+    profile of those ops is per patch (see :mod:`hwsim.workload.patches`).
+    """
+
+    grid: tuple[int, int]
+    stage_ops: int
+
+
 @dataclass(frozen=True)
 class Workload:
     """A model instance: ops in execution order over named tensors, with its parameters."""
@@ -169,6 +182,7 @@ class Workload:
     params_used: Mapping[str, Any] = field(default_factory=dict)
     unsupported: tuple[str, ...] = ()
     source: Source | None = None
+    patches: PatchSpec | None = None
     _profiles: dict[tuple[object, ...], MemoryProfile] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )

@@ -125,22 +125,51 @@ def plan_memory(
             t = root[t]
         return t
 
-    born: dict[str, int] = {t: 0 for t in w.inputs}
-    last: dict[str, int] = {}
-    for i, op in enumerate(w.ops):
-        ins = [find(t) for t in op.inputs]
-        for t in ins:
-            last[t] = i
-        if len(op.outputs) == 1 and i in aliases:
-            root[op.outputs[0]] = find(aliases[i])
-            continue
-        if op.view and ins and len(op.outputs) == 1:
-            root[op.outputs[0]] = ins[0]
-            continue
-        for o in op.outputs:
-            born.setdefault(o, i)
-    for t in w.outputs:
-        last[find(t)] = n - 1
+    def lifetimes() -> tuple[dict[str, int], dict[str, int]]:
+        born: dict[str, int] = {t: 0 for t in w.inputs}
+        last: dict[str, int] = {}
+        for i, op in enumerate(w.ops):
+            ins = [find(t) for t in op.inputs]
+            for t in ins:
+                last[t] = i
+            if len(op.outputs) == 1 and i in aliases:
+                root[op.outputs[0]] = find(aliases[i])
+                continue
+            if op.view and ins and len(op.outputs) == 1:
+                root[op.outputs[0]] = ins[0]
+                continue
+            for o in op.outputs:
+                if o not in root:
+                    born.setdefault(o, i)
+        for t in w.outputs:
+            last[find(t)] = n - 1
+        return born, last
+
+    born, last = lifetimes()
+    if planning == "inplace":
+        # A fused residual add whose other input (the skip) dies there: the fused kernel writes
+        # each output pixel over the skip's pixel it has just read, so the chain needs no buffer
+        # of its own (the conv -> add kernel of an in-place runtime).
+        merged: dict[str, str] = {}
+        outs = {find(t) for t in w.outputs}
+        for i, op in enumerate(w.ops):
+            if i not in aliases or not op.inplace or len(op.inputs) != 2:
+                continue
+            chain = find(aliases[i])
+            other = next((find(t) for t in op.inputs if find(t) != chain), None)
+            if (
+                other is not None
+                and chain in born
+                and other in born
+                and last.get(other) == i
+                and other not in outs
+                and w.tensors[other].nbytes >= w.tensors[chain].nbytes
+            ):
+                merged[chain] = other
+        if merged:
+            root.clear()
+            root.update(merged)
+            born, last = lifetimes()
     size = {name: w.tensors[name].nbytes for name in born if name in w.tensors}
     if planning == "naive":
         total = float(sum(size.values()))
@@ -162,6 +191,23 @@ def plan_memory(
                     and src not in outputs
                 ):
                     absorbed.add(out)
+    if w.patches is not None:
+        from hwsim.workload.patches import per_patch_live
+
+        live_base = _sweep(w, size, born, last, absorbed)
+        return MemoryProfile(per_patch_live(w, planning, aliases, live_base), planning)
+    return MemoryProfile(_sweep(w, size, born, last, absorbed), planning)
+
+
+def _sweep(
+    w: Workload,
+    size: Mapping[str, float],
+    born: Mapping[str, int],
+    last: Mapping[str, int],
+    absorbed: Collection[str],
+) -> tuple[float, ...]:
+    """Live bytes per op from buffer lifetimes [born, last] (absorbed ones start a step later)."""
+    n = len(w.ops)
     delta = [0.0] * (n + 1)
     for t, b in size.items():
         start = born[t]
@@ -177,4 +223,4 @@ def plan_memory(
     for i in range(n):
         acc += delta[i]
         live.append(acc)
-    return MemoryProfile(tuple(live), planning)
+    return tuple(live)

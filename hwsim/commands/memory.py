@@ -1,0 +1,190 @@
+"""Memory options shared by ``hwsim profile`` and ``hwsim run``: deployment planning,
+patch-based execution (``--patches``) and memory-aware op order (``--memory-schedule``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hwsim.workload.ir import Workload
+from hwsim.workload.memory import Deployment
+from hwsim.workload.patches import PatchSummary, parse_grid, patch
+
+PatchesOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--patches",
+        help="run the first ops patch by patch (MCUNetV2), a ROWSxCOLS grid like 4x4",
+    ),
+]
+PatchStagesOpt = Annotated[
+    str,
+    typer.Option(
+        "--patch-stages",
+        help="ops run per patch: a count, the stage's last op name, or auto (lowest peak)",
+    ),
+]
+PlanningOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--planning",
+        help="activation memory planning: liveness, inplace (in-place depthwise and "
+        "element-wise, as TinyEngine) or naive; default liveness",
+    ),
+]
+ScheduleOpt = Annotated[
+    str,
+    typer.Option(
+        "--memory-schedule",
+        help="op order: given (as listed) or best (lowest peak; shows both)",
+    ),
+]
+
+
+def apply_patch_option(
+    w: Workload, patches: str | None, stages: str, deployment: Deployment
+) -> tuple[Workload, PatchSummary | None]:
+    """The workload as run with ``--patches`` (unchanged without)."""
+    if patches is None:
+        return w, None
+    grid = parse_grid(patches)
+    return patch(w, grid, stages, deployment)
+
+
+def print_patches(
+    s: PatchSummary, console: Console, latency: tuple[float, float] | None = None
+) -> None:
+    """Peak and cost with and without patches, and the op that sets each peak."""
+    from hwsim.units import Dimension, format_quantity
+
+    def size(v: float) -> str:
+        return format_quantity(v, Dimension.BYTES)
+
+    t = Table(
+        title=f"patch-based execution: {s.grid[0]}x{s.grid[1]} patches, first {s.stage_ops} ops"
+    )
+    t.add_column("")
+    t.add_column("without", justify="right")
+    t.add_column("with patches", justify="right")
+    t.add_row("peak activations", size(s.peak_bytes_without), size(s.peak_bytes))
+    t.add_row("peak set by", s.peak_op_without, s.peak_op)
+    t.add_row(
+        "MACs",
+        f"{s.macs_without / 1e6:,.1f} M",
+        f"{s.macs / 1e6:,.1f} M (+{100 * s.extra_macs_ratio:.1f}%)",
+    )
+    t.add_row("weight reads", size(s.weight_reads_without), size(s.weight_reads))
+    if latency is not None:
+        before, after = latency
+        t.add_row(
+            "latency",
+            format_quantity(before, Dimension.SECONDS),
+            f"{format_quantity(after, Dimension.SECONDS)} (+{100 * (after / before - 1):.1f}%)",
+        )
+    console.print(t)
+    console.print(
+        f"stage output (held in full): {s.last_stage_op}; the halo each patch recomputes "
+        "follows from the kernels and strides of the stage's ops.",
+        soft_wrap=True,
+    )
+
+
+def schedule_dict(w: Workload, deployment: Deployment) -> dict[str, Any]:
+    """Peak in the given op order and in the best one found (JSON-ready)."""
+    from hwsim.workload.memory import deployed_profile
+    from hwsim.workload.schedule import best_schedule
+
+    given = deployed_profile(w, deployment)
+    best = best_schedule(w, deployment)
+    return {
+        "given": {
+            "peak_activation_bytes": given.peak_bytes,
+            "peak_op": w.ops[given.peak_index].name,
+        },
+        "best": {
+            "peak_activation_bytes": best.peak_bytes,
+            "peak_op": best.peak_op,
+            "exact": best.exact,
+            "order": [w.ops[i].name for i in best.order],
+        },
+        "ops_moved": sum(1 for k, i in enumerate(best.order) if k != i),
+    }
+
+
+def print_schedule(d: dict[str, Any], console: Console) -> None:
+    """Given vs best op order."""
+    from hwsim.units import Dimension, format_quantity
+
+    t = Table(title="memory-aware op order")
+    t.add_column("order")
+    t.add_column("peak activations", justify="right")
+    t.add_column("peak set by")
+    for key in ("given", "best"):
+        row = d[key]
+        label = key if key == "given" or row["exact"] else "best (beam, not proven)"
+        t.add_row(
+            label, format_quantity(row["peak_activation_bytes"], Dimension.BYTES), row["peak_op"]
+        )
+    console.print(t)
+    moved = d["ops_moved"]
+    console.print(
+        "the given order is already the best one"
+        if moved == 0
+        else f"{moved} ops run in another order",
+        soft_wrap=True,
+    )
+
+
+def planning_or_fail(planning: str | None) -> str:
+    """The ``--planning`` value, checked."""
+    from hwsim.cli import fail
+    from hwsim.workload.memory import PLANNINGS
+
+    value = planning or "liveness"
+    if value not in PLANNINGS:
+        raise fail(f"--planning: expected one of {', '.join(PLANNINGS)}, got {value!r}")
+    return value
+
+
+def schedule_or_fail(schedule: str) -> str:
+    """The ``--memory-schedule`` value, checked."""
+    from hwsim.cli import fail
+
+    if schedule not in ("given", "best"):
+        raise fail(f"--memory-schedule: expected given or best, got {schedule!r}")
+    return schedule
+
+
+def patched_run(
+    workload: str,
+    hardware: str,
+    batch: int | None,
+    dtype: str | None,
+    profile: str | None,
+    strict_memory: bool,
+    params: dict[str, object],
+    patches: str,
+    patch_stages: str,
+    console: Console,
+) -> Any:
+    """``hwsim run --patches``: simulate the patched graph (and, for the overhead, the plain
+    one), print the comparison and return the patched result."""
+    from hwsim import engine
+    from hwsim.api import load
+    from hwsim.costmodel.graph import deployment
+    from hwsim.errors import WorkloadError
+
+    w, spec, prof = load(workload, hardware, profile=profile, batch=batch, dtype=dtype, **params)
+    if not isinstance(w, Workload):
+        raise WorkloadError(
+            "`patches` needs a graph workload (not a decoder LLM)", params=("patches",)
+        )
+    patched, summary = apply_patch_option(w, patches, patch_stages, deployment(prof))
+    plain = engine.simulate(w, spec, prof)
+    result = engine.simulate(patched, spec, prof, strict_memory=strict_memory)
+    assert summary is not None
+    print_patches(summary, console, (plain.latency_s, result.latency_s))
+    return result
