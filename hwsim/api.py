@@ -45,6 +45,14 @@ def load(
     """
     spec = load_hardware(hardware)
     prof = resolve_profile(spec, profile)
+    if (
+        params.get("dtype") is None
+        and isinstance(workload, (str, Path))
+        and spec.native_dtype() != "fp32"
+    ):
+        # No dtype given: the chip's native one (int8 on an int8-only accelerator); chips
+        # that run fp32 keep the model's own dtype.
+        params["dtype"] = spec.native_dtype()
     return load_workload(workload, **params), spec, prof
 
 
@@ -64,7 +72,9 @@ def simulate(
         workload: built-in name, model file path, or a loaded workload.
         hardware: built-in chip name, spec path, or a HardwareSpec.
         batch: batch size (a tensor dimension; weights are read once per batch).
-        dtype: fp32, fp16, bf16, fp8, int8, w8a8, w4a16, ...
+        dtype: fp32, fp16, bf16, fp8, int8, w8a8, w4a16, ...; None: the model's own dtype
+            on a chip that runs fp32, else the chip's native dtype
+            (``HardwareSpec.native_dtype()``, e.g. int8 on an int8-only accelerator).
         profile: software profile name on the chip, a profile YAML path, or None (default).
         strict_memory: raise SimulationError when the model does not fit.
         **params: model parameters (resolution, width, seq_len, prompt_len, gen_len, ...).

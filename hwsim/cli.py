@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from hwsim.engine.result import SimulationResult
@@ -28,7 +29,13 @@ app.add_typer(show_app, name="show")
 
 # Option types shared by every command that loads a workload (run, profile, serve, ...).
 BatchOpt = Annotated[int | None, typer.Option(help="batch size")]
-DtypeOpt = Annotated[str | None, typer.Option(help=", ".join(PRECISIONS))]
+DtypeOpt = Annotated[
+    str | None,
+    typer.Option(
+        help=", ".join(PRECISIONS) + " (default: the chip's native dtype, fp32 where it runs "
+        "fp32, else its widest format)"
+    ),
+]
 ProfileOpt = Annotated[str | None, typer.Option(help="software profile name or YAML")]
 ResolutionOpt = Annotated[int | None, typer.Option(help="input resolution (image models)")]
 WidthOpt = Annotated[float | None, typer.Option(help="width multiplier (MobileNets)")]
@@ -53,10 +60,12 @@ FLAGS = {"dims": "--dim"}
 
 
 def fail(message: str | HwsimError) -> typer.Exit:
-    """Print a one-line error (library parameters spelled as flags); return the Exit to raise."""
+    """Print a one-line error (library parameters spelled as flags); return the Exit to raise.
+
+    The message is plain text: ``pip install 'hwsim[sweep]'`` keeps its brackets."""
     if isinstance(message, HwsimError):
         message = message.spelled(FLAGS)
-    err.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     return typer.Exit(code=2)
 
 
@@ -264,6 +273,9 @@ def run(
     plots: Annotated[
         str | None, typer.Option(help="write roofline/energy/memory/timeline PNGs to DIR")
     ] = None,
+    html_out: Annotated[
+        str | None, typer.Option("--html", help="write a self-contained HTML report to PATH")
+    ] = None,
 ) -> None:
     """Simulate WORKLOAD on a chip: latency, throughput, energy, memory fit, per-layer bounds."""
     from hwsim.api import simulate
@@ -299,7 +311,7 @@ def run(
     except HwsimError as exc:
         raise fail(exc) from None
     for w in result.warnings:
-        err.print(f"[bold yellow]warning:[/] {w}", soft_wrap=True)
+        err.print(f"[bold yellow]warning:[/] {escape(w)}", soft_wrap=True)
     _print_run_summary(result, console)
     from hwsim import report
 
@@ -307,26 +319,44 @@ def run(
     console.print(report.top_layers_table(result, "energy", width=console.width))
     console.print(f"[bold]verdict:[/] {report.verdict(result)}", soft_wrap=True)
     try:
+        written: list[str] = []
         if json_out:
             write_json(result.to_dict(), json_out)
-        _write_reports(result, csv_out, trace_out, plots)
+            if json_out != "-":
+                written.append(json_out)
+        written += _write_reports(result, csv_out, trace_out, plots, html_out)
     except OSError as exc:
         raise fail(f"cannot write output: {exc}") from None
+    for path in written:
+        console.print(f"wrote {escape(path)}", soft_wrap=True)
 
 
 def _write_reports(
-    result: SimulationResult, csv_out: str | None, trace_out: str | None, plots: str | None
-) -> None:
-    if not (csv_out or trace_out or plots):
-        return
+    result: SimulationResult,
+    csv_out: str | None,
+    trace_out: str | None,
+    plots: str | None,
+    html_out: str | None = None,
+) -> list[str]:
+    """Write the requested files; returns their paths."""
+    written: list[str] = []
+    if not (csv_out or trace_out or plots or html_out):
+        return written
     from hwsim import report
 
     if csv_out:
         report.write_csv(result, csv_out)
+        written.append(csv_out)
     if trace_out:
         report.write_chrome_trace(result, trace_out)
+        written.append(trace_out)
     if plots:
-        report.write_plots(result, plots)
+        written += [str(p) for p in report.write_plots(result, plots).values()]
+    if html_out:
+        from hwsim.report.html import write_html
+
+        written.append(str(write_html([result], html_out)))
+    return written
 
 
 # Commands defined in hwsim/commands/*.py register themselves on `app` when imported.
@@ -338,5 +368,5 @@ def main() -> None:
     try:
         app()
     except HwsimError as exc:  # pragma: no cover - commands catch their own
-        err.print(f"[bold red]error:[/] {exc.spelled(FLAGS)}", soft_wrap=True)
+        err.print(f"[bold red]error:[/] {escape(exc.spelled(FLAGS))}", soft_wrap=True)
         raise SystemExit(2) from None

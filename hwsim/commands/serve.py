@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from hwsim.cli import (
@@ -196,7 +197,7 @@ def serve_cmd(
     main = results[0]
     console = err if json_out == "-" else out
     for w in main.warnings:
-        err.print(f"[bold yellow]warning:[/] {w}", soft_wrap=True)
+        err.print(f"[bold yellow]warning:[/] {escape(w)}", soft_wrap=True)
     _summary_table(main, console)
     if len(results) > 1:
         _sweep_table(results, console)

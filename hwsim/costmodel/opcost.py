@@ -110,7 +110,12 @@ def resolve_dtype(spec: HardwareSpec, dtype: str, profile: SoftwareProfile | Non
     for alt in DTYPE_FALLBACK.get(dtype, ()):
         if any(c.peak.get(DType(alt)) for c in units):
             return alt
-    raise SimulationError(f"{spec.name}: no compute unit runs {dtype} or a wider format")
+    native = spec.native_dtype()
+    raise SimulationError(
+        f"{spec.name}: no compute unit runs {dtype} or a wider format; "
+        f"it runs {native}: pass `dtype` {native}",
+        params=("dtype",),
+    )
 
 
 def mac_units(

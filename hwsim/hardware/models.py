@@ -21,7 +21,7 @@ from hwsim.hardware.quantity import (
     Seconds,
     Watts,
 )
-from hwsim.vocabulary import OP_CLASSES, DType, Fusion, OpClass
+from hwsim.vocabulary import DTYPE_BYTES, OP_CLASSES, DType, Fusion, OpClass
 
 SCHEMA_VERSION = 1
 
@@ -370,6 +370,20 @@ class HardwareSpec(Frozen):
                 f"{self.name}: no profile {key!r} (has: {', '.join(sorted(self.profiles))})"
             )
         return self.profiles[key]
+
+    def native_dtype(self) -> str:
+        """The dtype a run uses when none is given: ``fp32`` when some unit runs fp32
+        (directly or as tf32), else the widest format the chip runs (``int8`` on an
+        int8-only accelerator), ties broken by the higher peak."""
+        if any(c.peak.get(DType.fp32) or c.peak.get(DType.tf32) for c in self.compute):
+            return "fp32"
+        runs = {d.value for c in self.compute for d, v in c.peak.items() if v}
+        if not runs:
+            return "fp32"
+        return max(
+            sorted(runs),
+            key=lambda d: (DTYPE_BYTES[d], max(c.total_peak(d) for c in self.compute)),
+        )
 
     def summary(self) -> str:
         """One-line summary: best int8/fp16 peak, on-chip memory, off-chip bandwidth."""

@@ -10,8 +10,10 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from hwsim.report.compare import compare_rows, plot_compare
 from hwsim.report.csvout import csv_header, csv_rows, write_csv
 from hwsim.report.data import ResultFormatError, ResultLike, as_result_dict, load_result
+from hwsim.report.html import html_report, write_html
 from hwsim.report.tables import time_shares, top_layers, top_layers_table, verdict
 from hwsim.report.trace import to_chrome_trace, write_chrome_trace
 
@@ -62,11 +64,14 @@ __all__ = [
     "ResultFormatError",
     "ResultLike",
     "as_result_dict",
+    "compare_rows",
     "csv_header",
     "csv_rows",
     "energy_bars",
+    "html_report",
     "load_result",
     "plot",
+    "plot_compare",
     "plot_energy",
     "plot_memory",
     "plot_roofline",
@@ -81,5 +86,6 @@ __all__ = [
     "verdict",
     "write_chrome_trace",
     "write_csv",
+    "write_html",
     "write_plots",
 ]

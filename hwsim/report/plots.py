@@ -576,8 +576,9 @@ def plot_energy(results: ResultLike | Sequence[ResultLike]) -> Figure:
 
 def _bar_label(d: Mapping[str, Any]) -> str:
     batch = d.get("batch")
-    extra = f"\nbatch {batch}" if batch not in (None, 1) else ""
-    return f"{d['workload']}\n{d['hardware']}{extra}"
+    extra = f", batch {batch}" if batch not in (None, 1) else ""
+    prof = f", {d['profile']}" if d.get("profile") else ""
+    return f"{d['workload']}\n{d['hardware']}\n{d.get('dtype', '?')}{prof}{extra}"
 
 
 def _plot_energy_runs(ds: Sequence[Mapping[str, Any]]) -> Figure:

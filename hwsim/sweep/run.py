@@ -12,6 +12,7 @@ import json
 import math
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -280,15 +281,44 @@ def _ignore_sigint() -> None:
 
 
 def _mp_context() -> Any:
-    """forkserver where available (fork is unsafe once threads run, e.g. in notebooks or
-    after a Dask client); its server imports hwsim once, so new workers start warm."""
-    import multiprocessing as mp
+    """The start method of the local pool's workers.
 
-    if "forkserver" not in mp.get_all_start_methods():
+    fork on Linux while this process runs a single thread: the workers start from a copy
+    of this process and never re-run the caller's script, so ``hwsim.sweep(jobs=2)`` works
+    in a plain script without ``if __name__ == "__main__":``. Otherwise (threads running,
+    e.g. in notebooks or after a Dask client, where fork is unsafe; macOS) forkserver where
+    available; its server imports hwsim once, so new workers start warm. forkserver and
+    spawn workers import the caller's ``__main__`` module: see :func:`_check_not_bootstrapping`.
+    """
+    import multiprocessing as mp
+    import sys
+    import threading
+
+    methods = mp.get_all_start_methods()
+    if sys.platform.startswith("linux") and "fork" in methods and threading.active_count() == 1:
+        return mp.get_context("fork")
+    if "forkserver" not in methods:
         return mp.get_context()
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(["hwsim.sweep.run"])
     return ctx
+
+
+MAIN_GUARD_HINT = (
+    "put the code that runs the sweep under 'if __name__ == \"__main__\":' (worker processes "
+    "import the script that starts them), or pass jobs=1"
+)
+
+
+def _check_not_bootstrapping() -> None:
+    """Refuse to start a sweep inside a worker that is still importing the caller's script
+    (forkserver/spawn workers re-run an unguarded ``__main__``)."""
+    import multiprocessing as mp
+
+    if getattr(mp.current_process(), "_inheriting", False):
+        raise SweepError(
+            f"hwsim.sweep() was called while a worker process started; {MAIN_GUARD_HINT}"
+        )
 
 
 def _dask_executor(address: str) -> tuple[cf.Executor, Callable[[], None], int]:
@@ -445,6 +475,7 @@ def sweep(
         SweepError: the sweep is invalid (before any point runs), or the first point of
             a workload fails (e.g. a dtype the chip cannot run).
     """
+    _check_not_bootstrapping()
     try:
         import pandas  # noqa: F401
     except ImportError:
@@ -578,6 +609,12 @@ def _run(
         try:
             for fut in cf.as_completed(futures):
                 report(fut.result())
+        except BrokenProcessPool:
+            for f in futures:
+                f.cancel()
+            raise SweepError(
+                f"a worker process of the local pool died; {MAIN_GUARD_HINT}"
+            ) from None
         except BaseException:
             for f in futures:
                 f.cancel()

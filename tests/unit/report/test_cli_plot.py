@@ -49,11 +49,11 @@ def test_plot_several_results_energy(
     bars = {c.get_label(): [p.get_height() for p in c] for c in fig.axes[0].containers}
     totals = np.sum(list(bars.values()), axis=0)
     assert np.allclose(totals, [r.energy_j for r in runs], rtol=1e-12)
+    # Every bar names the dtype and the software profile too (issue 16.9).
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == [
-        "lenet5\ntpu-like",
-        "branches\nduo",
-        "resnet18\ntpu-like",
+        f"{r.workload}\n{r.hardware}\n{r.dtype}, {r.profile}" for r in runs
     ]
+    assert fig.axes[0].get_xticklabels()[0].get_text() == "lenet5\ntpu-like\nint8, ideal"
 
 
 @pytest.mark.parametrize("kind", ["roofline", "memory", "timeline"])

@@ -1,0 +1,153 @@
+"""Issue 16, a user's first hour: each numbered problem reproduced as the user met it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import hwsim
+from hwsim.cli import app
+
+ROOT = Path(__file__).resolve().parents[3]
+runner = CliRunner()
+
+
+# 1. Install hints keep their extra (the terminal renderer used to eat "[sweep]").
+
+
+def test_sweep_without_pandas_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas -> ImportError
+    res = runner.invoke(app, ["sweep", str(ROOT / "examples" / "tpu-like-sweep.yaml")])
+    assert res.exit_code == 2
+    assert "pip install 'hwsim[sweep]'" in res.output
+
+
+def test_onnx_without_onnx_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    model = tmp_path / "model.onnx"
+    model.write_bytes(b"\x08\x07")
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    res = runner.invoke(app, ["profile", str(model)])
+    assert res.exit_code == 2
+    assert "pip install 'hwsim[onnx]'" in res.output
+
+
+def test_readme_names_the_extras_of_sweep_and_onnx() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    sweep_lines = [ln for ln in text.splitlines() if ln.startswith("hwsim sweep")]
+    assert sweep_lines and all('".[sweep]"' in ln for ln in sweep_lines)
+    onnx = text[text.index("hwsim run model.onnx") :][:120]
+    assert '".[onnx]"' in onnx
+
+
+# 4. The default dtype is the chip's native dtype.
+
+
+def test_int8_chip_runs_int8_by_default() -> None:
+    # tpu-like is a 32 x 32 int8 MAC array with no float unit (design.md, ZigZag tpu_like).
+    res = runner.invoke(app, ["run", "resnet18", "-H", "tpu-like", "--json", "-"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout[res.stdout.index("{") :])
+    assert d["dtype"] == "int8"
+
+
+def test_native_dtype_of_builtin_chips() -> None:
+    assert hwsim.load_hardware("tpu-like").native_dtype() == "int8"
+    # The A100 has fp32 CUDA cores: the default stays fp32 (a model's own precision).
+    assert hwsim.load_hardware("a100-80gb-sxm").native_dtype() == "fp32"
+
+
+def test_help_shows_the_dtype_default() -> None:
+    res = runner.invoke(app, ["run", "--help"], env={"COLUMNS": "200"})
+    assert "native dtype" in res.output
+
+
+def test_forcing_a_dtype_the_chip_lacks_names_what_it_runs() -> None:
+    res = runner.invoke(app, ["run", "resnet18", "-H", "tpu-like", "--dtype", "fp32"])
+    assert res.exit_code == 2
+    assert "--dtype int8" in res.output
+    assert "Traceback" not in res.output
+
+
+# 9. Comparing chips: one command, one table, labelled plots.
+
+
+def test_compare_runs_every_model_on_every_chip(tmp_path: Path) -> None:
+    res = runner.invoke(
+        app,
+        ["compare", "lenet5", "resnet18", "-H", "tpu-like", "-H", "a100-80gb-sxm", "--json", "-"],
+    )
+    assert res.exit_code == 0, res.output
+    runs = json.loads(res.stdout[res.stdout.index("[") :])
+    pairs = {(r["workload"], r["hardware"]) for r in runs}
+    assert len(runs) == 4 and len(pairs) == 4
+    # Each cell is the run the user would get from `hwsim run` with the same options.
+    one = hwsim.simulate("resnet18", "tpu-like")
+    same = next(r for r in runs if r["workload"] == one.workload and r["hardware"] == "tpu-like")
+    assert same["latency_s"] == one.latency_s
+    assert same["dtype"] == "int8"
+
+
+def test_compare_table_shows_dtype_profile_and_bound() -> None:
+    res = runner.invoke(app, ["compare", "lenet5", "-H", "tpu-like", "-H", "stm32f746"])
+    assert res.exit_code == 0, res.output
+    for text in ("int8, ideal", "fp32", "latency", "energy", "power", "fits", "bound"):
+        assert text in res.output
+
+
+def test_compare_plots_label_dtype_and_profile(tmp_path: Path) -> None:
+    from hwsim.report.compare import plot_compare
+
+    a = hwsim.simulate("lenet5", "tpu-like")
+    b = hwsim.simulate("lenet5", "a100-80gb-sxm", dtype="fp16")
+    fig = plot_compare([a, b])
+    left, right = fig.axes
+    labels = [t.get_text() for t in left.get_yticklabels()]
+    assert "int8" in labels[0] and a.profile in labels[0]
+    assert "fp16" in labels[1] and b.profile in labels[1]
+    assert "latency" in left.get_xlabel() and "energy" in right.get_xlabel()
+    res = runner.invoke(
+        app,
+        ["compare", "lenet5", "-H", "tpu-like", "-H", "a100-80gb-sxm", "--plots", str(tmp_path)],
+    )
+    assert res.exit_code == 0, res.output
+    for name in ("compare.png", "energy.png"):
+        assert (tmp_path / name).stat().st_size > 0
+        assert str(tmp_path / name) in res.output
+
+
+def test_compare_with_a_failing_pair_reports_it_and_exits_2() -> None:
+    res = runner.invoke(app, ["compare", "lenet5", "-H", "tpu-like", "-H", "no-such-chip"])
+    assert res.exit_code == 2
+    assert "no-such-chip" in res.output
+    assert "tpu-like" in res.output  # the pair that ran is still shown
+
+
+# 10. Small things.
+
+
+def test_version() -> None:
+    res = runner.invoke(app, ["--version"])
+    assert res.exit_code == 0
+    assert res.output.strip() == f"hwsim {hwsim.__version__}"
+
+
+def test_run_prints_the_paths_it_wrote(tmp_path: Path) -> None:
+    paths = {
+        "--json": tmp_path / "r.json",
+        "--csv": tmp_path / "r.csv",
+        "--trace": tmp_path / "t.json",
+    }
+    args = ["run", "lenet5", "-H", "tpu-like", "--plots", str(tmp_path / "plots")]
+    for flag, p in paths.items():
+        args += [flag, str(p)]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    expected = [*paths.values()]
+    expected += [tmp_path / "plots" / f"{k}.png" for k in ("roofline", "energy", "memory")]
+    for p in expected:
+        assert p.is_file()
+        assert f"wrote {p}" in res.output
