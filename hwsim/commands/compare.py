@@ -108,7 +108,9 @@ def compare(
             if json_out == "-":
                 typer.echo(text, nl=False)
             else:
-                Path(json_out).write_text(text, encoding="utf-8")
+                from hwsim.textio import write_atomic
+
+                write_atomic(json_out, text)
                 written.append(json_out)
         if plots:
             from hwsim.report import plot_energy, save_figure
