@@ -20,6 +20,7 @@ from typing import Any
 
 from hwsim import engine
 from hwsim.engine.result import SimulationResult
+from hwsim.errors import SimulationError
 from hwsim.hardware.loader import load_hardware, resolve_profile
 from hwsim.hardware.models import HardwareSpec, SoftwareProfile
 from hwsim.workload.ir import DecoderWorkload, Workload
@@ -64,6 +65,9 @@ def simulate(
     dtype: str | None = None,
     profile: str | Path | SoftwareProfile | None = None,
     strict_memory: bool = False,
+    tp: int = 1,
+    pp: int = 1,
+    microbatches: int = 1,
     **params: Any,
 ) -> SimulationResult:
     """Simulate one inference (or one LLM request) of ``workload`` on ``hardware``.
@@ -77,10 +81,47 @@ def simulate(
             (``HardwareSpec.native_dtype()``, e.g. int8 on an int8-only accelerator).
         profile: software profile name on the chip, a profile YAML path, or None (default).
         strict_memory: raise SimulationError when the model does not fit.
+        tp: tensor-parallel devices (needs a system: dgx-a100, dgx-h100, ...).
+        pp: pipeline-parallel stages (consecutive layer ranges on successive devices).
+        microbatches: micro-batches the batch is split into for the pipeline.
         **params: model parameters (resolution, width, seq_len, prompt_len, gen_len, ...).
 
     Returns:
         The SimulationResult; latency in s, energy in J, FLOPs = 2 x MACs + non-MAC ops.
+        On a system, ``result.parallel`` adds tp, pp, communication time and bytes, link
+        energy, the pipeline bubble and memory per device (docs/systems.md).
     """
+    from hwsim.hardware.system import SystemSpec, find_system, load_system
+
+    is_system = isinstance(hardware, SystemSpec) or (
+        not isinstance(hardware, HardwareSpec) and find_system(hardware) is not None
+    )
+    if is_system or (tp, pp, microbatches) != (1, 1, 1):
+        if not is_system:
+            name = hardware.name if isinstance(hardware, HardwareSpec) else str(hardware)
+            raise SimulationError(
+                f"{name} is one chip; `tp` and `pp` need a system (e.g. dgx-a100, dgx-h100, "
+                "rtx4090-x8-pcie)",
+                params=("tp", "pp"),
+            )
+        assert not isinstance(hardware, HardwareSpec)
+        sys_spec, chip = load_system(hardware)
+        prof = resolve_profile(chip, profile)
+        w = load_workload(workload, batch=batch, dtype=dtype, **params)
+        micro = None
+        if microbatches > 1 and isinstance(w, DecoderWorkload) and w.batch % microbatches == 0:
+            m = load_workload(workload, batch=w.batch // microbatches, dtype=dtype, **params)
+            micro = m if isinstance(m, DecoderWorkload) else None
+        return engine.simulate_parallel(
+            w,
+            sys_spec,
+            chip,
+            prof,
+            tp=tp,
+            pp=pp,
+            microbatches=microbatches,
+            micro=micro,
+            strict_memory=strict_memory,
+        )
     w, spec, prof = load(workload, hardware, profile=profile, batch=batch, dtype=dtype, **params)
     return engine.simulate(w, spec, prof, strict_memory=strict_memory)

@@ -238,10 +238,19 @@ def _print_run_summary(result: SimulationResult, console: Console) -> None:
     console.print(m)
 
 
+def as_flags(msg: str) -> str:
+    """Library messages name parameters (``tp 2``); at the CLI they read as flags."""
+    import re
+
+    return re.sub(r"\b(tp|pp) (\d+) or more", r"--\1 \2 or more", msg)
+
+
 @app.command("run")
 def run(
     workload: Annotated[str, typer.Argument(help="built-in workload name or model file")],
-    hardware: Annotated[str, typer.Option("--hardware", "-H", help="built-in chip or spec YAML")],
+    hardware: Annotated[
+        str, typer.Option("--hardware", "-H", help="built-in chip or system, or a spec YAML")
+    ],
     batch: BatchOpt = None,
     dtype: DtypeOpt = None,
     profile: ProfileOpt = None,
@@ -261,6 +270,9 @@ def run(
     patch_stages: Annotated[
         str, typer.Option(help="ops run per patch: a count, the last op's name, or auto")
     ] = "auto",
+    tp: Annotated[int, typer.Option(help="tensor-parallel devices (on a system)")] = 1,
+    pp: Annotated[int, typer.Option(help="pipeline-parallel stages (on a system)")] = 1,
+    microbatches: Annotated[int, typer.Option(help="pipeline micro-batches (--pp)")] = 1,
     json_out: Annotated[
         str | None, typer.Option("--json", help="write the result JSON to PATH or -")
     ] = None,
@@ -277,7 +289,7 @@ def run(
         str | None, typer.Option("--html", help="write a self-contained HTML report to PATH")
     ] = None,
 ) -> None:
-    """Simulate WORKLOAD on a chip: latency, throughput, energy, memory fit, per-layer bounds."""
+    """Simulate WORKLOAD on a chip or a system (--tp, --pp): latency, energy, memory fit."""
     from hwsim.api import simulate
 
     params: dict[str, object] = {
@@ -306,13 +318,20 @@ def run(
                 dtype=dtype,
                 profile=profile,
                 strict_memory=strict_memory,
+                tp=tp,
+                pp=pp,
+                microbatches=microbatches,
                 **params,
             )
     except HwsimError as exc:
         raise fail(exc) from None
     for w in result.warnings:
-        err.print(f"[bold yellow]warning:[/] {escape(w)}", soft_wrap=True)
+        err.print(f"[bold yellow]warning:[/] {escape(as_flags(w))}", soft_wrap=True)
     _print_run_summary(result, console)
+    if result.parallel:
+        from hwsim.commands.parallel import print_parallel
+
+        print_parallel(result, console)
     from hwsim import report
 
     console.print(report.top_layers_table(result, "latency", width=console.width))

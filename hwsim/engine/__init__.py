@@ -1,5 +1,6 @@
 """Engine: simpy schedule of op costs, and the simulate() entry point."""
 
+from hwsim.engine.parallel import simulate_parallel
 from hwsim.engine.result import LayerResult, SimulationResult
 from hwsim.engine.schedule import Event, Schedule, schedule
 from hwsim.engine.simulate import memory_placement, simulate
@@ -12,4 +13,5 @@ __all__ = [
     "memory_placement",
     "schedule",
     "simulate",
+    "simulate_parallel",
 ]

@@ -83,6 +83,7 @@ class SimulationResult:
     roofline: dict[str, Any]
     warnings: tuple[str, ...] = ()
     llm: dict[str, Any] = field(default_factory=dict)
+    parallel: dict[str, Any] = field(default_factory=dict)
     schema_version: int = RESULT_SCHEMA_VERSION
 
     @property
@@ -120,6 +121,8 @@ class SimulationResult:
             "bound_counts": dict(self.bound_counts),
         }
         d.update(self.llm)
+        if self.parallel:
+            d["parallel"] = self.parallel
         d["roofline"] = self.roofline
         d["warnings"] = list(self.warnings)
         d["layers"] = [layer.to_dict() for layer in self.layers]

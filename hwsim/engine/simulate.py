@@ -7,8 +7,8 @@ files and resolves no names. :mod:`hwsim.api` turns names and paths into those o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -211,7 +211,15 @@ def simulate(
     """
     prof = spec.profile(None) if profile is None else profile
     if isinstance(workload, DecoderWorkload):
-        return check_result(_simulate_decoder(workload, spec, prof, strict_memory))
+        r = _simulate_decoder(workload, spec, prof, strict_memory)
+        if not r.fits:
+            from hwsim.engine.parallel import smallest_fitting_tp
+
+            need = smallest_fitting_tp(workload, spec, prof)
+            if need is not None and need > 1:
+                hint = f"split it with tensor parallelism: tp {need} or more on a system"
+                r = replace(r, warnings=(*r.warnings, hint))
+        return check_result(r)
     return check_result(_simulate_graph(workload, spec, prof, strict_memory))
 
 
@@ -299,8 +307,17 @@ def _assemble(
     )
 
 
+PhaseRunner = Callable[..., _Phase]
+"""``(workload, spec, profile, placement, start=) -> _Phase``: costs and schedules one graph
+(hwsim.engine.parallel passes one that times collectives on the system's links)."""
+
+
 def _simulate_graph(
-    w: Workload, spec: HardwareSpec, prof: SoftwareProfile, strict: bool
+    w: Workload,
+    spec: HardwareSpec,
+    prof: SoftwareProfile,
+    strict: bool,
+    runner: PhaseRunner = _run_phase,
 ) -> SimulationResult:
     peak_act = memory_profile(w, prof).peak_bytes
     pl = place(spec, w.weight_bytes, peak_act, w.state_bytes)
@@ -308,7 +325,7 @@ def _simulate_graph(
     if w.unsupported:
         warnings.append(f"unsupported ops counted as zero work: {', '.join(w.unsupported)}")
     # The run starts after the stack's fixed per-run overhead (host launch, upload, sync).
-    ph = _run_phase(w, spec, prof, pl, start=prof.overhead_per_run)
+    ph = runner(w, spec, prof, pl, start=prof.overhead_per_run)
     return _assemble(
         w,
         spec,
@@ -333,14 +350,18 @@ def _decode_samples(first: int, last: int) -> list[int]:
 
 
 def _simulate_decoder(
-    w: DecoderWorkload, spec: HardwareSpec, prof: SoftwareProfile, strict: bool
+    w: DecoderWorkload,
+    spec: HardwareSpec,
+    prof: SoftwareProfile,
+    strict: bool,
+    runner: PhaseRunner = _run_phase,
 ) -> SimulationResult:
     prefill = w.prefill()
     kv_total = w.kv_cache_bytes()
     peak_act = memory_profile(prefill, prof).peak_bytes
     pl = place(spec, prefill.weight_bytes, peak_act, kv_total)
     warnings = _fit_warnings(spec, pl, strict)
-    ph = _run_phase(prefill, spec, prof, pl, start=prof.overhead_per_run)
+    ph = runner(prefill, spec, prof, pl, start=prof.overhead_per_run)
     ttft = prof.overhead_per_run + ph.sched.makespan_s
     layers = _phase_layers(prefill, ph, spec, prof, phase="prefill")
     macs = prefill.macs
@@ -352,7 +373,7 @@ def _simulate_decoder(
         kv_lens = np.arange(w.prompt_len, w.prompt_len + steps, dtype=np.float64)
         samples = _decode_samples(w.prompt_len, w.prompt_len + steps - 1)
         graphs = [w.decode_step(L) for L in samples]
-        phases = [_run_phase(g, spec, prof, pl) for g in graphs]
+        phases = [runner(g, spec, prof, pl) for g in graphs]
         # Summing a piecewise-linear interpolant over all steps is a weighted sum of the
         # sampled values: weight_s = sum over steps of the hat function of sample s.
         xs = np.asarray(samples, dtype=np.float64)

@@ -270,6 +270,13 @@ class SoftwareProfile(Frozen):
         description="activation arena: liveness (reuse dead tensors), inplace (also reuse "
         "inputs of in-place ops), naive (every tensor has its own buffer)",
     )
+    comm_overlap: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="fraction of each collective (tensor-parallel all-reduce) hidden behind "
+        "compute; 0 = on the critical path, as in vLLM and TensorRT-LLM's default kernels",
+    )
     sources: list[Source] = Field(default_factory=list, description="where the factors came from")
     estimated: list[Estimate] = Field(default_factory=list, description="derived factors")
 
