@@ -60,6 +60,7 @@ def load(
 def simulate(
     workload: str | Path | AnyWorkload,
     hardware: str | Path | HardwareSpec,
+    /,
     *,
     batch: int | None = None,
     dtype: str | None = None,

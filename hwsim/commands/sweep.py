@@ -152,6 +152,12 @@ def sweep_command(
         + (f", [red]{a['failed']} failed[/] (see the error column)" if a["failed"] else ""),
         soft_wrap=True,
     )
+    if a.get("discarded"):
+        err.print(
+            f"[bold yellow]note:[/] {a['discarded']} line(s) of {out_dir}/points.jsonl were not "
+            "well-formed rows; their points were recomputed",
+            soft_wrap=True,
+        )
     for t in _front_table(df, axes):
         out.print(t)
     if out_dir is not None:

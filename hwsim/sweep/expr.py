@@ -30,6 +30,14 @@ class ExpressionError(HwsimError):
     """A constraint expression that cannot be parsed or evaluated."""
 
 
+MAX_EXPR_CHARS = 1000
+"""Longest constraint expression (docs/limits.md)."""
+MAX_EXPR_TOKENS = 200
+"""Most tokens (numbers, names, operators) in one constraint."""
+MAX_EXPR_DEPTH = 32
+"""Deepest nesting of parentheses and unary minus signs."""
+
+
 _TOKEN = re.compile(
     r"""\s*(?:
     (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?:[ \t]*(?P<unit>[A-Za-zµ]+(?:/[A-Za-z]+)?)(?![\w.]))?
@@ -91,7 +99,8 @@ def _tokenize(text: str) -> list[tuple[str, str, str | None]]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
-            raise ExpressionError(f"cannot read {text[pos:].strip()!r}")
+            rest = text[pos:].strip()
+            raise ExpressionError(f"cannot read {rest if len(rest) <= 40 else rest[:37] + '...'!r}")
         pos = m.end()
         if m.group("num") is not None:
             toks.append(("num", m.group("num"), m.group("unit")))
@@ -99,6 +108,8 @@ def _tokenize(text: str) -> list[tuple[str, str, str | None]]:
             toks.append(("op", m.group("op"), None))
         else:
             toks.append(("name", m.group("name"), None))
+        if len(toks) > MAX_EXPR_TOKENS:
+            raise ExpressionError(f"more than {MAX_EXPR_TOKENS} terms and operators")
     return toks
 
 
@@ -171,8 +182,11 @@ def parse_constraint(text: str) -> Constraint:
     """
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError("a constraint must be a non-empty string")
+    if len(text) > MAX_EXPR_CHARS:
+        raise ExpressionError(f"longer than {MAX_EXPR_CHARS} characters")
     toks = _tokenize(text)
     pos = 0
+    depth = 0
 
     def peek() -> tuple[str, str, str | None] | None:
         return toks[pos] if pos < len(toks) else None
@@ -185,6 +199,7 @@ def parse_constraint(text: str) -> Constraint:
         return toks[pos - 1]
 
     def atom() -> Node:
+        nonlocal depth
         kind, val, unit = take()
         if kind == "num":
             if unit is None:
@@ -195,13 +210,20 @@ def parse_constraint(text: str) -> Constraint:
             return _Num(q[0], q[1])
         if kind == "name":
             return _Name(val)
-        if val == "(":
-            inner = sum_()
-            if take()[1] != ")":
-                raise ExpressionError("missing ')'")
+        if val in ("(", "-"):
+            depth += 1
+            if depth > MAX_EXPR_DEPTH:
+                raise ExpressionError(
+                    f"nested more than {MAX_EXPR_DEPTH} levels deep (parentheses, unary minus)"
+                )
+            if val == "(":
+                inner = sum_()
+                if take()[1] != ")":
+                    raise ExpressionError("missing ')'")
+            else:
+                inner = _Neg(atom())
+            depth -= 1
             return inner
-        if val == "-":
-            return _Neg(atom())
         raise ExpressionError(f"unexpected {val!r}")
 
     def product() -> Node:

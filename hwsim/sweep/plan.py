@@ -35,6 +35,7 @@ from hwsim.errors import HwsimError
 from hwsim.hardware.loader import load_hardware, override, read_yaml
 from hwsim.hardware.models import HardwareSpec
 from hwsim.sweep.expr import Constraint, ExpressionError, parse_constraint
+from hwsim.textio import shorten
 from hwsim.units import Dimension, quantity_dimension
 
 TOP_KEYS = (
@@ -76,6 +77,10 @@ _QTY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(\S.*?)?\s
 
 MAX_AXIS_VALUES = 100_000
 """Most values one generated axis may have (a typo like count: 1e9 is an error, not a hang)."""
+
+MAX_SWEEP_ROWS = 1_000_000
+"""Most rows (grid points or samples, times workloads) of one sweep: at ~2.5 ms a row that
+is about 40 CPU-minutes; a bigger sweep is split or sampled (docs/limits.md)."""
 
 
 class SweepError(HwsimError):
@@ -246,7 +251,7 @@ class SweepPlan:
             if path in point:
                 v = _si(point[path])
                 if v is None:
-                    raise ExpressionError(f"{path} = {point[path]!r} is not a number")
+                    raise ExpressionError(f"{path} = {shorten(point[path])} is not a number")
                 return v
             return _base_value(self.base, path)
 
@@ -319,7 +324,7 @@ def _base_value(base: Mapping[str, Any], path: str) -> tuple[float, Dimension | 
         raise ExpressionError(f"{path} is neither an axis nor a field of the chip") from None
     si = _si(v)
     if si is None:
-        raise ExpressionError(f"{path} = {v!r} is not a number")
+        raise ExpressionError(f"{path} = {shorten(v)} is not a number")
     return si
 
 
@@ -327,7 +332,7 @@ def _base_value(base: Mapping[str, Any], path: str) -> tuple[float, Dimension | 
 
 
 def _where(source: str, path: str) -> str:
-    return f"{source}: axis {path!r}"
+    return f"{source}: axis {shorten(path)}"
 
 
 def _strip_override_prefix(msg: str, spec_name: str) -> str:
@@ -340,7 +345,7 @@ def _check_value(spec: HardwareSpec, path: str, value: Any, source: str) -> None
         override(spec, {path: value})
     except HwsimError as exc:
         reason = _strip_override_prefix(str(exc), spec.name)
-        raise SweepError(f"{_where(source, path)}: value {value!r}: {reason}") from None
+        raise SweepError(f"{_where(source, path)}: value {shorten(value)}: {reason}") from None
 
 
 def _range_end(v: Any, where: str) -> tuple[float, str | None, float, Dimension | None]:
@@ -355,12 +360,14 @@ def _range_end(v: Any, where: str) -> tuple[float, str | None, float, Dimension 
             one = quantity_dimension(f"1 {unit}")
             assert one is not None
             return q[0], unit, one[0], q[1]
-    raise SweepError(f"{where}: range end {v!r} is neither a number nor a quantity like '25 GB/s'")
+    raise SweepError(
+        f"{where}: range end {shorten(v)} is neither a number nor a quantity like '25 GB/s'"
+    )
 
 
 def _parse_axis(path: Any, raw: Any, source: str) -> Axis:
     if not isinstance(path, str) or not path.strip():
-        raise SweepError(f"{source}: axes: keys must be dotted spec paths, got {path!r}")
+        raise SweepError(f"{source}: axes: keys must be dotted spec paths, got {shorten(path)}")
     where = _where(source, path)
     if isinstance(raw, (list, tuple)):
         if not raw:
@@ -368,7 +375,7 @@ def _parse_axis(path: Any, raw: Any, source: str) -> Axis:
         for v in raw:
             if not _plain(v):
                 raise SweepError(
-                    f"{where}: value {v!r} must be a number, a string (e.g. '25 GB/s'), "
+                    f"{where}: value {shorten(v)} must be a number, a string (e.g. '25 GB/s'), "
                     "a boolean or a list of those"
                 )
         if len({json.dumps(v) for v in raw}) != len(raw):
@@ -394,7 +401,9 @@ def _parse_axis(path: Any, raw: Any, source: str) -> Axis:
         lo, unit, factor, dim = _range_end(ends[0], where)
         hi, _, _, dim_hi = _range_end(ends[1], where)
         if dim is not dim_hi:
-            raise SweepError(f"{where}: start {ends[0]!r} and stop {ends[1]!r} differ in kind")
+            raise SweepError(
+                f"{where}: start {shorten(ends[0])} and stop {shorten(ends[1])} differ in kind"
+            )
         if scale == "log" and (lo <= 0 or hi <= 0):
             raise SweepError(f"{where}: log range needs positive start and stop")
         integer = all(isinstance(e, int) and not isinstance(e, bool) for e in ends)
@@ -412,7 +421,7 @@ def _parse_axis(path: Any, raw: Any, source: str) -> Axis:
             return axis
         count = raw["count"]
         if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-            raise SweepError(f"{where}: count must be a positive integer, got {count!r}")
+            raise SweepError(f"{where}: count must be a positive integer, got {shorten(count)}")
         if count > MAX_AXIS_VALUES:
             raise SweepError(f"{where}: count {count:,} is more than {MAX_AXIS_VALUES:,} values")
         xs = np.geomspace(lo, hi, count) if scale == "log" else np.linspace(lo, hi, count)
@@ -432,7 +441,9 @@ def _parse_axis(path: Any, raw: Any, source: str) -> Axis:
         )
     if raw is None:
         raise SweepError(f"{where}: no values")
-    raise SweepError(f"{where}: expected a list of values or a linear/log range, got {raw!r}")
+    raise SweepError(
+        f"{where}: expected a list of values or a linear/log range, got {shorten(raw)}"
+    )
 
 
 def _validate_axis(spec: HardwareSpec, axis: Axis, source: str) -> None:
@@ -484,7 +495,7 @@ def _workload_defs(
         try:
             load_workload(name, **params)
         except HwsimError as exc:
-            raise SweepError(f"{source}: workload {entry['name']!r}: {exc}") from None
+            raise SweepError(f"{source}: workload {shorten(entry['name'])}: {exc}") from None
         label = str(entry.get("label") or entry["name"])
         defs.append(WorkloadDef(label, name, params, profile, content))
     labels = [d.label for d in defs]
@@ -521,7 +532,7 @@ def _int_option(data: Mapping[str, Any], key: str, source: str, minimum: int) ->
     if v is None:
         return None
     if not isinstance(v, int) or isinstance(v, bool) or v < minimum:
-        raise SweepError(f"{source}: {key}: expected an integer >= {minimum}, got {v!r}")
+        raise SweepError(f"{source}: {key}: expected an integer >= {minimum}, got {shorten(v)}")
     return v
 
 
@@ -561,7 +572,7 @@ def parse_sweep(data: Any, *, source: str = "sweep", base_dir: Path | None = Non
         raise SweepError(f"{source}: workloads: required (a list of workload names)")
     for k in ("profile", "dtype"):
         if data.get(k) is not None and not isinstance(data[k], str):
-            raise SweepError(f"{source}: {k}: expected a string, got {data[k]!r}")
+            raise SweepError(f"{source}: {k}: expected a string, got {shorten(data[k])}")
     _int_option(data, "batch", source, 1)
     sample = _int_option(data, "sample", source, 1)
     seed = _int_option(data, "seed", source, 0)
@@ -574,6 +585,7 @@ def parse_sweep(data: Any, *, source: str = "sweep", base_dir: Path | None = Non
     axes = tuple(_parse_axis(path, raw, source) for path, raw in raw_axes.items())
     for axis in axes:
         _validate_axis(spec, axis, source)
+    _check_size(axes, sample, len(workloads), source)
 
     raw_c = data.get("constraints") or []
     if isinstance(raw_c, (str, Mapping)):
@@ -590,7 +602,7 @@ def parse_sweep(data: Any, *, source: str = "sweep", base_dir: Path | None = Non
         try:
             parsed = parse_constraint(c)
         except ExpressionError as exc:
-            raise SweepError(f"{source}: constraint {c!r}: {exc}") from None
+            raise SweepError(f"{source}: constraint {shorten(c)}: {exc}") from None
         constraints.append(parsed)
     plan = SweepPlan(
         hardware=hw_name,
@@ -601,10 +613,38 @@ def parse_sweep(data: Any, *, source: str = "sweep", base_dir: Path | None = Non
         sample=sample,
         seed=seed,
         source=source,
-        description=str(data.get("description") or ""),
+        description=_description(data.get("description"), source),
     )
     _check_constraints(plan)
     return plan
+
+
+def _check_size(axes: Sequence[Axis], sample: int | None, n_workloads: int, source: str) -> None:
+    """The whole sweep is bounded, not only each axis (6 axes x 100 values is 1e12 points)."""
+    if sample is not None:
+        rows, what = sample * n_workloads, f"sample {sample:,}"
+    elif any(a.continuous for a in axes):
+        return  # points() refuses continuous axes without a sample
+    else:
+        points = math.prod(len(a.values) for a in axes)
+        rows = points * n_workloads
+        what = " x ".join(str(len(a.values)) for a in axes) or "1"
+        what = f"a grid of {what} = {points:,} points"
+    if rows > MAX_SWEEP_ROWS:
+        raise SweepError(
+            f"{source}: {what} x {n_workloads} workload(s) is {rows:,} rows, more than the "
+            f"limit of {MAX_SWEEP_ROWS:,}; use 'sample' or fewer values"
+        )
+
+
+def _description(value: Any, source: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise SweepError(f"{source}: description: expected text, got a {type(value).__name__}")
+    if len(value) > 10_000:
+        raise SweepError(f"{source}: description: longer than 10,000 characters")
+    return value
 
 
 def _check_constraints(plan: SweepPlan) -> None:
@@ -623,7 +663,7 @@ def _check_constraints(plan: SweepPlan) -> None:
         try:
             c.holds(lookup)
         except ExpressionError as exc:
-            raise SweepError(f"{plan.source}: constraint {c.text!r}: {exc}") from None
+            raise SweepError(f"{plan.source}: constraint {shorten(c.text)}: {exc}") from None
 
 
 def load_sweep_file(path: str | Path) -> SweepPlan:

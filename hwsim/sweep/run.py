@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from hwsim.errors import HwsimError
 from hwsim.sweep.pareto import area_terms
 from hwsim.sweep.plan import SweepError, SweepPlan, WorkloadDef, _hash, _si, parse_sweep
-from hwsim.textio import atomic_path, write_atomic
+from hwsim.sweep.rows import batch_problem, row_problem
+from hwsim.textio import MiB, atomic_path, check_input_file, write_atomic
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,6 +52,9 @@ SWEEP_JSON = "sweep.json"
 
 DASK_CONNECT_TIMEOUT = "10s"
 """How long to wait for a Dask scheduler before giving up."""
+
+MAX_POINTS_BYTES = 4096 * MiB
+"""Largest points.jsonl read back when resuming (about 8 million rows)."""
 
 MIN_CHUNK = 1
 MAX_CHUNK = 64
@@ -202,16 +206,36 @@ class PointStore:
 
     def __init__(self, folder: Path | None) -> None:
         self.rows: dict[str, dict[str, Any]] = {}
+        self.discarded = 0
+        """Lines of the file that were not well-formed rows (they are recomputed)."""
         self.path = folder / POINTS_FILE if folder is not None else None
-        if self.path is not None and self.path.is_file():
-            with self.path.open(encoding="utf-8") as fh:
-                for line in fh:
-                    try:
-                        rec = json.loads(line)
-                        self.rows[rec["key"]] = rec["row"]
-                    except (ValueError, KeyError, TypeError):
-                        continue  # a line cut short by an interrupted run
+        if self.path is not None and self.path.exists():
+            check_input_file(self.path, SweepError, max_bytes=MAX_POINTS_BYTES)
+            try:
+                with self.path.open(encoding="utf-8", errors="replace") as fh:
+                    for line in fh:
+                        self._load_line(line)
+            except OSError as exc:
+                raise SweepError(f"{self.path}: cannot read: {exc.strerror or exc}") from None
         self._fh: TextIO | None = None
+
+    def _load_line(self, line: str) -> None:
+        """Keep one stored row if it is well-formed; a bad line (cut short by an interrupted
+        run, edited, or written by something else) is counted and its point recomputed."""
+        if not line.strip():
+            return
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            rec = None
+        if (
+            not isinstance(rec, dict)
+            or not isinstance(rec.get("key"), str)
+            or row_problem(rec.get("row")) is not None
+        ):
+            self.discarded += 1
+            return
+        self.rows[rec["key"]] = rec["row"]
 
     def add(self, pairs: Iterable[tuple[str, dict[str, Any]]]) -> None:
         """Keep finished rows (and append them to the file, flushed, when there is one)."""
@@ -221,7 +245,15 @@ class PointStore:
             lines.append(json.dumps({"key": key, "row": row}, separators=(",", ":")) + "\n")
         if self.path is not None and lines:
             if self._fh is None:
-                self._fh = self.path.open("a", encoding="utf-8")
+                # O_NOFOLLOW: a symlink planted at points.jsonl is refused, not written through.
+                flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+                try:
+                    fd = os.open(self.path, flags, 0o666)
+                except OSError as exc:
+                    raise SweepError(
+                        f"{self.path}: cannot append finished points: {exc.strerror or exc}"
+                    ) from None
+                self._fh = os.fdopen(fd, "a", encoding="utf-8")
             self._fh.write("".join(lines))
             self._fh.flush()
 
@@ -540,6 +572,7 @@ def sweep(
     df = _table(the_plan, items, store.rows)
     df.attrs["computed"] = state["computed"]
     df.attrs["cached"] = cached
+    df.attrs["discarded"] = store.discarded
     df.attrs["failed"] = int(df["error"].notna().sum())
     written: list[Path] = []
     if folder is not None:
@@ -605,10 +638,17 @@ def _run(
             for b in batches:
                 report(run_batch(_task(plan, base_key, b)))
             return
-        futures = [ex.submit(run_batch, _task(plan, base_key, b)) for b in batches]
+        futures = {ex.submit(run_batch, _task(plan, base_key, b)): b for b in batches}
         try:
             for fut in cf.as_completed(futures):
-                report(fut.result())
+                pairs = fut.result()
+                problem = batch_problem(pairs, [it.key for it in futures[fut]])
+                if problem is not None:
+                    raise SweepError(
+                        f"a worker returned a malformed result ({problem}); nothing of it was "
+                        "kept (see 'trust' in docs/sweeps.md)"
+                    )
+                report(pairs)
         except BrokenProcessPool:
             for f in futures:
                 f.cancel()

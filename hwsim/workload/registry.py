@@ -105,7 +105,7 @@ def _coerce(model: str, defaults: dict[str, Any], params: dict[str, Any]) -> dic
     return out
 
 
-def load_workload(name_or_path: str | Path | AnyWorkload, **params: Any) -> AnyWorkload:
+def load_workload(name_or_path: str | Path | AnyWorkload, /, **params: Any) -> AnyWorkload:
     """Load a built-in workload by name, or a model file (.onnx, HF config .json, .yaml).
 
     The workload remembers what it was loaded from (``workload.source``), so that a loaded

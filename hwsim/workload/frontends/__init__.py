@@ -9,7 +9,7 @@ from typing import Any
 from hwsim.errors import WorkloadError
 
 
-def load_file(path: Path, **params: Any) -> Any:
+def load_file(path: Path, /, **params: Any) -> Any:
     """Load a model file by extension (.onnx, .json HF config, .yaml)."""
     if not path.is_file():
         raise WorkloadError(f"{path}: no such file")

@@ -206,7 +206,7 @@ _C = TypeVar("_C", bound=_HFConfig)
 
 # ---- entry point -----------------------------------------------------------------------
 def load_hf_config(
-    path: str | Path, *, name: str | None = None, **params: Any
+    path: str | Path, /, *, name: str | None = None, **params: Any
 ) -> Workload | DecoderWorkload:
     """Workload from a Hugging Face ``config.json``: op graph with counts (MACs, params, bytes).
 

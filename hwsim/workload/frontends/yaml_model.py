@@ -193,7 +193,7 @@ def _resolve(ref: Any, names: dict[str, str], what: str) -> str:
     return names[ref]
 
 
-def build_yaml_model(data: Any, *, source: str = "<yaml>", **params: Any) -> Workload:
+def build_yaml_model(data: Any, /, *, source: str = "<yaml>", **params: Any) -> Workload:
     """Lower a parsed hwsim YAML model (a dict) into a Workload.
 
     Args:
@@ -350,7 +350,7 @@ def _layer(
     return out
 
 
-def load_yaml_model(path: str | Path, **params: Any) -> Workload:
+def load_yaml_model(path: str | Path, /, **params: Any) -> Workload:
     """Load an hwsim YAML model file (``schema_version: 1``) into a Workload.
 
     Args:
