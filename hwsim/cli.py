@@ -39,6 +39,10 @@ DtypeOpt = Annotated[
 ProfileOpt = Annotated[str | None, typer.Option(help="software profile name or YAML")]
 ResolutionOpt = Annotated[int | None, typer.Option(help="input resolution (image models)")]
 WidthOpt = Annotated[float | None, typer.Option(help="width multiplier (MobileNets)")]
+HeadOpt = Annotated[
+    str | None,
+    typer.Option(help="MobileNetV2 last 1x1 conv: full (1280 below width 1) or scaled (x width)"),
+]
 SeqLenOpt = Annotated[int | None, typer.Option(help="sequence length (encoders)")]
 PromptLenOpt = Annotated[int | None, typer.Option(help="prompt tokens (decoders)")]
 GenLenOpt = Annotated[int | None, typer.Option(help="generated tokens (decoders)")]
@@ -256,6 +260,7 @@ def run(
     profile: ProfileOpt = None,
     resolution: ResolutionOpt = None,
     width: WidthOpt = None,
+    head: HeadOpt = None,
     seq_len: SeqLenOpt = None,
     prompt_len: PromptLenOpt = None,
     gen_len: GenLenOpt = None,
@@ -295,6 +300,7 @@ def run(
     params: dict[str, object] = {
         "resolution": resolution,
         "width": width,
+        "head": head,
         "seq_len": seq_len,
         "prompt_len": prompt_len,
         "gen_len": gen_len,

@@ -7,6 +7,7 @@ EfficientNet-B0 ~386 M / 5.29 M. MCUNet: the TinyNAS ImageNet models of Lin et a
 
 from __future__ import annotations
 
+from hwsim.errors import WorkloadError
 from hwsim.workload.builder import GraphBuilder
 from hwsim.workload.ir import Workload
 from hwsim.workload.registry import register
@@ -124,10 +125,18 @@ def mobilenet_v2(
     resolution: int = 224,
     width: float = 1.0,
     num_classes: int = 1000,
+    head: str = "full",
 ) -> Workload:
     """torchvision MobileNetV2: channels ``_make_divisible(c * width, 8)``, last channel
-    ``_make_divisible(1280 * max(1, width), 8)``."""
+    ``_make_divisible(1280 * max(1, width), 8)``.
+
+    ``head="scaled"`` scales the last 1x1 conv with the width below 1 too,
+    ``_make_divisible(1280 * width, 8)``: TF-slim's builder with
+    ``finegrain_classification_mode=False`` and MCUNet's MobileNetV2 baselines (mbv2-w0.35:
+    0.75 M parameters instead of 1.66 M, most of them the 1280 x 1000 classifier)."""
     check_width("mobilenet_v2", width)
+    if head not in ("full", "scaled"):
+        raise WorkloadError(f"mobilenet_v2: parameter head must be full or scaled, got {head!r}")
     g, x = image_model(
         "mobilenet_v2", batch, dtype, resolution, 32, width=width, num_classes=num_classes
     )
@@ -140,7 +149,7 @@ def mobilenet_v2(
                 g, x, out, s if i == 0 else 1, expand_ratio=t, name=f"features.{idx}"
             )
             idx += 1
-    last = make_divisible(1280 * max(1.0, width))
+    last = make_divisible(1280 * (width if head == "scaled" else max(1.0, width)))
     x = conv_bn_act(g, x, last, 1, act="relu6", name=f"features.{idx}")
     x = g.global_avgpool(x, name="avgpool")
     x = g.flatten(x)
