@@ -50,8 +50,12 @@ def _summary_table(res: Any, console: Console) -> None:
     from hwsim.units import Dimension, format_quantity
 
     d = res.to_dict(max_points=0)  # headline fields only
+    where = res.hardware
+    if res.parallel:
+        p = res.parallel
+        where = f"{p['system']} (tp {p['tp']} x pp {p['pp']} of {p['device']})"
     t = Table(
-        title=f"serving {res.workload} on {res.hardware} ({res.profile}, {res.dtype}): "
+        title=f"serving {res.workload} on {where} ({res.profile}, {res.dtype}): "
         f"{res.batching} batching, max batch {res.max_batch}, {res.arrival} at {res.rate:.4g} req/s"
     )
     t.add_column("metric")
@@ -65,7 +69,12 @@ def _summary_table(res: Any, console: Console) -> None:
             what, pct = k[:-2].split("_")
             t.add_row(f"{what.upper()} {pct}", _fmt_s(d[k]))
         t.add_row("output tokens/s", f"{d['tokens_per_s']:,.0f}")
-        t.add_row("KV budget", d["kv_budget_source"])
+        t.add_row("KV budget", d["kv_budget_source"] + (" per device" if res.parallel else ""))
+        t.add_row(
+            "KV-limited batch",
+            f"{d['kv_batch_limit']:,} sequences of the mean context (the batch is limited "
+            f"by {d['batch_limit']}; full cache: new requests {d['kv_policy']}, none preempted)",
+        )
         t.add_row("prefill", f"{d['prefill']} prompts, <= {d['max_prefill_tokens']} tokens/iter")
     t.add_row("mean batch", f"{res.mean_batch:.3g}")
     t.add_row("server busy", f"{res.server_busy_fraction:.1%}")
@@ -101,7 +110,9 @@ def _sweep_table(results: list[Any], console: Console) -> None:
 @app.command("serve")
 def serve_cmd(
     workload: Annotated[str, typer.Argument(help="built-in workload name or model file")],
-    hardware: Annotated[str, typer.Option("--hardware", "-H", help="built-in chip or spec YAML")],
+    hardware: Annotated[
+        str, typer.Option("--hardware", "-H", help="built-in chip or system, or a spec YAML")
+    ],
     rate: Annotated[
         float | None, typer.Option(help="offered load, requests/s (trace: rescale to it)")
     ] = None,
@@ -144,6 +155,8 @@ def serve_cmd(
     width: WidthOpt = None,
     seq_len: SeqLenOpt = None,
     kv_dtype: KvDtypeOpt = None,
+    tp: Annotated[int, typer.Option(help="tensor-parallel devices (on a system)")] = 1,
+    pp: Annotated[int, typer.Option(help="pipeline-parallel stages (on a system)")] = 1,
     rates: Annotated[
         str | None, typer.Option(help="also run these rates, e.g. 10,20,40,80 (for the plots)")
     ] = None,
@@ -190,6 +203,8 @@ def serve_cmd(
             max_prefill_tokens=max_prefill_tokens,
             dtype=dtype,
             profile=profile,
+            tp=tp,
+            pp=pp,
             **params,
         )
     except HwsimError as exc:

@@ -35,6 +35,7 @@ from hwsim.serve.requests import (
 )
 from hwsim.serve.result import ServingResult
 from hwsim.serve.server import Timeline, continuous_batching, dynamic_batching
+from hwsim.serve.system import SystemRunner, fullest_stage
 from hwsim.units import Dimension, UnitError, parse_quantity
 from hwsim.workload.ir import DecoderWorkload, Workload
 
@@ -66,6 +67,9 @@ class _Setup:
     max_batch: int
     max_wait: float | None
     warnings: list[str]
+    runner: SystemRunner | None = None
+    kv_batch: int | None = None
+    batch_limit: str | None = None
 
 
 def _int_at_least(name: str, value: Any, low: int) -> int:
@@ -140,6 +144,8 @@ def serve_rates(
     max_prefill_tokens: int = DEFAULT_MAX_PREFILL_TOKENS,
     dtype: str | None = None,
     profile: str | Path | SoftwareProfile | None = None,
+    tp: int = 1,
+    pp: int = 1,
     **params: Any,
 ) -> list[ServingResult]:
     """Serve the same request stream at several offered rates (step costs computed once).
@@ -147,8 +153,31 @@ def serve_rates(
     Takes the arguments of :func:`serve`; ``rates`` replaces ``rate``. Returns one
     :class:`ServingResult` per rate, in order.
     """
-    spec = load_hardware(hardware)
-    prof = resolve_profile(spec, profile)
+    from hwsim.hardware.system import SystemSpec, find_system, load_system
+
+    runner: SystemRunner | None = None
+    tp = _int_at_least("tp", tp, 1)
+    pp = _int_at_least("pp", pp, 1)
+    if isinstance(hardware, SystemSpec) or (
+        not isinstance(hardware, HardwareSpec) and find_system(hardware) is not None
+    ):
+        assert not isinstance(hardware, HardwareSpec)
+        sys_spec, spec = load_system(hardware)
+        prof = resolve_profile(spec, profile)
+        if tp * pp > sys_spec.count:
+            raise ServingError(
+                f"`tp` x `pp` = {tp * pp} devices exceeds the {sys_spec.count} of {sys_spec.name}",
+                params=("tp", "pp"),
+            )
+        runner = SystemRunner(sys_spec, spec, prof, tp, pp)
+    else:
+        if (tp, pp) != (1, 1):
+            raise ServingError(
+                "`tp` and `pp` need a system (e.g. dgx-a100, dgx-h100, rtx4090-x8-pcie)",
+                params=("tp", "pp"),
+            )
+        spec = load_hardware(hardware)
+        prof = resolve_profile(spec, profile)
     if not rates:
         raise ServingError("give at least one rate")
     if arrival not in ARRIVALS:
@@ -188,6 +217,9 @@ def serve_rates(
             check_rate(r)
     source = ModelSource(workload, dtype, params)
     decoder = source.is_decoder
+    if runner is not None and not decoder and (tp, pp) != (1, 1):
+        raise ServingError(f"{source.name}: `tp` and `pp` split decoder LLMs", params=("tp", "pp"))
+    source.tp = tp
     warnings: list[str] = []
     if decoder:
         mb = DEFAULT_MAX_SEQS if max_batch is None else _int_at_least("max_batch", max_batch, 1)
@@ -204,7 +236,7 @@ def serve_rates(
                 f"{source.name} is not a decoder LLM: prompt/output lengths and the KV budget "
                 "do not apply"
             )
-    st = _Setup(spec, prof, source, arrival, tr, requests, duration, seed, mb, mw, warnings)
+    st = _Setup(spec, prof, source, arrival, tr, requests, duration, seed, mb, mw, warnings, runner)
     runs = [_times(st, r) for r in rates]
     if not decoder:
         batch_costs = BatchCosts(source, spec, prof)
@@ -228,9 +260,11 @@ def serve_rates(
     ctx = plen + glen
     big = int(np.argmax(ctx))
     p_max = int(plen.max())
-    w_long = source.build(1, prompt_len=int(plen[big]), gen_len=int(glen[big]))
-    w_pre = source.build(1, prompt_len=p_max, gen_len=1) if p_max != plen[big] else w_long
+    w_long = source.build_full(1, prompt_len=int(plen[big]), gen_len=int(glen[big]))
+    w_pre = source.build_full(1, prompt_len=p_max, gen_len=1) if p_max != plen[big] else w_long
     assert isinstance(w_pre, DecoderWorkload)
+    if tp * pp > 1:
+        w_pre = fullest_stage(w_pre, tp, pp)  # KV budget of the fullest device
     kv = kv_memory(w_pre, spec, prof, _budget(kv_budget))
     budget_tokens = int(kv.budget_bytes // kv.bytes_per_token) if kv.bytes_per_token > 0 else n_max
     if kv.bytes_per_token <= 0:
@@ -243,8 +277,12 @@ def serve_rates(
             f"{format_bytes(float(ctx[i] * kv.bytes_per_token))} of KV cache, more than the "
             f"{kv.describe()}; it could never be admitted"
         )
+    # Requests hold their whole context's KV from admission to finish (reserved up front):
+    # when the cache is full, new requests wait; running ones are never preempted.
     fits = int(np.searchsorted(np.cumsum(np.sort(ctx)), budget_tokens, side="right"))
     b_max = max(1, min(mb, fits, n_max))
+    st.kv_batch = int(budget_tokens // float(ctx.mean()))  # sequences of the mean context
+    st.batch_limit = "kv cache" if st.kv_batch < mb else "max_batch"
     costs = DecoderCosts(
         source,
         spec,
@@ -254,6 +292,7 @@ def serve_rates(
         max_context=int(ctx.max()),
         gen_max=int(glen[big]),
         prompt_at_max=int(plen[big]),
+        runner=runner,
     )
     prefill = costs.prefill(plen)
     return [
@@ -371,6 +410,9 @@ def _run_continuous(
             int(pp): float(t) for pp, t in zip(costs.prefill_points, costs.prefill_table[:, 0])
         },
         "first_token_s": tl.first_token_s,
+        "kv_policy": "wait",
+        "kv_batch_limit": st.kv_batch,
+        "batch_limit": st.batch_limit,
     }
     return ServingResult(**fields)
 
@@ -388,9 +430,20 @@ def _fields(
     nu = len(layout.units)
     duration = float(tl.finish_s.max())
     idle = max(0.0, duration - tl.busy_s)
-    static = st.spec.power.static
+    devices = st.runner.devices if st.runner is not None else 1
+    static = st.spec.power.static * devices
+    parallel = None
+    if st.runner is not None:
+        parallel = {
+            "system": st.runner.sys_spec.name,
+            "device": st.spec.name,
+            "tp": st.runner.tp,
+            "pp": st.runner.pp,
+            "devices": devices,
+        }
     return {
-        "hardware": st.spec.name,
+        "hardware": st.runner.sys_spec.name if st.runner is not None else st.spec.name,
+        "parallel": parallel,
         "workload": st.source.name,
         "profile": st.prof.name,
         "dtype": dtype,

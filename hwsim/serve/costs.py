@@ -59,6 +59,7 @@ class ModelSource:
             raise ServingError(
                 "pass dtype and model parameters to the workload builder, not to serve()"
             )
+        self.tp = 1  # tensor-parallel shards are built when > 1 (serving on a system)
         self.first = self.build(1)
         self.name = self.first.name
 
@@ -68,7 +69,15 @@ class ModelSource:
         return isinstance(self.first, DecoderWorkload)
 
     def build(self, batch: int, **lens: int) -> AnyWorkload:
-        """The workload with ``batch`` requests (sequences) in one pass."""
+        """The workload with ``batch`` requests (sequences) in one pass (one device's
+        tensor-parallel shard when ``tp`` > 1)."""
+        w = self.build_full(batch, **lens)
+        if self.tp > 1 and isinstance(w, DecoderWorkload):
+            return w.shard(self.tp)
+        return w
+
+    def build_full(self, batch: int, **lens: int) -> AnyWorkload:
+        """The whole model with ``batch`` requests (sequences) in one pass."""
         if self.is_object:
             w = self.workload
             assert isinstance(w, (Workload, DecoderWorkload))
@@ -271,6 +280,7 @@ class DecoderCosts:
         max_context: int,
         gen_max: int,
         prompt_at_max: int,
+        runner: Callable[[Workload], SimulationResult] | None = None,
     ) -> None:
         self.layout = StepLayout.of(spec)
         self.warnings: list[str] = []
@@ -283,7 +293,7 @@ class DecoderCosts:
         self.kv_hi = max(max_context - 2, self.kv_lo + 1)
 
         def run(w: Workload) -> np.ndarray:
-            r = simulate(w, spec, profile=prof)
+            r = runner(w) if runner is not None else simulate(w, spec, profile=prof)
             self.dtype = self.dtype or r.dtype
             for msg in r.warnings:
                 if msg not in self.warnings:

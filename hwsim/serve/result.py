@@ -65,6 +65,10 @@ class ServingResult:
     prefill_time_s: dict[int, float] | None = None
     warnings: tuple[str, ...] = ()
     advances: int = 0
+    parallel: dict[str, Any] | None = None
+    kv_policy: str | None = None
+    kv_batch_limit: int | None = None
+    batch_limit: str | None = None
     schema_version: int = RESULT_SCHEMA_VERSION
 
     # ---- per-request figures -------------------------------------------------------
@@ -246,12 +250,17 @@ class ServingResult:
                     "kv_budget_bytes": self.kv_budget_bytes,
                     "kv_bytes_per_token": self.kv_bytes_per_token,
                     "kv_budget_source": self.kv_budget_source,
+                    "kv_policy": self.kv_policy,
+                    "kv_batch_limit": self.kv_batch_limit,
+                    "batch_limit": self.batch_limit,
                     "decode_time_s": self.decode_time_s,
                     "prefill_time_s": {str(p): t for p, t in sorted(self.prefill_time_s.items())}
                     if self.prefill_time_s
                     else None,
                 }
             )
+        if self.parallel:
+            d["parallel"] = dict(self.parallel)
         d["queue_length"] = self.queue_series(max_points)
         d["warnings"] = list(self.warnings)
         out: dict[str, Any] = _finite(d)
