@@ -69,6 +69,9 @@ def simulate(
     tp: int = 1,
     pp: int = 1,
     microbatches: int = 1,
+    clock: float | str | None = None,
+    operating_point: str | None = None,
+    power_cap: float | str | None = None,
     **params: Any,
 ) -> SimulationResult:
     """Simulate one inference (or one LLM request) of ``workload`` on ``hardware``.
@@ -85,6 +88,10 @@ def simulate(
         tp: tensor-parallel devices (needs a system: dgx-a100, dgx-h100, ...).
         pp: pipeline-parallel stages (consecutive layer ranges on successive devices).
         microbatches: micro-batches the batch is split into for the pipeline.
+        clock: run at this clock (Hz, or "140 MHz"), at the voltage of the operating point
+            that supports it; None: the nominal (highest) clock.
+        operating_point: run at the spec's operating point of this name.
+        power_cap: power cap in W (or "200 W") replacing the spec's ``power.cap``.
         **params: model parameters (resolution, width, seq_len, prompt_len, gen_len, ...).
 
     Returns:
@@ -106,6 +113,12 @@ def simulate(
                 params=("tp", "pp"),
             )
         assert not isinstance(hardware, HardwareSpec)
+        if clock is not None or operating_point is not None or power_cap is not None:
+            raise SimulationError(
+                "`clock`, `operating_point` and `power_cap` apply to one chip; systems run "
+                "their devices at the nominal point",
+                params=("clock", "operating_point", "power_cap"),
+            )
         sys_spec, chip = load_system(hardware)
         prof = resolve_profile(chip, profile)
         w = load_workload(workload, batch=batch, dtype=dtype, **params)
@@ -125,4 +138,12 @@ def simulate(
             strict_memory=strict_memory,
         )
     w, spec, prof = load(workload, hardware, profile=profile, batch=batch, dtype=dtype, **params)
-    return engine.simulate(w, spec, prof, strict_memory=strict_memory)
+    return engine.simulate(
+        w,
+        spec,
+        prof,
+        strict_memory=strict_memory,
+        clock=clock,
+        operating_point=operating_point,
+        power_cap=power_cap,
+    )

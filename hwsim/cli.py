@@ -50,6 +50,16 @@ KvDtypeOpt = Annotated[
     str | None, typer.Option(help="KV-cache dtype (decoders): " + ", ".join(DTYPE_BYTES))
 ]
 DimOpt = Annotated[list[str] | None, typer.Option(help="ONNX dynamic dim NAME=VALUE")]
+ClockOpt = Annotated[
+    str | None, typer.Option(help="run at this clock, e.g. '140 MHz' (voltage from the spec)")
+]
+OperatingPointOpt = Annotated[
+    str | None, typer.Option(help="run at the spec's operating point NAME")
+]
+PowerCapOpt = Annotated[
+    str | None,
+    typer.Option(help="power cap, e.g. '200 W' (overrides power.cap; ops above it throttle)"),
+]
 AllowUnsupportedOpt = Annotated[
     bool, typer.Option(help="ONNX: list unknown ops instead of failing")
 ]
@@ -190,6 +200,29 @@ def write_json(data: object, path: str) -> None:
         write_atomic(path, text)
 
 
+def _watts(text: str | None) -> str | float | None:
+    """A bare number given to --power-cap is watts; a string with a unit goes to the library."""
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _clock_text(d: dict[str, object]) -> str:
+    """'1.41 GHz', or '1.41 GHz, down to 1.14 GHz under the 400 W cap (42 layers)'."""
+    from hwsim.units import Dimension, format_quantity
+
+    clock = float(d["clock_hz"])  # type: ignore[arg-type]
+    text = format_quantity(clock, Dimension.HERTZ)
+    if d.get("throttled"):
+        low = format_quantity(float(d["min_clock_hz"]), Dimension.HERTZ)  # type: ignore[arg-type]
+        cap = format_quantity(float(d["power_cap_w"]), Dimension.WATTS)  # type: ignore[arg-type]
+        text += f", down to {low} under the {cap} cap ({d['throttled_layers']} layers)"
+    return text
+
+
 def _print_run_summary(result: SimulationResult, console: Console) -> None:
     from hwsim.units import Dimension, format_bytes_iec, format_quantity
 
@@ -203,6 +236,8 @@ def _print_run_summary(result: SimulationResult, console: Console) -> None:
     t.add_row("throughput", f"{result.throughput_per_s:,.4g} /s")
     t.add_row("energy", format_quantity(result.energy_j, Dimension.JOULES))
     t.add_row("average power", format_quantity(result.avg_power_w, Dimension.WATTS))
+    if "clock_hz" in d:
+        t.add_row("clock", _clock_text(d))
     t.add_row("MACs / FLOPs (2/MAC)", f"{result.macs:.4g} / {result.flops:.4g}")
     t.add_row(
         "params / weights",
@@ -278,6 +313,9 @@ def run(
     tp: Annotated[int, typer.Option(help="tensor-parallel devices (on a system)")] = 1,
     pp: Annotated[int, typer.Option(help="pipeline-parallel stages (on a system)")] = 1,
     microbatches: Annotated[int, typer.Option(help="pipeline micro-batches (--pp)")] = 1,
+    clock: ClockOpt = None,
+    operating_point: OperatingPointOpt = None,
+    power_cap: PowerCapOpt = None,
     json_out: Annotated[
         str | None, typer.Option("--json", help="write the result JSON to PATH or -")
     ] = None,
@@ -327,6 +365,9 @@ def run(
                 tp=tp,
                 pp=pp,
                 microbatches=microbatches,
+                clock=clock,
+                operating_point=operating_point,
+                power_cap=_watts(power_cap),
                 **params,
             )
     except HwsimError as exc:

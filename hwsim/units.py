@@ -36,6 +36,9 @@ class Dimension(str, Enum):
     JOULES_PER_OP = "J/op"
     JOULES_PER_MAC = "J/MAC"
     JOULES_PER_BYTE = "J/B"
+    VOLTS = "V"
+    AMPERES = "A"
+    AMPERES_PER_HZ = "A/Hz"
 
 
 _SI = {
@@ -86,6 +89,10 @@ _BASE: dict[str, tuple[Dimension, float]] = {
     "J/byte": (Dimension.JOULES_PER_BYTE, 1.0),
     "J/b": (Dimension.JOULES_PER_BYTE, float(BITS_PER_BYTE)),
     "J/bit": (Dimension.JOULES_PER_BYTE, float(BITS_PER_BYTE)),
+    "V": (Dimension.VOLTS, 1.0),
+    "A": (Dimension.AMPERES, 1.0),
+    "A/Hz": (Dimension.AMPERES_PER_HZ, 1.0),
+    "A/MHz": (Dimension.AMPERES_PER_HZ, 1e-6),
 }
 
 _MAX_QUANTITY_CHARS = 100
@@ -219,6 +226,9 @@ SANE_BOUNDS: dict[Dimension, tuple[float, float]] = {
     Dimension.JOULES_PER_OP: (0.0, 1e-6),  # at most 1 uJ per op
     Dimension.JOULES_PER_MAC: (0.0, 2e-6),
     Dimension.JOULES_PER_BYTE: (0.0, 1e-6),  # at most 1 uJ per byte
+    Dimension.VOLTS: (0.05, 1e3),  # a near-threshold core .. a kilovolt
+    Dimension.AMPERES: (0.0, 1e4),
+    Dimension.AMPERES_PER_HZ: (1e-15, 1e-6),  # 1 nA/MHz .. 1 A/MHz
 }
 """Physically sane range of each spec quantity (inclusive), documented in docs/limits.md.
 
@@ -261,6 +271,9 @@ _FORMAT_UNIT = {
     Dimension.JOULES_PER_OP: "J/op",
     Dimension.JOULES_PER_MAC: "J/MAC",
     Dimension.JOULES_PER_BYTE: "J/B",
+    Dimension.VOLTS: "V",
+    Dimension.AMPERES: "A",
+    Dimension.AMPERES_PER_HZ: "A/Hz",
 }
 
 
@@ -293,6 +306,9 @@ def _example(dim: Dimension) -> str:
         Dimension.JOULES_PER_OP: "0.6 pJ/op",
         Dimension.JOULES_PER_MAC: "0.04 pJ/MAC",
         Dimension.JOULES_PER_BYTE: "20 pJ/B",
+        Dimension.VOLTS: "0.9 V",
+        Dimension.AMPERES: "32 uA",
+        Dimension.AMPERES_PER_HZ: "120 uA/MHz",
     }[dim]
 
 

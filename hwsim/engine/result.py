@@ -29,6 +29,8 @@ class LayerResult:
     transfers: tuple[tuple[str, float, float], ...] = ()
     phase: str | None = None
     live_bytes: float = 0.0
+    clock_hz: float | None = None
+    throttled: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (contract fields first)."""
@@ -52,6 +54,9 @@ class LayerResult:
         }
         if self.phase is not None:
             d["phase"] = self.phase
+        if self.clock_hz is not None:
+            d["clock_hz"] = self.clock_hz
+            d["throttled"] = self.throttled
         return d
 
 
@@ -84,6 +89,7 @@ class SimulationResult:
     warnings: tuple[str, ...] = ()
     llm: dict[str, Any] = field(default_factory=dict)
     parallel: dict[str, Any] = field(default_factory=dict)
+    power: dict[str, Any] = field(default_factory=dict)
     schema_version: int = RESULT_SCHEMA_VERSION
 
     @property
@@ -93,9 +99,11 @@ class SimulationResult:
 
     def __getattr__(self, name: str) -> Any:
         # LLM fields (ttft_s, tpot_s, decode_tokens_per_s, kv_cache_bytes) as attributes.
-        llm = self.__dict__.get("llm", {})
-        if name in llm:
-            return llm[name]
+        # Power fields (clock_hz, throttled, ...) likewise.
+        for group in ("llm", "power"):
+            values = self.__dict__.get(group, {})
+            if name in values:
+                return values[name]
         raise AttributeError(name)
 
     def to_dict(self) -> dict[str, Any]:
@@ -123,6 +131,7 @@ class SimulationResult:
         d.update(self.llm)
         if self.parallel:
             d["parallel"] = self.parallel
+        d.update(self.power)
         d["roofline"] = self.roofline
         d["warnings"] = list(self.warnings)
         d["layers"] = [layer.to_dict() for layer in self.layers]

@@ -7,8 +7,10 @@ files and resolves no names. :mod:`hwsim.api` turns names and paths into those o
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -17,10 +19,13 @@ from hwsim.costmodel.graph import GraphCost, cost_graph, memory_profile
 from hwsim.costmodel.opcost import OpCost, peak_ops
 from hwsim.costmodel.placement import Placement, place
 from hwsim.engine.finite import check_result
+from hwsim.engine.power import PowerSettings, run_phase, with_idle
 from hwsim.engine.result import LayerResult, SimulationResult
 from hwsim.engine.schedule import Schedule, schedule
-from hwsim.errors import SimulationError
+from hwsim.errors import SimulationError, SpecError
 from hwsim.hardware.models import HardwareSpec, SoftwareProfile
+from hwsim.hardware.operating import Point, at_point, find_point, idle_power
+from hwsim.units import Dimension, UnitError, parse_quantity
 from hwsim.vocabulary import dtype_label
 from hwsim.workload.ir import DecoderWorkload, Workload
 
@@ -33,6 +38,9 @@ are interpolated linearly. Decode cost is piecewise affine in KV length."""
 class _Phase:
     graph: GraphCost
     sched: Schedule
+    points: tuple[Point, ...] = ()  # operating point of each op (empty: the run's point)
+    throttled: tuple[bool, ...] = ()
+    over_cap: tuple[bool, ...] = ()
 
     def cost(self, i: int) -> OpCost:
         return self.graph.options[i][self.sched.chosen[i]]
@@ -47,15 +55,29 @@ class _Phase:
 
 
 def _run_phase(
-    w: Workload, spec: HardwareSpec, prof: SoftwareProfile, pl: Placement, start: float = 0.0
+    w: Workload,
+    spec: HardwareSpec,
+    prof: SoftwareProfile,
+    pl: Placement,
+    start: float = 0.0,
+    *,
+    power: PowerSettings | None = None,
 ) -> _Phase:
-    gc = cost_graph(w, spec, prof, pl)
-    units = [c.name for c in spec.compute]
-    levels = [m.name for m in spec.memory]
-    sched = schedule(
-        gc.deps, gc.options, units, levels, names=[op.name for op in w.ops], start_s=start
-    )
-    return _Phase(gc, sched)
+    if power is None:
+        gc = cost_graph(w, spec, prof, pl)
+        units = [c.name for c in spec.compute]
+        levels = [m.name for m in spec.memory]
+        sched = schedule(
+            gc.deps, gc.options, units, levels, names=[op.name for op in w.ops], start_s=start
+        )
+        return _Phase(gc, sched)
+    ph = run_phase(w, spec, prof, pl, power, start)
+    return _Phase(ph.graph, ph.sched, ph.points, ph.throttled, ph.over_cap)
+
+
+def _op_points(ph: _Phase, power: PowerSettings) -> tuple[Point, ...]:
+    """Operating point of each op of a phase (the run's point where the runner set none)."""
+    return ph.points or (power.point,) * len(ph.graph.options)
 
 
 def _layer(
@@ -71,6 +93,8 @@ def _layer(
     name: str = "",
     dyn: tuple[float, tuple[float, ...], tuple[float, ...]] | None = None,
     live: float = 0.0,
+    point: Point | None = None,
+    throttled: bool = False,
 ) -> LayerResult:
     levels = tuple(m.name for m in spec.memory)
     if dyn is None:
@@ -100,29 +124,9 @@ def _layer(
         transfers=transfers,
         phase=phase,
         live_bytes=live,
+        clock_hz=point.clock_hz if point is not None and point.clock_hz > 0 else None,
+        throttled=throttled,
     )
-
-
-def _with_static(layers: list[LayerResult], static_j: float) -> list[LayerResult]:
-    """Share static energy over layers in proportion to their latency (sums exactly)."""
-    total = sum(layer.latency_s for layer in layers)
-    out = []
-    for layer in layers:
-        share = (
-            static_j * (layer.latency_s / total) if total > 0 else static_j / max(1, len(layers))
-        )
-        bd = dict(layer.energy_breakdown_j)
-        bd["static"] = share
-        out.append(
-            LayerResult(
-                **{
-                    **layer.__dict__,
-                    "energy_j": layer.energy_j + share,
-                    "energy_breakdown_j": bd,
-                }
-            )
-        )
-    return out
 
 
 def _roofline(spec: HardwareSpec, prof: SoftwareProfile, dtype: str) -> dict[str, Any]:
@@ -197,6 +201,9 @@ def simulate(
     profile: SoftwareProfile | None = None,
     *,
     strict_memory: bool = False,
+    clock: float | str | None = None,
+    operating_point: str | None = None,
+    power_cap: float | str | None = None,
 ) -> SimulationResult:
     """Simulate one inference (or one LLM request) of ``workload`` on ``spec``.
 
@@ -205,13 +212,19 @@ def simulate(
         spec: the chip.
         profile: the software stack; None is the chip's default profile.
         strict_memory: raise SimulationError when the model does not fit.
+        clock: run at this clock (Hz, or a string such as "140 MHz"); the voltage is the
+            operating point's that supports it.
+        operating_point: run at the spec's operating point of this name.
+        power_cap: power cap in W (or "200 W") replacing the spec's power.cap; ops that
+            would draw more run at the highest operating point that fits.
 
     Returns:
         The SimulationResult; latency in s, energy in J, FLOPs = 2 x MACs + non-MAC ops.
     """
     prof = spec.profile(None) if profile is None else profile
+    power = power_settings(spec, clock=clock, operating_point=operating_point, power_cap=power_cap)
     if isinstance(workload, DecoderWorkload):
-        r = _simulate_decoder(workload, spec, prof, strict_memory)
+        r = _simulate_decoder(workload, spec, prof, strict_memory, power=power)
         if not r.fits:
             from hwsim.engine.parallel import smallest_fitting_tp
 
@@ -220,14 +233,57 @@ def simulate(
                 hint = f"split it with tensor parallelism: tp {need} or more on a system"
                 r = replace(r, warnings=(*r.warnings, hint))
         return check_result(r)
-    return check_result(_simulate_graph(workload, spec, prof, strict_memory))
+    return check_result(_simulate_graph(workload, spec, prof, strict_memory, power=power))
+
+
+def _quantity(value: float | str | None, dim: Dimension, field: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            return parse_quantity(value, dim)
+        except UnitError as exc:
+            raise SimulationError(f"`{field}`: {exc}", params=(field,)) from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise SimulationError(
+            f"`{field}`: expected a positive number, got {value!r}", params=(field,)
+        )
+    return float(value)
+
+
+def power_settings(
+    spec: HardwareSpec,
+    *,
+    clock: float | str | None = None,
+    operating_point: str | None = None,
+    power_cap: float | str | None = None,
+) -> PowerSettings:
+    """The operating point asked for (nominal by default) and the power cap in force."""
+    f = _quantity(clock, Dimension.HERTZ, "clock")
+    cap = _quantity(power_cap, Dimension.WATTS, "power_cap")
+    if cap is None:
+        cap = spec.power.cap
+    if f is None and operating_point is None and spec.nominal_clock is None:
+        # A chip without clocks runs as specified (no operating points to move between).
+        return PowerSettings(Point("nominal", 0.0, spec.power.voltage, 1.0, 1.0), None)
+    try:
+        point = find_point(spec, clock=f, name=operating_point)
+    except SpecError as exc:
+        raise SimulationError(str(exc), params=exc.params) from None
+    return PowerSettings(point, cap)
 
 
 def _phase_layers(
-    w: Workload, ph: _Phase, spec: HardwareSpec, prof: SoftwareProfile, phase: str | None = None
+    w: Workload,
+    ph: _Phase,
+    spec: HardwareSpec,
+    prof: SoftwareProfile,
+    power: PowerSettings,
+    phase: str | None = None,
 ) -> list[LayerResult]:
     """One LayerResult per op of a scheduled graph (names prefixed by the phase)."""
     live = memory_profile(w, prof).live_bytes
+    points = _op_points(ph, power)
     prefix = f"{phase}/" if phase else ""
     layers = []
     for i, op in enumerate(w.ops):
@@ -244,6 +300,8 @@ def _phase_layers(
                 phase=phase,
                 name=prefix + op.name,
                 live=live[i],
+                point=points[i],
+                throttled=bool(ph.throttled and ph.throttled[i]),
             )
         )
     return layers
@@ -269,9 +327,12 @@ def _assemble(
     pl: Placement,
     warnings: list[str],
     mac_dtype: str,
+    power: PowerSettings,
+    points: Sequence[Point],
+    over_cap: int = 0,
     llm: dict[str, Any] | None = None,
 ) -> SimulationResult:
-    """The SimulationResult: static energy shared over layers, totals, fit, roofline."""
+    """The SimulationResult: idle energy shared over layers, totals, fit, roofline, power."""
     wanted = counts.ops[0].compute_dtype if counts.ops else mac_dtype
     wanted = next((op.compute_dtype for op in counts.ops if op.macs), wanted)
     if wanted != mac_dtype:
@@ -279,9 +340,19 @@ def _assemble(
             *warnings,
             f"{spec.name} ({prof.name}) has no {wanted} MACs: they run in {mac_dtype}",
         ]
-    static_j = spec.power.static * latency
-    layers = _with_static(layers, static_j)
+    idle_w = [idle_power(spec, p) for p in points]
+    layers, static_j = with_idle(spec, layers, idle_w, latency)
     energy = sum(layer.energy_j for layer in layers)
+    summary = _power_summary(spec, power, layers, over_cap)
+    if over_cap:
+        warnings = [
+            *warnings,
+            f"{over_cap} op(s) draw more than the {summary['power_cap_w']:g} W power cap even "
+            f"at the lowest operating point of {spec.name}",
+        ]
+    if any(layer.phase for layer in layers):
+        for ph in ("prefill", "decode"):
+            summary[f"{ph}_energy_j"] = sum(layer.energy_j for layer in layers if layer.phase == ph)
     return SimulationResult(
         hardware=spec.name,
         workload=w.name,
@@ -301,10 +372,52 @@ def _assemble(
         memory_fit=_fit_dict(pl),
         bound_counts=_bound_counts(layers),
         layers=tuple(layers),
-        roofline=_roofline(spec, prof, mac_dtype),
+        roofline=_roofline(
+            at_point(spec, power.point) if power.point.clock_hz > 0 else spec, prof, mac_dtype
+        ),
         warnings=tuple(warnings),
         llm=llm or {},
+        power=summary,
     )
+
+
+def _time_weighted(timed: Sequence[tuple[float, float]], default: float, busy: float) -> float:
+    """Latency-weighted mean clock (exactly the clock when every layer ran at one)."""
+    clocks = {c for c, _ in timed}
+    if len(clocks) <= 1 or busy <= 0:
+        return next(iter(clocks), default)
+    return math.fsum(c * t for c, t in timed) / busy
+
+
+def _power_summary(
+    spec: HardwareSpec,
+    power: PowerSettings,
+    layers: Sequence[LayerResult],
+    over_cap: int,
+) -> dict[str, Any]:
+    """Run-level power fields: the point asked for, the cap, whether and how far it throttled."""
+    pt = power.point
+    out: dict[str, Any] = {"power_cap_w": power.cap_w}
+    if pt.clock_hz <= 0:
+        return out
+    timed = [(layer.clock_hz or pt.clock_hz, layer.latency_s) for layer in layers]
+    busy = sum(t for _, t in timed)
+    powers = [layer.energy_j / layer.latency_s for layer in layers if layer.latency_s > 0]
+    out.update(
+        {
+            "operating_point": pt.name,
+            "clock_hz": pt.clock_hz,
+            "voltage_v": pt.voltage_v,
+            "idle_power_w": idle_power(spec, pt),
+            "throttled": any(layer.throttled for layer in layers),
+            "throttled_layers": sum(1 for layer in layers if layer.throttled),
+            "min_clock_hz": min((c for c, _ in timed), default=pt.clock_hz),
+            "avg_clock_hz": _time_weighted(timed, pt.clock_hz, busy),
+            "peak_layer_power_w": max(powers, default=0.0),
+            "over_cap_layers": over_cap,
+        }
+    )
+    return out
 
 
 PhaseRunner = Callable[..., _Phase]
@@ -317,8 +430,12 @@ def _simulate_graph(
     spec: HardwareSpec,
     prof: SoftwareProfile,
     strict: bool,
-    runner: PhaseRunner = _run_phase,
+    runner: PhaseRunner | None = None,
+    power: PowerSettings | None = None,
 ) -> SimulationResult:
+    power = power or power_settings(spec)
+    if runner is None:
+        runner = partial(_run_phase, power=power)
     peak_act = memory_profile(w, prof).peak_bytes
     pl = place(spec, w.weight_bytes, peak_act, w.state_bytes)
     warnings = _fit_warnings(spec, pl, strict)
@@ -330,7 +447,7 @@ def _simulate_graph(
         w,
         spec,
         prof,
-        _phase_layers(w, ph, spec, prof),
+        _phase_layers(w, ph, spec, prof, power),
         prof.overhead_per_run + ph.sched.makespan_s,
         counts=w,
         macs=w.macs,
@@ -339,6 +456,9 @@ def _simulate_graph(
         pl=pl,
         warnings=warnings,
         mac_dtype=_mac_dtype(w, ph),
+        power=power,
+        points=_op_points(ph, power),
+        over_cap=sum(ph.over_cap),
     )
 
 
@@ -354,8 +474,12 @@ def _simulate_decoder(
     spec: HardwareSpec,
     prof: SoftwareProfile,
     strict: bool,
-    runner: PhaseRunner = _run_phase,
+    runner: PhaseRunner | None = None,
+    power: PowerSettings | None = None,
 ) -> SimulationResult:
+    power = power or power_settings(spec)
+    if runner is None:
+        runner = partial(_run_phase, power=power)
     prefill = w.prefill()
     kv_total = w.kv_cache_bytes()
     peak_act = memory_profile(prefill, prof).peak_bytes
@@ -363,7 +487,9 @@ def _simulate_decoder(
     warnings = _fit_warnings(spec, pl, strict)
     ph = runner(prefill, spec, prof, pl, start=prof.overhead_per_run)
     ttft = prof.overhead_per_run + ph.sched.makespan_s
-    layers = _phase_layers(prefill, ph, spec, prof, phase="prefill")
+    layers = _phase_layers(prefill, ph, spec, prof, power, phase="prefill")
+    points = list(_op_points(ph, power))
+    over_cap = sum(ph.over_cap)
     macs = prefill.macs
     flops = prefill.flops
     steps = max(0, w.gen_len - 1)
@@ -387,6 +513,7 @@ def _simulate_decoder(
         decode_s = total([p.sched.makespan_s for p in phases])
         mid = len(phases) // 2
         ref = phases[mid]
+        ref_points = _op_points(ref, power)
         step_graph = graphs[mid]
         step_live = memory_profile(step_graph, prof).live_bytes
         n_ops = len(step_graph.ops)
@@ -418,8 +545,12 @@ def _simulate_decoder(
                     name=f"decode/{op.name}",
                     dyn=(float(cj[i]), tuple(mj[i].tolist()), tuple(by[i].tolist())),
                     live=step_live[i],
+                    point=ref_points[i],
+                    throttled=bool(ref.throttled and ref.throttled[i]),
                 )
             )
+            points.append(ref_points[i])
+        over_cap += sum(ref.over_cap)
         macs += int(round(total([float(p.workload_macs) for p in phases])))
         flops += int(round(total([float(p.workload_flops) for p in phases])))
     latency = ttft + decode_s
@@ -444,5 +575,8 @@ def _simulate_decoder(
         pl=pl,
         warnings=warnings,
         mac_dtype=_mac_dtype(prefill, ph),
+        power=power,
+        points=points,
+        over_cap=over_cap,
         llm=llm,
     )

@@ -12,6 +12,7 @@ from hwsim.hardware.models import (
     ComputeUnit,
     HardwareSpec,
     MemoryLevel,
+    OperatingPoint,
     Power,
     SoftwareProfile,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "ComputeUnit",
     "HardwareSpec",
     "MemoryLevel",
+    "OperatingPoint",
     "Power",
     "SoftwareProfile",
     "builtin_hardware_names",

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from hwsim.hardware.quantity import (
+    AmperesPerHertz,
     Bytes,
     BytesPerSecond,
     Hertz,
@@ -19,6 +20,7 @@ from hwsim.hardware.quantity import (
     OpsPerSecond,
     PositiveWatts,
     Seconds,
+    Volts,
     Watts,
 )
 from hwsim.vocabulary import DTYPE_BYTES, OP_CLASSES, DType, Fusion, OpClass
@@ -186,11 +188,76 @@ class MemoryLevel(Frozen):
         return self.kind in OFF_CHIP_KINDS
 
 
-class Power(Frozen):
-    """Chip-level power figures."""
+class OperatingPoint(Frozen):
+    """One DVFS state: a clock and the core voltage it needs (datasheet or V/f table)."""
 
-    static: Watts = Field(description="static / idle power drawn whenever the chip is on, W")
-    cap: PositiveWatts | None = Field(default=None, description="power cap / TDP, W (informative)")
+    name: str = Field(description="short name, e.g. 'base' or 'vos1' (--operating-point NAME)")
+    clock: Hertz = Field(description="clock of every compute unit at this point, Hz")
+    voltage: Volts = Field(description="core supply voltage at this clock, V")
+    run_current: AmperesPerHertz | None = Field(
+        default=None,
+        description="MCUs: datasheet run-mode current per MHz at this point (A/Hz; write "
+        "'uA/MHz'), replacing power.run_current",
+    )
+    idle_power: Watts | None = Field(
+        default=None,
+        description="measured power with the chip awake at this point but idle, W; replaces "
+        "the V-scaled power.static",
+    )
+
+
+class Power(Frozen):
+    """Chip-level power: leakage, operating points (DVFS), power cap, MCU run current, sleep.
+
+    Per-op energies and ``static`` are stated at the nominal point: the highest compute clock
+    at ``voltage``. At another point dynamic energy per action scales with (V/V0)^2 and
+    leakage power with V/V0 (docs/hardware.md, "Operating points").
+    """
+
+    static: Watts = Field(
+        description="leakage / idle power at the nominal voltage, drawn whenever the chip is on, W"
+    )
+    cap: PositiveWatts | None = Field(
+        default=None,
+        description="power cap / TDP, W: an op whose power would exceed it runs at the highest "
+        "operating point that fits",
+    )
+    voltage: Volts | None = Field(
+        default=None,
+        description="nominal core voltage, V (where per-op energies and static are stated); "
+        "required with operating_points",
+    )
+    operating_points: list[OperatingPoint] = Field(
+        default_factory=list,
+        description="DVFS states below the nominal clock (the nominal point is implicit)",
+    )
+    run_current: AmperesPerHertz | None = Field(
+        default=None,
+        description="MCUs: datasheet run-mode supply current per MHz at supply_voltage (A/Hz; "
+        "write 'uA/MHz'): power while running = supply_voltage x run_current x clock",
+    )
+    supply_voltage: Volts | None = Field(
+        default=None, description="supply voltage that run_current and sleep are quoted at, V"
+    )
+    sleep: Watts | None = Field(
+        default=None,
+        description="power between inferences in the lowest state that keeps the model in "
+        "memory (Stop mode on MCUs, idle on GPUs), W; used by duty-cycle results",
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Power:
+        if self.operating_points and self.voltage is None:
+            raise ValueError("operating_points need 'voltage' (the nominal core voltage)")
+        if self.run_current is not None and self.supply_voltage is None:
+            raise ValueError("run_current needs 'supply_voltage' (the voltage it is quoted at)")
+        names = [p.name for p in self.operating_points]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"operating_points: duplicate name(s) {', '.join(dup)}")
+        if "nominal" in names:
+            raise ValueError("operating_points: 'nominal' is the implicit top point; rename it")
+        return self
 
 
 class Source(Frozen):
@@ -291,7 +358,7 @@ class HardwareSpec(Frozen):
     process_node: str | None = Field(default=None, description="e.g. 'TSMC 7 nm'")
     compute: list[ComputeUnit] = Field(min_length=1, description="compute units")
     memory: list[MemoryLevel] = Field(min_length=1, description="memory levels, nearest first")
-    power: Power = Field(description="static power and cap")
+    power: Power = Field(description="leakage, operating points, power cap, MCU run current")
     default_profile: str = Field(description="name of the profile used when none is asked for")
     profiles: dict[str, SoftwareProfile] = Field(
         min_length=1, description="software stacks on this chip, by name"
@@ -303,6 +370,18 @@ class HardwareSpec(Frozen):
 
     @model_validator(mode="after")
     def _check(self) -> HardwareSpec:
+        if self.power.operating_points:
+            top = self.nominal_clock
+            if top is None:
+                raise ValueError(
+                    "power.operating_points: no compute unit has a 'clock' to scale from"
+                )
+            high = [p.name for p in self.power.operating_points if p.clock >= top]
+            if high:
+                raise ValueError(
+                    f"power.operating_points: {', '.join(high)} at or above the nominal clock "
+                    f"({top / 1e6:g} MHz, where the peaks are stated); list lower points only"
+                )
         for what, names in (
             ("compute", [c.name for c in self.compute]),
             ("memory", [m.name for m in self.memory]),
@@ -354,6 +433,12 @@ class HardwareSpec(Frozen):
                     "'vector_peak'"
                 )
         return self
+
+    @property
+    def nominal_clock(self) -> float | None:
+        """Highest compute-unit clock, Hz: the point the peaks and energies are stated at."""
+        clocks = [c.clock for c in self.compute if c.clock is not None]
+        return max(clocks) if clocks else None
 
     def level(self, name: str) -> MemoryLevel:
         """The memory level called ``name``."""

@@ -19,6 +19,9 @@ _SI_UNIT = {
     Dimension.JOULES_PER_OP: "J/op",
     Dimension.JOULES_PER_MAC: "J/MAC",
     Dimension.JOULES_PER_BYTE: "J/B",
+    Dimension.VOLTS: "V",
+    Dimension.AMPERES: "A",
+    Dimension.AMPERES_PER_HZ: "A/Hz",
 }
 
 _EXAMPLES = {
@@ -32,6 +35,9 @@ _EXAMPLES = {
     Dimension.JOULES_PER_OP: ["0.6 pJ/op", "0.3 pJ/FLOP"],
     Dimension.JOULES_PER_MAC: ["0.04 pJ/MAC", "4.6 pJ/MAC"],
     Dimension.JOULES_PER_BYTE: ["20 pJ/B", "2.5 pJ/bit"],
+    Dimension.VOLTS: ["0.9 V", "3.3 V"],
+    Dimension.AMPERES: ["32 uA", "1.2 mA"],
+    Dimension.AMPERES_PER_HZ: ["120 uA/MHz"],
 }
 
 
@@ -85,3 +91,21 @@ OpsPerSecond = Annotated[float, _validator(_OPS, True), _serializer(_OPS), _sche
 JoulesPerOp = Annotated[float, _validator(_JOP, False), _serializer(_JOP), _schema(_JOP)]
 JoulesPerMac = Annotated[float, _validator(_JMAC, False), _serializer(_JMAC), _schema(_JMAC)]
 JoulesPerByte = Annotated[float, _validator(_JB, False), _serializer(_JB), _schema(_JB)]
+Volts = Annotated[
+    float,
+    _validator(Dimension.VOLTS, True),
+    _serializer(Dimension.VOLTS),
+    _schema(Dimension.VOLTS),
+]
+Amperes = Annotated[
+    float,
+    _validator(Dimension.AMPERES, False),
+    _serializer(Dimension.AMPERES),
+    _schema(Dimension.AMPERES),
+]
+AmperesPerHertz = Annotated[
+    float,
+    _validator(Dimension.AMPERES_PER_HZ, True),
+    _serializer(Dimension.AMPERES_PER_HZ),
+    _schema(Dimension.AMPERES_PER_HZ),
+]

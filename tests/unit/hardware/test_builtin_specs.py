@@ -207,12 +207,19 @@ def mac_energy_45nm() -> dict[str, float]:
     }
 
 
+# Units whose MAC energy comes from a published measurement of the chip itself (a chip's own
+# figure wins over the rule): the A100 tensor cores, from a GEMM at the 400 W cap.
+CHIP_FIGURES = {("a100-80gb-sxm", "tensor")}
+
+
 @pytest.mark.parametrize("name", sorted(NODE_NM))
 def test_mac_energy_follows_the_scaling_rule(name: str) -> None:
     e45 = mac_energy_45nm()
     scale = NODE_NM[name] / 45
     checked = 0
     for unit in spec(name).compute:
+        if (name, unit.name) in CHIP_FIGURES:
+            continue
         for dtype in unit.energy_per_mac:
             expected_j = e45[dtype.value] * scale * 1e-12
             # files give three significant digits
