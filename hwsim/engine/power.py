@@ -6,9 +6,11 @@ power at that point would exceed the cap is re-costed at the highest lower point
 (GPU boost behaviour: the clock drops while the board is at its limit), and the graph is
 scheduled with each op at its own point.
 
-An op's power is ``dynamic energy / isolated latency + idle power at its point``: the
-per-op estimate a power manager reacts to (ops that run concurrently on different units are
-each checked on their own).
+The power a limiter reacts to is averaged over ``power.cap_window``: consecutive ops are
+grouped into windows at least that long, and a window whose average power (dynamic energy over
+isolated latency, plus idle power at the point) exceeds the cap runs at the highest point where
+it fits. With no window each op is checked on its own. Ops that run concurrently on different
+units are each counted as if alone.
 """
 
 from __future__ import annotations
@@ -66,6 +68,31 @@ def op_power(cost: OpCost, idle_w: float) -> float:
     return cost.energy_j / lat + idle_w
 
 
+def _windows(gc: GraphCost, window_s: float) -> list[list[int]]:
+    """Consecutive ops grouped into power-averaging windows of at least ``window_s`` (each op
+    alone when the window is 0); the last group may be shorter."""
+    groups: list[list[int]] = []
+    cur: list[int] = []
+    t = 0.0
+    for i, opts in enumerate(gc.options):
+        cur.append(i)
+        t += opts[0].latency_s
+        if t >= window_s:
+            groups.append(cur)
+            cur, t = [], 0.0
+    if cur:
+        groups.append(cur)
+    return groups
+
+
+def _group_power(gc: GraphCost, group: list[int], idle_w: float) -> float:
+    """Average power in W of the ops in ``group`` run back to back (fastest unit each)."""
+    lat = sum(gc.options[i][0].latency_s for i in group)
+    if lat <= 0:
+        return idle_w
+    return sum(gc.options[i][0].energy_j for i in group) / lat + idle_w
+
+
 def _cost_at(
     w: Workload, spec: HardwareSpec, prof: SoftwareProfile, pl: Placement, point: Point
 ) -> GraphCost:
@@ -88,21 +115,24 @@ def run_phase(
     over = [False] * n
     ladder = [top]
     if settings.cap_w is not None:
-        cap = settings.cap_w
         ladder += [p for p in operating_points(spec) if p.clock_hz < top.clock_hz]
         graphs = [gc]
-        idle = [idle_power(spec, top)]
-        pending = [i for i in range(n) if op_power(gc.options[i][0], idle[0]) > cap]
-        k = 0
-        while pending and k + 1 < len(ladder):
-            k += 1
-            graphs.append(_cost_at(w, spec, prof, pl, ladder[k]))
-            idle.append(idle_power(spec, ladder[k]))
-            for i in pending:
+
+        def graph(k: int) -> GraphCost:
+            while len(graphs) <= k:
+                graphs.append(_cost_at(w, spec, prof, pl, ladder[len(graphs)]))
+            return graphs[k]
+
+        idle = [idle_power(spec, p) for p in ladder]
+        for group in _windows(gc, spec.power.cap_window):
+            k = 0
+            while k + 1 < len(ladder) and _group_power(graph(k), group, idle[k]) > settings.cap_w:
+                k += 1
+            for i in group:
                 choice[i] = k
-            pending = [i for i in pending if op_power(graphs[k].options[i][0], idle[k]) > cap]
-        for i in pending:
-            over[i] = True
+            if _group_power(graph(k), group, idle[k]) > settings.cap_w:
+                for i in group:
+                    over[i] = True
         if any(choice):
             gc = replace(gc, options=tuple(graphs[choice[i]].options[i] for i in range(n)))
     sched = schedule(

@@ -222,6 +222,11 @@ class Power(Frozen):
         description="power cap / TDP, W: an op whose power would exceed it runs at the highest "
         "operating point that fits",
     )
+    cap_window: Seconds = Field(
+        default=0.0,
+        description="time the power limiter averages over, s: consecutive ops are throttled "
+        "together when their average power exceeds the cap (0: each op on its own)",
+    )
     voltage: Volts | None = Field(
         default=None,
         description="nominal core voltage, V (where per-op energies and static are stated); "
