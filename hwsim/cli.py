@@ -352,7 +352,7 @@ def run(
 
             result = patched_run(
                 workload, hardware, batch, dtype, profile, strict_memory, params,
-                patches, patch_stages, console,
+                patches, patch_stages, console, plots,
             )  # fmt: skip
         else:
             result = simulate(

@@ -169,9 +169,11 @@ def patched_run(
     patches: str,
     patch_stages: str,
     console: Console,
+    plots: str | None = None,
 ) -> Any:
     """``hwsim run --patches``: simulate the patched graph (and, for the overhead, the plain
-    one), print the comparison and return the patched result."""
+    one), print the comparison and return the patched result. With ``plots``, also write
+    ``memory_patches.png`` there (both memory curves)."""
     from hwsim import engine
     from hwsim.api import load
     from hwsim.costmodel.graph import deployment
@@ -187,4 +189,17 @@ def patched_run(
     result = engine.simulate(patched, spec, prof, strict_memory=strict_memory)
     assert summary is not None
     print_patches(summary, console, (plain.latency_s, result.latency_s))
+    if plots:
+        from pathlib import Path
+
+        from hwsim.report.memory import plot_memory_patches
+        from hwsim.report.plots import save_figure
+
+        levels = [m.name for m in spec.memory if "activations" in m.holds]
+        fig = plot_memory_patches(
+            plain, result, stage_ops=summary.stage_ops, grid=summary.grid,
+            activation_levels=levels,
+        )  # fmt: skip
+        Path(plots).mkdir(parents=True, exist_ok=True)
+        save_figure(fig, Path(plots) / "memory_patches.png")
     return result
