@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from hwsim.errors import SimulationError
-from hwsim.textio import read_text
+from hwsim.textio import read_text, shorten
 
 ARRIVALS = ("poisson", "constant", "trace")
 """Arrival processes understood by :func:`arrival_times`."""
@@ -49,8 +49,10 @@ class LengthDist:
     @classmethod
     def fixed(cls, n: int) -> LengthDist:
         """Always ``n`` tokens."""
-        if isinstance(n, bool) or int(n) != n or n < 1:
-            raise ServingError(f"a token length must be an integer >= 1, got {n!r}")
+        if isinstance(n, bool) or int(n) != n or not 1 <= n <= MAX_TOKENS:
+            raise ServingError(
+                f"a token length must be an integer from 1 to {MAX_TOKENS:,}, got {shorten(n)}"
+            )
         return cls("fixed", float(n), lo=int(n), hi=int(n))
 
     @classmethod
@@ -60,7 +62,7 @@ class LengthDist:
             return text
         if isinstance(text, (int, np.integer)):
             return cls.fixed(int(text))
-        s = str(text).strip()
+        s = str(text).strip()[:200]
         kind, sep, rest = s.partition(":")
         kind = kind.strip().lower()
         if not sep:
@@ -80,6 +82,8 @@ class LengthDist:
             raise ServingError(usage) from None
         if any(not math.isfinite(x) for x in nums):
             raise ServingError(usage)
+        if any(abs(x) > MAX_TOKENS for x in nums):
+            raise ServingError(f"{shorten(s)}: token counts are at most {MAX_TOKENS:,}")
         if kind == "fixed":
             if len(nums) != 1 or nums[0] != int(nums[0]):
                 raise ServingError(usage)
@@ -105,6 +109,8 @@ class LengthDist:
             raise ServingError(f"{s!r}: the standard deviation must be >= 0")
         if kind == "lognormal" and (nums[0] <= 0 or nums[1] < 0):
             raise ServingError(f"{s!r}: lognormal needs MEDIAN > 0 and SIGMA >= 0")
+        if kind == "lognormal" and nums[1] > 10:
+            raise ServingError(f"{shorten(s)}: lognormal SIGMA above 10 is not a length spread")
         return cls(kind, nums[0], nums[1], lo=lo, hi=hi_clip)
 
     @property
@@ -135,7 +141,7 @@ class LengthDist:
         else:
             x = rng.lognormal(math.log(self.a), self.b, size=n)
         x = np.rint(x)
-        x = np.clip(x, self.lo, self.hi if self.hi is not None else np.inf)
+        x = np.clip(x, self.lo, self.hi if self.hi is not None else MAX_TOKENS)
         return x.astype(np.int64)
 
 
@@ -178,8 +184,23 @@ def check_rate(rate: float | None) -> float:
         raise ServingError(f"rate must be a number of requests/s, got {rate!r}") from None
     if not math.isfinite(r) or r <= 0:
         raise ServingError(f"rate must be > 0 requests/s, got {rate!r}")
+    if not MIN_RATE <= r <= MAX_RATE:
+        raise ServingError(
+            f"rate must be between {MIN_RATE:g} and {MAX_RATE:g} requests/s, got {r:g} "
+            "(slower arrivals lose the service time in float rounding; docs/limits.md)"
+        )
     return r
 
+
+MIN_RATE = 1e-6
+"""Slowest offered rate, requests/s (one request in about 12 days; docs/limits.md)."""
+MAX_RATE = 1e9
+"""Fastest offered rate, requests/s."""
+MAX_TIME_S = 1e7
+"""Latest arrival time, s (about 116 days). Beyond it a float's resolution (ulp) grows past
+a few ns, so short service times would vanish against the arrival time (latency 0.0)."""
+MAX_TOKENS = 10_000_000
+"""Largest prompt or output length, tokens (far beyond any model's context window)."""
 
 MAX_REQUESTS = 10_000_000
 """Largest run simulated (memory and time grow with requests); bigger asks are an error."""
@@ -297,15 +318,22 @@ def load_trace(path: str | Path) -> Trace:
     for i, row in enumerate(rows):
         raw = _pick(row, _TIME_KEYS)
         try:
+            if isinstance(raw, bool):
+                raise TypeError  # JSON true is no time (float(True) would be 1.0 s)
             t = float(raw)
         except (TypeError, ValueError):
             raise ServingError(
-                f"trace {p}: request {i}: arrival time {raw!r} is not a number"
+                f"trace {p}: request {i}: arrival time {shorten(raw)} is not a number"
             ) from None
         if not math.isfinite(t):
-            raise ServingError(f"trace {p}: request {i}: arrival time {raw!r} is not finite")
+            raise ServingError(f"trace {p}: request {i}: arrival time {shorten(raw)} is not finite")
         if t < 0:
             raise ServingError(f"trace {p}: request {i}: arrival time {t:g} s is negative")
+        if t > MAX_TIME_S:
+            raise ServingError(
+                f"trace {p}: request {i}: arrival time {t:g} s is later than {MAX_TIME_S:g} s "
+                "(about 116 days; docs/limits.md)"
+            )
         if i and t < times[i - 1]:
             raise ServingError(
                 f"trace {p}: arrival times must be sorted; request {i} at {t:g} s comes after "
@@ -332,6 +360,11 @@ def trace_from_times(times: Sequence[float] | np.ndarray) -> Trace:
     if np.any(t < 0):
         i = int(np.argmax(t < 0))
         raise ServingError(f"trace: request {i}: arrival time {t[i]:g} s is negative")
+    if np.any(t > MAX_TIME_S):
+        i = int(np.argmax(t > MAX_TIME_S))
+        raise ServingError(
+            f"trace: request {i}: arrival time {t[i]:g} s is later than {MAX_TIME_S:g} s"
+        )
     bad = np.nonzero(np.diff(t) < 0)[0]
     if bad.size:
         i = int(bad[0]) + 1
@@ -349,10 +382,17 @@ def _lengths(p: Path, name: str, values: list[Any]) -> np.ndarray | None:
     out = np.empty(len(values), dtype=np.int64)
     for i, v in enumerate(values):
         try:
+            if isinstance(v, bool):
+                raise TypeError
             f = float(v)
         except (TypeError, ValueError):
-            raise ServingError(f"trace {p}: request {i}: {name} {v!r} is not a number") from None
-        if not math.isfinite(f) or f != int(f) or f < 1:
-            raise ServingError(f"trace {p}: request {i}: {name} must be an integer >= 1, got {v!r}")
+            raise ServingError(
+                f"trace {p}: request {i}: {name} {shorten(v)} is not a number"
+            ) from None
+        if not math.isfinite(f) or f != int(f) or not 1 <= f <= MAX_TOKENS:
+            raise ServingError(
+                f"trace {p}: request {i}: {name} must be an integer from 1 to {MAX_TOKENS:,}, "
+                f"got {shorten(v)}"
+            )
         out[i] = int(f)
     return out

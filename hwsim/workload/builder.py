@@ -50,6 +50,11 @@ ELEMENTWISE_OPS: dict[str, int] = {
     "min": 1,
     "pow": 1,  # x**2 (a square) is the common case; general pow is exp(log) but counted 1
 }
+MAX_OPS = 100_000
+"""Most ops in one graph (Llama-2-7B has about 1,100; docs/limits.md)."""
+MAX_TENSOR_ELEMENTS = 10**15
+"""Most elements in one tensor (a petabyte of int8): a bigger shape is a typo, not a model."""
+
 REDUCE_KINDS = ("sum", "mean", "max", "min")  # 1 op per input element, mean +1 per output
 ROPE_OPS_PER_ELEMENT = 3  # x*cos + rotate_half(x)*sin: mul, mul, add (sign folded into sin)
 SOFTMAX_OPS_PER_ELEMENT = 5  # max, sub, exp, sum, div
@@ -172,6 +177,11 @@ class GraphBuilder:
     def _new_tensor(self, name: str, shape: tuple[int, ...], dtype: str | None = None) -> str:
         if any(d <= 0 for d in shape):
             raise WorkloadError(f"{self.name}: tensor {name} has a non-positive dim {shape}")
+        if len(shape) > 16 or math.prod(shape) > MAX_TENSOR_ELEMENTS:
+            raise WorkloadError(
+                f"{self.name}: tensor {name} of shape {shape[:16]} is larger than "
+                f"{MAX_TENSOR_ELEMENTS:.0e} elements (docs/limits.md)"
+            )
         tname = name
         i = 0
         while tname in self.tensors:
@@ -193,6 +203,11 @@ class GraphBuilder:
         return float(sum(self.tensors[t].nbytes for t in names))
 
     def _add(self, op: Op) -> None:
+        if len(self.ops) >= MAX_OPS:
+            raise WorkloadError(
+                f"{self.name}: more than {MAX_OPS:,} ops; the model is too deep to simulate "
+                "(docs/limits.md)"
+            )
         self.ops.append(op)
 
     def _emit(
@@ -771,6 +786,12 @@ class GraphBuilder:
     def flatten(self, x: str, *, start_dim: int = 1, name: str = "flatten") -> str:
         """Flatten dims from ``start_dim`` (a view)."""
         shp = self.shape(x)
+        if not -len(shp) <= start_dim < len(shp):
+            raise WorkloadError(
+                f"{self.name}: {name}: start_dim {start_dim} out of range for a "
+                f"{len(shp)}-D tensor {shp}"
+            )
+        start_dim %= len(shp)
         new = (*shp[:start_dim], math.prod(shp[start_dim:]))
         return self._emit(name, "flatten", "data", (x,), new, view=True)
 

@@ -20,6 +20,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hwsim.errors import WorkloadError
+from hwsim.textio import MAX_YAML_BYTES, read_text
 from hwsim.vocabulary import DTYPE_BYTES, parse_dtype
 from hwsim.workload.builder import GraphBuilder
 from hwsim.workload.ir import DecoderWorkload, Workload
@@ -224,6 +225,7 @@ def load_hf_config(
     """
     path = Path(path)
     raw = _read_json(path)
+    _check_sizes(raw, path)
     model_type = raw.get("model_type")
     if model_type is None:
         raise WorkloadError(f"{path}: field 'model_type' is missing")
@@ -253,15 +255,36 @@ def load_hf_config(
     return _vit(cfg, path, name, params)
 
 
+MAX_HF_LAYERS = 1_000
+"""Most transformer layers a config may declare (the largest public models have ~130)."""
+MAX_HF_SIZE = 10**8
+"""Largest width, vocabulary, context or other count in a config."""
+_LAYER_KEYS = ("num_hidden_layers", "n_layer", "n_layers", "num_layers")
+
+
+def _check_sizes(raw: Mapping[str, Any], path: Path) -> None:
+    """Bound the counts of a config before any graph is built (a 200,000-layer config is a
+    one-line error, not minutes and gigabytes)."""
+    for key, v in raw.items():
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            continue
+        if key in _LAYER_KEYS and v > MAX_HF_LAYERS:
+            raise WorkloadError(
+                f"{path}: field {key!r}: {v:.4g} layers is more than the limit of "
+                f"{MAX_HF_LAYERS:,} (docs/limits.md)"
+            )
+        if abs(v) > MAX_HF_SIZE and not key.endswith(("_theta", "_eps", "_base")):
+            raise WorkloadError(
+                f"{path}: field {key!r}: {v:.4g} is larger than the limit of {MAX_HF_SIZE:.0e}"
+            )
+
+
 def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise WorkloadError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except UnicodeDecodeError:
-        raise WorkloadError(f"{path}: not a UTF-8 text file") from None
+    text = read_text(path, WorkloadError, max_bytes=MAX_YAML_BYTES)
     try:
         raw = json.loads(text)
+    except RecursionError:
+        raise WorkloadError(f"{path}: JSON nested too deeply") from None
     except json.JSONDecodeError as exc:
         raise WorkloadError(
             f"{path}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"

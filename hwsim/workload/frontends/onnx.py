@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from hwsim.errors import WorkloadError
+from hwsim.textio import MAX_MODEL_BYTES, read_bytes, shorten
 from hwsim.vocabulary import parse_dtype
 from hwsim.workload.builder import GraphBuilder
 from hwsim.workload.ir import Workload
@@ -97,13 +98,51 @@ def load_onnx(
             "reading ONNX models needs the onnx package: pip install 'hwsim[onnx]'"
         ) from None
     path = Path(path)
+    data = read_bytes(path, WorkloadError, max_bytes=MAX_MODEL_BYTES)
     try:
-        model = onnx.load(str(path), load_external_data=False)
-    except FileNotFoundError:
-        raise WorkloadError(f"{path}: no such file") from None
+        model = onnx.load_model_from_string(data)
     except Exception as exc:  # protobuf DecodeError, truncated or garbage bytes
         raise WorkloadError(f"{path}: not a readable ONNX model ({_one_line(exc)})") from None
+    del data
+    _check_model(path, model)
     return _Lowering(path, model, dims or {}, allow_unsupported, batch, dtype).run()
+
+
+_CHECKER_LENIENT = (
+    "No Op registered",  # unknown ops: the lowering names them (or lists them)
+    "Field 'shape' of 'type' is required",  # an output without a declared shape: inferred
+)
+
+MAX_DIM = 10**9
+"""Largest value of a dynamic dim (``dims``); larger shapes are typos, not models."""
+
+
+def _check_model(path: Path, model: Any) -> None:
+    """The onnx checker (single assignment, valid tensors and attributes, known opset), plus
+    checks it leaves out: negative initializer dims and an opset newer than onnx knows."""
+    import onnx
+
+    known = onnx.defs.onnx_opset_version()
+    for imp in model.opset_import:
+        if imp.domain in ("", "ai.onnx") and not 1 <= imp.version <= known:
+            raise WorkloadError(
+                f"{path}: opset {imp.version} is not a valid ONNX opset (this onnx "
+                f"{onnx.__version__} knows 1 to {known})"
+            )
+    for t in model.graph.initializer:
+        if any(d < 0 for d in t.dims):
+            raise WorkloadError(
+                f"{path}: initializer {t.name!r} has a negative dim {list(t.dims)[:8]}"
+            )
+    try:
+        onnx.checker.check_model(model)
+    except onnx.checker.ValidationError as exc:
+        msg = _one_line(exc).removeprefix("ValidationError: ")
+        if any(s in msg for s in _CHECKER_LENIENT) or "external" in msg.lower():
+            return  # unknown ops are reported (or listed) by the lowering, naming the node
+        raise WorkloadError(f"{path}: not a valid ONNX model: {msg[:300]}") from None
+    except Exception as exc:  # the checker itself failing on a malformed proto
+        raise WorkloadError(f"{path}: not a valid ONNX model ({_one_line(exc)[:300]})") from None
 
 
 def _one_line(exc: BaseException) -> str:
@@ -171,9 +210,17 @@ class _Lowering:
         self._read_constants()
         inputs = self._bind_inputs()
         self._check_defined()
+        # Strict: a shape conflict (MatMul [1,4] x [5,3]) is an error, not a guess; ops
+        # without a schema (custom domains) are left to the lowering, so those graphs are
+        # inferred leniently.
+        strict = all(
+            onnx.defs.has(n.op_type, n.domain or "")
+            for n in self.graph.node
+            if n.domain in ("", "ai.onnx")
+        ) and all(n.domain in ("", "ai.onnx") for n in self.graph.node)
         try:
             inferred = onnx.shape_inference.infer_shapes(
-                self.model, strict_mode=False, data_prop=True
+                self.model, strict_mode=strict, data_prop=True
             )
         except Exception as exc:
             raise WorkloadError(
@@ -262,9 +309,14 @@ class _Lowering:
                     )
                 if isinstance(value, str) and value.strip().isdigit():
                     value = int(value)
-                if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                if (
+                    not isinstance(value, int)
+                    or isinstance(value, bool)
+                    or not 1 <= value <= MAX_DIM
+                ):
                     raise WorkloadError(
-                        f"{self.path}: dim {param or key!r} must be an integer >= 1, got {value!r}"
+                        f"{self.path}: dim {param or key!r} must be an integer from 1 to "
+                        f"{MAX_DIM:.0e}, got {shorten(value)}"
                     )
                 used_keys.add(used)
                 if param:
@@ -605,12 +657,25 @@ class _Lowering:
             name=name,
         )
 
+    def _check_inner(
+        self, a: str, a_name: str, b_name: str, b_shape: tuple[int, ...], trans_b: bool, name: str
+    ) -> None:
+        """``a @ W`` needs a's last dim to equal W's rows (columns when transposed)."""
+        k_in = b_shape[1] if trans_b else b_shape[0]
+        if self.g.shape(a)[-1] != k_in:
+            raise WorkloadError(
+                f"{self.path}: node {name!r}: input {a_name!r} of shape {self.g.shape(a)} "
+                f"cannot multiply weight {b_name!r} of shape {b_shape}"
+                + (" (transposed)" if trans_b else "")
+            )
+
     def _linear_or_matmul(self, a_name: str, b_name: str, name: str, trans_b: bool) -> str:
         """a @ b (b transposed when ``trans_b``): linear when b is a 2-D constant."""
         b_shape = self.static.get(b_name) if b_name in self.static else None
         if b_name in self.static and b_shape is not None and len(b_shape) == 2:
             a = self._act(a_name)
             n_out = b_shape[0] if trans_b else b_shape[1]
+            self._check_inner(a, a_name, b_name, b_shape, trans_b, name)
             if self._fresh_params(b_name) == 0:
                 # weight already counted (shared / tied): read, not counted again
                 return self.g.lm_head(a, n_out, tied=True, name=name)
@@ -622,6 +687,12 @@ class _Lowering:
             b = self.g.transpose(b, perm, name=f"{name}.transB")
         if len(self.g.shape(a)) < 2 or len(self.g.shape(b)) < 2:
             raise WorkloadError(f"{self.path}: node {name!r}: 1-D matmul operands are unsupported")
+        ka, kb = self.g.shape(a)[-1], self.g.shape(b)[-2]
+        if ka != kb:
+            raise WorkloadError(
+                f"{self.path}: node {name!r}: inner dims differ ({self.g.shape(a)} x "
+                f"{self.g.shape(b)})"
+            )
         return self.g.matmul(a, b, name=name)
 
     def _gemm(self, node: Any, name: str, attrs: dict[str, Any]) -> str:
@@ -637,6 +708,7 @@ class _Lowering:
         if c_name and c_name in self.static and b_shape is not None and len(b_shape) == 2:
             n_out = b_shape[0] if trans_b else b_shape[1]
             a = self._act(a_name)
+            self._check_inner(a, a_name, b_name, b_shape, trans_b, name)
             self._fresh_params(b_name)
             self._fresh_params(c_name)
             return self.g.linear(a, n_out, bias=True, name=name)
