@@ -75,7 +75,10 @@ def _summary_table(res: Any, console: Console) -> None:
             f"{d['kv_batch_limit']:,} sequences of the mean context (the batch is limited "
             f"by {d['batch_limit']}; full cache: new requests {d['kv_policy']}, none preempted)",
         )
-        t.add_row("prefill", f"{d['prefill']} prompts, <= {d['max_prefill_tokens']} tokens/iter")
+        if d["prefill"] == "whole":
+            t.add_row("prefill", f"whole prompts, <= {d['max_prefill_tokens']} tokens/iter")
+        else:
+            t.add_row("prefill", f"{d['prefill']} (decode tokens count in the budget)")
     t.add_row("mean batch", f"{res.mean_batch:.3g}")
     t.add_row("server busy", f"{res.server_busy_fraction:.1%}")
     for u, f in res.utilisation.items():
@@ -157,6 +160,9 @@ def serve_cmd(
     kv_dtype: KvDtypeOpt = None,
     tp: Annotated[int, typer.Option(help="tensor-parallel devices (on a system)")] = 1,
     pp: Annotated[int, typer.Option(help="pipeline-parallel stages (on a system)")] = 1,
+    chunk_size: Annotated[
+        int | None, typer.Option(help="chunked prefill: tokens per iteration (LLM)")
+    ] = None,
     rates: Annotated[
         str | None, typer.Option(help="also run these rates, e.g. 10,20,40,80 (for the plots)")
     ] = None,
@@ -205,6 +211,7 @@ def serve_cmd(
             profile=profile,
             tp=tp,
             pp=pp,
+            chunk_size=chunk_size,
             **params,
         )
     except HwsimError as exc:

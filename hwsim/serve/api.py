@@ -12,6 +12,7 @@ import numpy as np
 
 from hwsim.hardware.loader import load_hardware, resolve_profile
 from hwsim.hardware.models import HardwareSpec, SoftwareProfile
+from hwsim.serve.chunked import chunked_batching
 from hwsim.serve.costs import (
     BatchCosts,
     Builder,
@@ -48,6 +49,9 @@ DEFAULT_MAX_BATCH = 8
 DEFAULT_MAX_SEQS = 256
 """Most sequences in a continuous batch by default (vLLM's ``max_num_seqs``)."""
 
+PREFILL_ROWS = 8
+"""With chunked prefill, at most this many of the requests' own prompt lengths are sampled too."""
+
 DEFAULT_MAX_PREFILL_TOKENS = 4096
 """Most new prompt tokens prefilled per iteration by default (one prompt always fits)."""
 
@@ -70,6 +74,7 @@ class _Setup:
     runner: SystemRunner | None = None
     kv_batch: int | None = None
     batch_limit: str | None = None
+    chunk_size: int | None = None
 
 
 def _int_at_least(name: str, value: Any, low: int) -> int:
@@ -146,6 +151,7 @@ def serve_rates(
     profile: str | Path | SoftwareProfile | None = None,
     tp: int = 1,
     pp: int = 1,
+    chunk_size: int | None = None,
     **params: Any,
 ) -> list[ServingResult]:
     """Serve the same request stream at several offered rates (step costs computed once).
@@ -242,6 +248,9 @@ def serve_rates(
         batch_costs = BatchCosts(source, spec, prof)
         return [_run_dynamic(st, batch_costs, t, r) for t, r, _ in runs]
     max_prefill_tokens = _int_at_least("max_prefill_tokens", max_prefill_tokens, 1)
+    if chunk_size is not None:
+        chunk_size = _int_at_least("chunk_size", chunk_size, 1)
+    st.chunk_size = chunk_size
     first = source.first
     assert isinstance(first, DecoderWorkload)
     pd = _dist("prompt", prompt_len, prompt_dist, first.prompt_len)
@@ -293,6 +302,14 @@ def serve_rates(
         gen_max=int(glen[big]),
         prompt_at_max=int(plen[big]),
         runner=runner,
+        # chunks need the prefill time of every prefix length, down to one token
+        prefill_points=None
+        if chunk_size is None
+        else np.unique(
+            np.concatenate(
+                [np.rint(np.linspace(1, int(plen.max()), 8)), np.unique(plen)[:PREFILL_ROWS]]
+            ).astype(np.int64)
+        ),
     )
     prefill = costs.prefill(plen)
     return [
@@ -323,7 +340,8 @@ def serve(
         **kwargs: ``arrival`` (poisson, constant, trace), ``trace`` (CSV/JSON file or times),
             ``requests`` or ``duration`` (s), ``seed``, ``max_batch``, ``max_wait`` (s),
             ``prompt_len``/``gen_len`` or ``prompt_dist``/``gen_dist`` (e.g. "uniform:64,512"),
-            ``kv_budget`` (bytes or "40 GiB"), ``max_prefill_tokens``, ``dtype``, ``profile``
+            ``kv_budget`` (bytes or "40 GiB"), ``max_prefill_tokens``, ``chunk_size`` (chunked
+            prefill: tokens per iteration), ``tp``/``pp`` (on a system), ``dtype``, ``profile``
             and model parameters (``resolution``, ``seq_len``, ...).
 
     Returns:
@@ -375,18 +393,32 @@ def _run_continuous(
 ) -> ServingResult:
     n = times.size
     p, g, pre = plen[:n], glen[:n], prefill[:n]
-    tl, stats = continuous_batching(
-        times,
-        p,
-        g,
-        pre[:, 0],
-        p + g,
-        budget_tokens=budget_tokens,
-        max_batch=costs.b_max,
-        max_prefill_tokens=max_prefill_tokens,
-        time_a=costs.time_a,
-        time_s=costs.time_s,
-    )
+    if st.chunk_size is not None:
+        tl, stats = chunked_batching(
+            times,
+            p,
+            g,
+            costs.prefill_time,
+            p + g,
+            budget_tokens=budget_tokens,
+            max_batch=costs.b_max,
+            chunk_size=st.chunk_size,
+            time_a=costs.time_a,
+            time_s=costs.time_s,
+        )
+    else:
+        tl, stats = continuous_batching(
+            times,
+            p,
+            g,
+            pre[:, 0],
+            p + g,
+            budget_tokens=budget_tokens,
+            max_batch=costs.b_max,
+            max_prefill_tokens=max_prefill_tokens,
+            time_a=costs.time_a,
+            time_s=costs.time_s,
+        )
     total = costs.decode_total(stats.counts, stats.kv_sums) + pre.sum(axis=0)
     grid = costs.grid
     fields = _fields(st, costs.dtype, "continuous", rate, tl, total, costs.warnings, costs.layout)
@@ -396,8 +428,8 @@ def _run_continuous(
         "gen_len": g,
         "prompt_dist": pd.label,
         "gen_dist": gd.label,
-        "prefill": "whole",
-        "max_prefill_tokens": max_prefill_tokens,
+        "prefill": "whole" if st.chunk_size is None else f"chunks of {st.chunk_size} tokens",
+        "max_prefill_tokens": max_prefill_tokens if st.chunk_size is None else st.chunk_size,
         "kv_budget_bytes": kv.budget_bytes,
         "kv_bytes_per_token": kv.bytes_per_token,
         "kv_budget_source": kv.describe(),

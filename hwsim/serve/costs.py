@@ -281,6 +281,7 @@ class DecoderCosts:
         gen_max: int,
         prompt_at_max: int,
         runner: Callable[[Workload], SimulationResult] | None = None,
+        prefill_points: np.ndarray | None = None,
     ) -> None:
         self.layout = StepLayout.of(spec)
         self.warnings: list[str] = []
@@ -318,7 +319,9 @@ class DecoderCosts:
         self.dec_a[0] = 0.0
         self.dec_s[0] = 0.0
         distinct = np.unique(prompt_lens)
-        if distinct.size <= PREFILL_SAMPLES:
+        if prefill_points is not None:
+            points = np.unique(np.asarray(prefill_points, dtype=np.int64))
+        elif distinct.size <= PREFILL_SAMPLES:
             points = distinct
         else:
             points = np.unique(np.rint(np.linspace(p_min, p_max, PREFILL_SAMPLES)).astype(np.int64))
@@ -339,6 +342,13 @@ class DecoderCosts:
     def time_s(self) -> list[float]:
         """Decode time per cached token per batch size (index b), s/token."""
         return [float(x) for x in self.dec_s[:, 0]]
+
+    def prefill_time(self, tokens: float) -> float:
+        """Whole-prompt prefill time of a ``tokens``-token prompt, s (interpolated; 0 at 0)."""
+        if tokens <= 0:
+            return 0.0
+        xp = self.prefill_points.astype(np.float64)
+        return float(np.interp(tokens, xp, self.prefill_table[:, 0]))
 
     def decode_time(self, b: int, kv_tokens: float) -> float:
         """Time of one decode step of ``b`` sequences with ``kv_tokens`` cached in total, s."""
