@@ -1,0 +1,90 @@
+"""MCU power: the datasheet's run-current model (energy = V x I(f) x t), checked by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from toychips import TOY, write_chip
+
+import hwsim
+from hwsim.workload import GraphBuilder, Workload
+
+# STM32H7A3 figures copied from its spec's source (ST product summary, st_h7a3_power):
+# 120 uA/MHz in Run mode at VDD = 3.3 V; 280 MHz.
+H7A3_RUN_A_PER_HZ = 120e-6 / 1e6
+H7A3_VDD = 3.3
+H7A3_CLOCK = 280e6
+
+
+@pytest.fixture(scope="module")
+def h7a3_runs() -> tuple[hwsim.SimulationResult, hwsim.SimulationResult]:
+    full = hwsim.simulate("mlperf-tiny-resnet8", "stm32h7a3", dtype="int8")
+    half = hwsim.simulate("mlperf-tiny-resnet8", "stm32h7a3", dtype="int8", clock="140 MHz")
+    return full, half
+
+
+def test_run_power_is_the_datasheet_current(
+    h7a3_runs: tuple[hwsim.SimulationResult, hwsim.SimulationResult],
+) -> None:
+    full, _ = h7a3_runs
+    p_run = H7A3_VDD * H7A3_RUN_A_PER_HZ * H7A3_CLOCK  # 0.11088 W
+    assert full.idle_power_w == pytest.approx(p_run)
+    # Core, SRAM and flash activity is inside the datasheet current: carved out, not added.
+    assert full.energy_j == pytest.approx(p_run * full.latency_s, rel=1e-9)
+    assert full.avg_power_w == pytest.approx(p_run, rel=1e-9)
+    parts = full.energy_breakdown_j
+    assert sum(parts.values()) == pytest.approx(full.energy_j, rel=1e-12)
+    assert parts["static"] < full.energy_j
+
+
+def test_halving_the_clock_doubles_latency_and_keeps_energy(
+    h7a3_runs: tuple[hwsim.SimulationResult, hwsim.SimulationResult],
+) -> None:
+    full, half = h7a3_runs
+    # Compute-bound (SMLAD loops and per-op call overhead are core cycles): time x 2.
+    assert half.latency_s / full.latency_s == pytest.approx(2.0, rel=0.02)
+    # I(f) = 120 uA/MHz x f: power halves, time doubles, so energy per inference is unchanged
+    # (the datasheet law at a fixed current per MHz; no leakage term outside it).
+    assert half.avg_power_w == pytest.approx(full.avg_power_w / 2, rel=1e-9)
+    assert half.energy_j / full.energy_j == pytest.approx(1.0, rel=0.02)
+    assert half.clock_hz == 140e6 and full.clock_hz == 280e6
+
+
+# A toy MCU with a leakage term and a lower-voltage point: 100 uA/MHz at 3.3 V, 1 mW of
+# leakage at the nominal 1.2 V core voltage, 200 MHz nominal and 100 MHz at 1.0 V. Its MACs
+# (0.01 pJ) and SRAM bytes are carved out of the run current; its external memory is free.
+MCU = (
+    TOY.replace("name: toy\n", "name: mcu-toy\n")
+    .replace("kind: accelerator\n", "kind: mcu\n")
+    .replace("fp16: 1 pJ/MAC", "fp16: 0.01 pJ/MAC")
+    .replace("energy: 100 pJ/B", "energy: 0 pJ/B")
+    .replace("    kind: mac_array\n", "    kind: mac_array\n    clock: 200 MHz\n")
+    .replace("    kind: vector\n", "    kind: vector\n    clock: 200 MHz\n")
+    .replace(
+        "power:\n  static: 2 W\n",
+        "power:\n  static: 1 mW\n  run_current: 100 uA/MHz\n  supply_voltage: 3.3 V\n"
+        "  voltage: 1.2 V\n  operating_points:\n"
+        "    - {name: low, clock: 100 MHz, voltage: 1.0 V}\n",
+    )
+)
+
+
+def gemm() -> Workload:
+    g = GraphBuilder("gemm", weight_dtype="fp16", act_dtype="fp16")
+    return g.build([g.linear(g.input("x", (512, 1024)), 1024, bias=False)])
+
+
+def test_mcu_energy_at_a_lower_point_by_hand(tmp_path: Path) -> None:
+    chip = write_chip(tmp_path, MCU, "mcu.yaml")
+    top = hwsim.simulate(gemm(), chip)
+    low = hwsim.simulate(gemm(), chip, operating_point="low")
+    t = 2 * 512 * 1024 * 1024 / 1e12  # toy peak 1 TFLOPS at 200 MHz (compute-bound)
+    assert top.latency_s == pytest.approx(t, rel=1e-12)
+    assert low.latency_s == pytest.approx(2 * t, rel=1e-12)
+    run_top = 3.3 * 100e-6 * 200  # W: 3.3 V x 100 uA/MHz x 200 MHz
+    leak_top = 1e-3
+    assert top.energy_j == pytest.approx((run_top + leak_top) * t, rel=1e-9)
+    # Half the clock: the run current halves, the time doubles (run energy unchanged); the
+    # leakage drops to 1 mW x 1.0/1.2 but is paid for twice as long.
+    assert low.energy_j == pytest.approx(run_top * t + leak_top * (1.0 / 1.2) * 2 * t, rel=1e-9)
