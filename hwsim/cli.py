@@ -224,6 +224,7 @@ def _clock_text(d: dict[str, object]) -> str:
 
 
 def _print_run_summary(result: SimulationResult, console: Console) -> None:
+    from hwsim.report import fmt
     from hwsim.units import Dimension, format_bytes_iec, format_quantity
 
     d = result.to_dict()
@@ -232,7 +233,7 @@ def _print_run_summary(result: SimulationResult, console: Console) -> None:
     )
     t.add_column("metric")
     t.add_column("value", justify="right")
-    t.add_row("latency", format_quantity(result.latency_s, Dimension.SECONDS))
+    t.add_row("latency", fmt.duration(result.latency_s))
     t.add_row("throughput", f"{result.throughput_per_s:,.4g} /s")
     t.add_row("energy", format_quantity(result.energy_j, Dimension.JOULES))
     t.add_row("average power", format_quantity(result.avg_power_w, Dimension.WATTS))
@@ -241,16 +242,16 @@ def _print_run_summary(result: SimulationResult, console: Console) -> None:
     t.add_row("MACs / FLOPs (2/MAC)", f"{result.macs:.4g} / {result.flops:.4g}")
     t.add_row(
         "params / weights",
-        f"{result.params:,} / {format_quantity(result.weight_bytes, Dimension.BYTES)}",
+        f"{result.params:,} / {fmt.size(result.weight_bytes)}",
     )
-    t.add_row("peak activations", format_quantity(result.peak_activation_bytes, Dimension.BYTES))
+    t.add_row("peak activations", fmt.size(result.peak_activation_bytes))
     decodes = d.get("gen_len", 0) > 1  # TPOT needs at least one decode step
     if "ttft_s" in d:
-        t.add_row("TTFT", format_quantity(d["ttft_s"], Dimension.SECONDS))
-        t.add_row("TPOT", format_quantity(d["tpot_s"], Dimension.SECONDS) if decodes else "-")
+        t.add_row("TTFT", fmt.duration(d["ttft_s"]))
+        t.add_row("TPOT", fmt.duration(d["tpot_s"]) if decodes else "-")
     if "decode_tokens_per_s" in d:
         t.add_row("decode tokens/s", f"{d['decode_tokens_per_s']:,.4g}" if decodes else "-")
-        t.add_row("KV cache", format_quantity(d["kv_cache_bytes"], Dimension.BYTES))
+        t.add_row("KV cache", fmt.size(d["kv_cache_bytes"]))
     bc = result.bound_counts
     t.add_row(
         "layers compute/memory/overhead-bound", f"{bc['compute']}/{bc['memory']}/{bc['overhead']}"
@@ -383,7 +384,7 @@ def run(
 
     console.print(report.top_layers_table(result, "latency", width=console.width))
     console.print(report.top_layers_table(result, "energy", width=console.width))
-    console.print(f"[bold]verdict:[/] {report.verdict(result)}", soft_wrap=True)
+    console.print(f"[bold]verdict:[/] {escape(report.verdict(result))}")
     try:
         written: list[str] = []
         if json_out:

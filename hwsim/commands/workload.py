@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from hwsim.cli import (
@@ -70,11 +71,13 @@ def _count(n: float) -> str:
     return f"{n:.4g}"
 
 
-def _print_profile(d: dict[str, Any], console: Console, *, layers: bool = True) -> None:
-    from hwsim.units import Dimension, format_quantity
+def _print_profile(
+    d: dict[str, Any], console: Console, *, layers: bool = True, top: int | None = None
+) -> None:
+    from hwsim.report import fmt
 
     def size(v: float) -> str:
-        return format_quantity(v, Dimension.BYTES)
+        return fmt.size(v)  # binary units, as `hwsim show hardware` quotes capacities
 
     t = Table(title=f"{d['workload']} ({d['dtype']}, batch {d['batch']})")
     t.add_column("metric")
@@ -94,25 +97,81 @@ def _print_profile(d: dict[str, Any], console: Console, *, layers: bool = True) 
     console.print(t)
     if not layers:
         return
-    lt = Table(title="layers" + (" (prefill)" if "prompt_len" in d else ""))
-    for col in ("name", "op", "MACs", "FLOPs", "params", "in", "out", "live", "in place"):
-        if col in ("name", "op"):
-            lt.add_column(col, overflow="fold", min_width=14 if col == "name" else 7)
-        else:
-            lt.add_column(col, justify="right")
-    for row in d["layers"]:
-        lt.add_row(
-            row["name"],
-            row["op_type"],
-            _count(row["macs"]) if row["macs"] else "-",
-            _count(row["flops"]) if row["flops"] else "-",
-            _count(row["params"]) if row["params"] else "-",
-            size(row["input_bytes"]),
-            size(row["output_bytes"]),
-            size(row["live_bytes"]),
-            "yes" if row["inplace"] else "",
-        )
-    console.print(lt)
+    console.print(_layer_table(d, top, console.width))
+
+
+PROFILE_DROP_ORDER = ("flops", "in_place", "in", "live", "params", "op", "in_shape")
+"""Columns of the profile's layer table left out, in this order, when the terminal is narrow."""
+
+DEFAULT_TOP = 25
+"""Without --top, a workload with more layers than this shows its heaviest 25."""
+
+
+def _shape_text(shapes: list[Any] | None) -> str:
+    if not shapes:
+        return "-"
+    parts = ["x".join(str(n) for n in s) if s is not None else "?" for s in shapes]
+    return ", ".join(parts)
+
+
+def _layer_table(d: dict[str, Any], top: int | None, width: int) -> Table:
+    from rich import box
+
+    from hwsim.report import fmt
+    from hwsim.report.layout import fit_columns
+
+    rows = list(enumerate(d["layers"]))
+    n = len(rows)
+    limit = top if top is not None else (n if n <= DEFAULT_TOP else DEFAULT_TOP)
+    title = "layers" + (" (prefill)" if "prompt_len" in d else "")
+    if 0 < limit < n:
+        rows.sort(key=lambda ir: (-ir[1]["macs"], -ir[1]["flops"], ir[0]))
+        rows = sorted(rows[:limit])  # the heaviest, in execution order
+        title = f"top {limit} of {n} layers by MACs" + (" (prefill)" if "prompt_len" in d else "")
+
+    def build(dropped: frozenset[str]) -> Table:
+        t = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+        cols = [
+            ("#", "#", "right"),
+            ("name", "name", "left"),
+            ("op", "op", "left"),
+            ("in_shape", "in shape", "left"),
+            ("out_shape", "out shape", "left"),
+            ("macs", "MACs", "right"),
+            ("flops", "FLOPs", "right"),
+            ("params", "params", "right"),
+            ("in", "in", "right"),
+            ("out", "out", "right"),
+            ("live", "live", "right"),
+            ("in_place", "in place", "left"),
+        ]
+        keep = [c for c in cols if c[0] not in dropped]
+        for key, head, justify in keep:
+            if key == "name":
+                t.add_column(head, overflow="ellipsis", no_wrap=True, max_width=28, min_width=8)
+            else:
+                t.add_column(head, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+        for i, row in rows:
+            cells = {
+                "#": str(i),
+                "name": escape(str(row["name"])),
+                "op": escape(str(row["op_type"])),
+                "in_shape": _shape_text(row.get("input_shapes")),
+                "out_shape": _shape_text(row.get("output_shapes")),
+                "macs": fmt.count(row["macs"]) if row["macs"] else "-",
+                "flops": fmt.count(row["flops"]) if row["flops"] else "-",
+                "params": fmt.count(row["params"]) if row["params"] else "-",
+                "in": fmt.size(row["input_bytes"]),
+                "out": fmt.size(row["output_bytes"]),
+                "live": fmt.size(row["live_bytes"]),
+                "in_place": "yes" if row["inplace"] else "",
+            }
+            t.add_row(*(cells[k] for k, _, _ in keep))
+        if 0 < limit < n:
+            t.caption = f"{n - limit} lighter layers not shown (--top 0 shows all)"
+        return t
+
+    return fit_columns(build, PROFILE_DROP_ORDER, width)
 
 
 @app.command("profile")
@@ -135,6 +194,14 @@ def profile(
     memory_schedule: ScheduleOpt = "given",
     json_out: Annotated[
         str | None, typer.Option("--json", help="write the profile JSON to PATH or -")
+    ] = None,
+    top: Annotated[
+        int | None,
+        typer.Option(
+            help=f"show the N layers with the most MACs (default: all up to {DEFAULT_TOP} "
+            f"layers, else the top {DEFAULT_TOP}; 0: all)",
+            min=0,
+        ),
     ] = None,
 ) -> None:
     """Count a workload without hardware: MACs, FLOPs, params, weight and activation bytes.
@@ -179,7 +246,7 @@ def profile(
     except HwsimError as exc:
         raise fail(exc) from None
     console = err if json_out == "-" else out
-    _print_profile(d, console, layers=json_out != "-")  # with --json -, stdout is only JSON
+    _print_profile(d, console, layers=json_out != "-", top=top)  # --json -: stdout is JSON
     if summary is not None:
         print_patches(summary, console)
     if sched is not None:

@@ -92,6 +92,12 @@ class SimulationResult:
     power: dict[str, Any] = field(default_factory=dict)
     schema_version: int = RESULT_SCHEMA_VERSION
 
+    def __str__(self) -> str:
+        return summary_line(self)
+
+    def __repr__(self) -> str:
+        return f"<SimulationResult {summary_line(self)}>"
+
     @property
     def fits(self) -> bool:
         """True when every memory level holds what must live there."""
@@ -136,3 +142,20 @@ class SimulationResult:
         d["warnings"] = list(self.warnings)
         d["layers"] = [layer.to_dict() for layer in self.layers]
         return d
+
+
+def summary_line(r: SimulationResult) -> str:
+    """``print(result)``: one line with the run and its headline figures (full data:
+    ``result.to_dict()``)."""
+    from hwsim.units import Dimension, format_quantity
+
+    fits = "fits" if r.fits else "does NOT fit"
+    tput = r.throughput_per_s
+    rate = f"{tput:,.0f}/s" if tput >= 100 else f"{tput:.3g}/s"
+    return (
+        f"{r.workload} on {r.hardware} ({r.dtype}, batch {r.batch}, {r.profile}): "
+        f"latency {format_quantity(r.latency_s, Dimension.SECONDS)}, "
+        f"throughput {rate}, energy {format_quantity(r.energy_j, Dimension.JOULES)}, "
+        f"avg power {format_quantity(r.avg_power_w, Dimension.WATTS)}, "
+        f"{len(r.layers)} layers, memory {fits}"
+    )

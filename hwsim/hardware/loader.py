@@ -77,6 +77,11 @@ def resolve_hardware_path(name_or_path: str | Path) -> Path:
     cand = builtin_dir("hardware_specs") / f"{name_or_path}.yaml"
     if cand.is_file():
         return cand
+    # Chip names are matched without regard to case (A100-80GB-SXM is a100-80gb-sxm); the
+    # spec's own name, with its case, is what every output shows.
+    folded = {n.casefold(): n for n in builtin_hardware_names()}
+    if str(name_or_path).casefold() in folded:
+        return builtin_dir("hardware_specs") / f"{folded[str(name_or_path).casefold()]}.yaml"
     names = ", ".join(builtin_hardware_names())
     raise SpecError(f"unknown hardware {str(name_or_path)!r}; built-in chips: {names}")
 

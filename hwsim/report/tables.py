@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from rich import box
+from rich.markup import escape
 from rich.table import Table
 
+from hwsim.report import fmt
 from hwsim.report.data import ResultLike, as_result_dict, bound_key
 from hwsim.units import Dimension, format_quantity
 
@@ -35,6 +37,12 @@ def _bound_label(layer: Mapping[str, Any]) -> str:
     return k.replace("memory:", "mem: ") if k.startswith("memory:") else k
 
 
+TOP_LAYERS_DROP_ORDER = ("unit", "op", "other %", "other")
+"""Columns of the top-layers table left out, in this order, when the terminal is narrow:
+the compute unit, the op type, then the share and the value of the quantity the table is
+not sorted by (energy in the latency table, latency in the energy table)."""
+
+
 def top_layers_table(
     result: ResultLike,
     by: Literal["latency", "energy"] = "latency",
@@ -45,43 +53,58 @@ def top_layers_table(
 
     Shares are of the summed layer latency (layers on different units may overlap, so
     this can exceed the end-to-end latency) and of the total energy. Pass the console
-    ``width``: below 100 columns the op type and unit columns are left out.
+    ``width``: columns are left out in :data:`TOP_LAYERS_DROP_ORDER` until the table fits.
     """
+    from hwsim.report.layout import fit_columns
+
     d = as_result_dict(result)
     total_t = sum(layer["latency_s"] for layer in d["layers"])
     total_e = sum(layer["energy_j"] for layer in d["layers"])
     rows = top_layers(d, by, n)
-    wide = width is None or width >= 100
-    t = Table(
-        title=f"top {len(rows)} layers by {by}",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        collapse_padding=True,
-    )
-    t.add_column("#", justify="right", no_wrap=True)
-    t.add_column("layer", overflow="ellipsis", no_wrap=True, min_width=10)
-    if wide:
-        t.add_column("op", overflow="ellipsis", no_wrap=True, max_width=14)
-        t.add_column("unit", overflow="ellipsis", no_wrap=True, max_width=12)
-    t.add_column("latency", justify="right", no_wrap=True, min_width=9)
-    t.add_column("time %", justify="right", no_wrap=True)
-    t.add_column("energy", justify="right", no_wrap=True, min_width=9)
-    t.add_column("energy %", justify="right", no_wrap=True)
-    t.add_column("bound", overflow="ellipsis", no_wrap=True)
     index = {id(layer): i for i, layer in enumerate(d["layers"])}
-    for layer in rows:
-        cells = [str(index[id(layer)]), str(layer["name"])]
-        if wide:
-            cells += [str(layer["op_type"]), str(layer["unit"])]
-        cells += [
-            format_quantity(layer["latency_s"], Dimension.SECONDS),
-            _share(layer["latency_s"], total_t),
-            format_quantity(layer["energy_j"], Dimension.JOULES),
-            _share(layer["energy_j"], total_e),
-            _bound_label(layer),
-        ]
-        t.add_row(*cells)
-    return t
+    other = "energy" if by == "latency" else "latency"
+
+    def build(dropped: frozenset[str]) -> Table:
+        t = Table(
+            title=f"top {len(rows)} layers by {by}",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+            collapse_padding=True,
+        )
+        cols: list[tuple[str, str]] = [("#", "#"), ("layer", "layer"), ("op", "op")]
+        cols += [("unit", "unit")]
+        for q in ("latency", "energy"):
+            key = "other" if q == other else q
+            cols += [(key, q), (f"{key} %", "time %" if q == "latency" else "energy %")]
+        cols.append(("bound", "bound"))
+        keep = [c for c in cols if c[0] not in dropped]
+        for key, head in keep:
+            if key == "layer":
+                t.add_column(head, overflow="ellipsis", no_wrap=True, min_width=10, max_width=32)
+            elif key in ("op", "unit"):
+                t.add_column(head, overflow="ellipsis", no_wrap=True, max_width=14)
+            elif key == "bound":
+                t.add_column(head, no_wrap=True)
+            else:
+                t.add_column(head, justify="right", no_wrap=True)
+        for layer in rows:
+            values = {
+                "#": str(index[id(layer)]),
+                "layer": str(layer["name"]),
+                "op": str(layer["op_type"]),
+                "unit": str(layer["unit"]),
+                "latency": fmt.duration(layer["latency_s"]),
+                "latency %": _share(layer["latency_s"], total_t),
+                "energy": format_quantity(layer["energy_j"], Dimension.JOULES),
+                "energy %": _share(layer["energy_j"], total_e),
+                "bound": _bound_label(layer),
+            }
+            values["other"] = values[other]
+            values["other %"] = values[f"{other} %"]
+            t.add_row(*(escape(values[key]) for key, _ in keep))
+        return t
+
+    return fit_columns(build, TOP_LAYERS_DROP_ORDER, width if width is not None else 10_000)
 
 
 def time_shares(result: ResultLike) -> dict[str, float]:

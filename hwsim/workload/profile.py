@@ -19,10 +19,17 @@ SCHEMA_VERSION = 1
 """Version of the profile JSON layout."""
 
 
+def _shape(workload: Workload, tensor: str) -> list[int] | None:
+    t = workload.tensors.get(tensor)
+    return list(t.shape) if t is not None else None
+
+
 def layer_rows(
     workload: Workload, deployment: Deployment = DEFAULT_DEPLOYMENT
 ) -> list[dict[str, Any]]:
-    """One dict per op: counts (MACs, FLOPs, params), bytes and live activation bytes."""
+    """One dict per op: counts (MACs, FLOPs, params), bytes, live activation bytes and the
+    shapes of its input and output tensors (elements per dim; None for a tensor the graph
+    does not record)."""
     live = deployed_profile(workload, deployment).live_bytes
     return [
         {
@@ -36,6 +43,8 @@ def layer_rows(
             "output_bytes": op.output_bytes,
             "live_bytes": live[i],
             "inplace": op.inplace,
+            "input_shapes": [_shape(workload, t) for t in op.inputs],
+            "output_shapes": [_shape(workload, t) for t in op.outputs],
         }
         for i, op in enumerate(workload.ops)
     ]

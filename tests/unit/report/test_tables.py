@@ -35,11 +35,18 @@ def test_table_rows_and_narrow_width(lenet: SimulationResult) -> None:
     f5 = next(x for x in lenet.layers if x.name == "f5")
     share = f5.latency_s / sum(x.latency_s for x in lenet.layers)
     assert "f5" in wide and f"{share:.1%}" in wide and "mem: dram" in wide and "pe_array" in wide
+    # LeNet's short names fit 80 columns with the op type; the unit goes first.
     narrow = top_layers_table(lenet, "energy", width=80)
     assert [c.header for c in narrow.columns] == [
-        "#", "layer", "latency", "time %", "energy", "energy %", "bound"
+        "#", "layer", "op", "latency", "time %", "energy", "energy %", "bound"
     ]  # fmt: skip
     assert max(len(line) for line in _text(narrow, 80).splitlines()) <= 80
+    # Narrower: then the op type, then the share of the quantity not sorted by.
+    narrower = top_layers_table(lenet, "energy", width=60)
+    assert [c.header for c in narrower.columns] == [
+        "#", "layer", "latency", "energy", "energy %", "bound"
+    ]  # fmt: skip
+    assert max(len(line) for line in _text(narrower, 60).splitlines()) <= 60
 
 
 def test_time_shares_and_verdict(lenet: SimulationResult) -> None:

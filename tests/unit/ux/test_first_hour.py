@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -151,3 +152,105 @@ def test_run_prints_the_paths_it_wrote(tmp_path: Path) -> None:
     for p in expected:
         assert p.is_file()
         assert f"wrote {p}" in res.output
+
+
+def test_profile_shows_tensor_shapes_and_top_n(tmp_path: Path) -> None:
+    out = tmp_path / "p.json"
+    res = runner.invoke(
+        app, ["profile", "resnet18", "--top", "3", "--json", str(out)], env={"COLUMNS": "120"}
+    )
+    assert res.exit_code == 0, res.output
+    d = json.loads(out.read_text())
+    conv1 = d["layers"][0]
+    # 7x7 stride-2 conv, padding 3: (224 + 2*3 - 7) // 2 + 1 = 112 rows and columns.
+    assert conv1["input_shapes"] == [[1, 3, 224, 224]]
+    assert conv1["output_shapes"] == [[1, 64, 112, 112]]
+    # The three heaviest: conv1 (64*112*112*3*7*7 = 118.0 M MACs) and the two first 3x3
+    # convs of layer1 (64*56*56*64*9 = 115.6 M each), shown in execution order.
+    assert f"top 3 of {len(d['layers'])} layers" in res.output
+    shown = [ln.split()[1] for ln in res.output.splitlines() if ln.strip()[:2].strip().isdigit()]
+    assert shown[:3] == ["conv1", "layer1.0.conv1", "layer1.0.conv2"]
+    assert "1x64x112x112" in res.output
+
+
+def test_profile_of_a_large_model_is_short_by_default() -> None:
+    res = runner.invoke(app, ["profile", "llama-2-7b"], env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    assert len(res.output.splitlines()) < 60  # it printed 1,052 lines
+    assert "--top 0 shows all" in res.output
+
+
+def test_print_result_is_one_short_line() -> None:
+    r = hwsim.simulate("lenet5", "tpu-like")
+    text = str(r)
+    assert "\n" not in text and len(text) < 200
+    for part in ("lenet5", "tpu-like", "int8", "latency", "energy", "fits"):
+        assert part in text
+    assert len(repr(r)) < 220  # not the whole layer list
+
+
+def test_chip_names_keep_their_case(tmp_path: Path) -> None:
+    spec = (ROOT / "hardware_specs" / "tpu-like.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "MyNPU.yaml"
+    path.write_text(spec.replace("name: tpu-like", "name: My-NPU", 1), encoding="utf-8")
+    res = runner.invoke(app, ["show", "hardware", str(path)])
+    assert res.exit_code == 0, res.output
+    assert res.output.startswith("My-NPU")
+    res = runner.invoke(app, ["show", "hardware", "A100-80GB-SXM"])  # built-ins: any case
+    assert res.exit_code == 0, res.output
+    assert "a100-80gb-sxm" in res.output
+
+
+def test_readme_python_example_uses_every_variable() -> None:
+    import ast
+    import re
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    (code,) = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    tree = ast.parse(code)
+    stored = {
+        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    }
+    loaded = {
+        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+    }
+    assert stored and stored <= loaded, stored - loaded
+    assert "print(result)" in code
+
+
+# 6. Output fits 80 columns; units stay readable.
+
+
+def test_readable_units() -> None:
+    from hwsim.report import fmt
+
+    assert fmt.duration(24_740) == "6.9 h"  # 24,740 s / 3,600 s/h = 6.87 h
+    assert fmt.duration(90) == "1.5 min"
+    assert fmt.duration(2.597e-3) == "2.597 ms"
+    assert fmt.size(80 * 2**30) == "80 GiB"  # as `hwsim show hardware` quotes the A100
+
+
+NARROW_COMMANDS = [
+    ["--help"],
+    ["run", "--help"],
+    ["compare", "--help"],
+    ["profile", "--help"],
+    ["sweep", "--help"],
+    ["list", "hardware"],
+    ["list", "workloads"],
+    ["show", "hardware", "a100-80gb-sxm"],
+    ["profile", "resnet18", "--top", "0"],
+    ["run", "resnet18", "-H", "tpu-like"],
+    ["run", "gpt2", "-H", "a100-80gb-sxm", "--prompt-len", "128", "--gen-len", "4"],
+    ["compare", "lenet5", "mobilenet_v2", "-H", "tpu-like", "-H", "stm32f746"],
+]
+
+
+@pytest.mark.parametrize("args", NARROW_COMMANDS, ids=[" ".join(a) for a in NARROW_COMMANDS])
+def test_output_fits_80_columns(args: list[str]) -> None:
+    res = runner.invoke(app, args, env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    long = [ln for ln in res.stdout.splitlines() if len(ln) > 80]
+    assert not long, "\n".join(long)
+    # No number split over two lines: a cell never ends in a bare prefix or unit.
+    assert not re.search(r"\d \|?\s*$\n\s*\|?\s*[kMGTµumn]?(B|s|J|W|iB)\b", res.stdout)
