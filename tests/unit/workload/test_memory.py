@@ -157,6 +157,8 @@ def test_profile_fields() -> None:
         "output_bytes",
         "live_bytes",
         "inplace",
+        "input_shapes",
+        "output_shapes",
     }
     assert sum(row["macs"] for row in d["layers"]) == d["macs"]
 
