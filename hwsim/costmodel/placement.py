@@ -34,6 +34,28 @@ class Placement:
         """True when every level holds what was placed on it."""
         return all(f.fits for f in self.fit.values())
 
+    def notes(self, spec: HardwareSpec) -> list[str]:
+        """One line per tensor kind placed beyond the nearest level that may hold it (weights
+        that overflow an MCU's internal flash into a board's SDRAM or QSPI flash): where it
+        went and the slower memory it is read from."""
+        from hwsim.units import Dimension, format_bytes_iec, format_quantity
+
+        out = []
+        for what, idx in (("weights", self.weight_level), ("activations", self.act_level)):
+            allowed = [i for i, m in enumerate(spec.memory) if what in m.holds]
+            if not allowed or idx == allowed[0] or not self.fit.get(spec.memory[idx].name):
+                continue
+            first, got = spec.memory[allowed[0]], spec.memory[idx]
+            if not self.fit[got.name].fits:
+                continue  # the misfit warning says it
+            out.append(
+                f"{what} do not fit {first.name} ({format_bytes_iec(first.capacity)}): placed in "
+                f"{got.name} ({got.kind}, {format_bytes_iec(got.capacity)}, "
+                f"{format_quantity(got.read_bw, Dimension.BYTES_PER_S)} read), which costs its "
+                "slower reads and higher energy per byte"
+            )
+        return out
+
     def misfits(self) -> list[str]:
         """Names of levels whose requirement exceeds capacity."""
         return [k for k, f in self.fit.items() if not f.fits]

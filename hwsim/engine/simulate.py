@@ -164,7 +164,7 @@ def _fit_warnings(spec: HardwareSpec, pl: Placement, strict: bool) -> list[str]:
         )
     if strict and msgs:
         raise SimulationError("; ".join(msgs) + " (`strict_memory`)", params=("strict_memory",))
-    return msgs
+    return pl.notes(spec) + msgs
 
 
 def _bound_counts(layers: Sequence[LayerResult]) -> dict[str, int]:
