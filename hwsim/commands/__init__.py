@@ -1,7 +1,8 @@
-"""CLI commands that live in their own modules; importing this registers them on ``hwsim.cli.app``.
+"""``hwsim`` commands that live in their own modules.
 
-Each module does ``from hwsim.cli import app, fail, out, err`` and decorates its commands.
-Add a module here and to the import list below.
+Importing this package imports every module in it; each decorates its commands onto the
+Typer app of :mod:`hwsim.commands.base`, which ``hwsim.cli`` runs. A new command is a new
+module here.
 """
 
 import importlib

@@ -11,7 +11,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from hwsim.cli import FLAGS, BatchOpt, DtypeOpt, ProfileOpt, app, err, fail, out
+from hwsim.commands.base import FLAGS, BatchOpt, DtypeOpt, ProfileOpt, app, err, fail, out
 from hwsim.errors import HwsimError
 
 

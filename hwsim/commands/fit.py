@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from hwsim.cli import DtypeOpt, ProfileOpt, app, err, fail, out
+from hwsim.commands.base import DtypeOpt, ProfileOpt, app, err, fail, out
 from hwsim.errors import HwsimError
 
 

@@ -140,7 +140,7 @@ def print_schedule(d: dict[str, Any], console: Console) -> None:
 
 def planning_or_fail(planning: str | None) -> str:
     """The ``--planning`` value, checked."""
-    from hwsim.cli import fail
+    from hwsim.commands.base import fail
     from hwsim.workload.memory import PLANNINGS
 
     value = planning or "liveness"
@@ -151,7 +151,7 @@ def planning_or_fail(planning: str | None) -> str:
 
 def schedule_or_fail(schedule: str) -> str:
     """The ``--memory-schedule`` value, checked."""
-    from hwsim.cli import fail
+    from hwsim.commands.base import fail
 
     if schedule not in ("given", "best"):
         raise fail(f"--memory-schedule: expected given or best, got {schedule!r}")

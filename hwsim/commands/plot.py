@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hwsim.cli import app, fail, out
+from hwsim.commands.base import app, fail, out
 from hwsim.errors import HwsimError
 
 KINDS = ("roofline", "energy", "memory", "timeline")

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from hwsim.cli import (
+from hwsim.commands.base import (
     DtypeOpt,
     KvDtypeOpt,
     ProfileOpt,

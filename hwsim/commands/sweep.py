@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from hwsim.cli import app, err, fail, out
+from hwsim.commands.base import app, err, fail, out
 from hwsim.errors import HwsimError
 
 FRONT_ROWS = 12

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hwsim.cli import app, err, fail, out
+from hwsim.commands.base import app, err, fail, out
 from hwsim.errors import HwsimError
 from hwsim.textio import write_atomic
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from hwsim.cli import app, out
+from hwsim.commands.base import app, out
 
 
 def _print_version(value: bool) -> None:

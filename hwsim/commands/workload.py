@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from hwsim.cli import (
+from hwsim.commands.base import (
     AllowUnsupportedOpt,
     BatchOpt,
     DimOpt,
@@ -209,7 +209,7 @@ def profile(
     Activation memory is planned on the graph as deployed (batch norm folded, activations
     fused); --planning inplace also writes depthwise and element-wise ops over their input.
     """
-    from hwsim.cli import onnx_params
+    from hwsim.commands.base import onnx_params
     from hwsim.workload import Workload, load_workload
     from hwsim.workload.memory import Deployment
     from hwsim.workload.profile import profile_dict

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from hwsim.errors import WorkloadError
+from hwsim.workload.frontend import formats, load_model_file
 from hwsim.workload.ir import DecoderWorkload, Source, Workload
 
 AnyWorkload = Workload | DecoderWorkload
@@ -166,15 +167,10 @@ def _build(name_or_path: str | Path, params: dict[str, Any]) -> AnyWorkload:
                 f"{', '.join(sorted(entry.defaults))}"
             )
         return entry.builder(**_coerce(key, entry.defaults, params))
-    path = Path(key)
-    if path.is_dir() and (path / "config.json").is_file():
-        path = path / "config.json"  # a Hugging Face snapshot folder
-    if path.suffix.lower() in (".onnx", ".json", ".yaml", ".yml"):
-        from hwsim.workload.frontends import load_file
-
-        loaded: AnyWorkload = load_file(path, **params)
-        return loaded
-    raise WorkloadError(
-        f"unknown workload {key!r}; built-in: {', '.join(entries)} (or a .onnx / config.json / "
-        ".yaml file, or a folder with a config.json)"
-    )
+    loaded = load_model_file(Path(key), **params)
+    if loaded is None:
+        raise WorkloadError(
+            f"unknown workload {key!r}; built-in: {', '.join(entries)} (or a model file: "
+            f"{formats()})"
+        )
+    return loaded

@@ -23,6 +23,7 @@ from hwsim.errors import WorkloadError
 from hwsim.textio import MAX_YAML_BYTES, read_text
 from hwsim.vocabulary import DTYPE_BYTES, parse_dtype
 from hwsim.workload.builder import GraphBuilder
+from hwsim.workload.frontend import register_frontend
 from hwsim.workload.ir import DecoderWorkload, Workload
 
 ENCODER_SEQ_LEN = 128
@@ -1090,3 +1091,26 @@ def _mlp(
             s = g.binary(s, gt, "mul", name=f"{pre}.shared_expert_scale")
         out = g.add(out, s, name=f"{pre}.shared_expert_add")
     return out
+
+
+class HFConfigFrontend:
+    """Hugging Face ``config.json`` files, or a snapshot folder holding one."""
+
+    name = "hf_config"
+    formats = "config.json (or a folder with one)"
+    params: frozenset[str] | None = None  # which apply depends on the model_type
+
+    def can_load(self, path: Path) -> bool:
+        """A ``.json`` suffix, or a folder with a ``config.json``."""
+        if path.is_dir():
+            return (path / "config.json").is_file()
+        return path.suffix.lower() == ".json"
+
+    def load(self, path: Path, /, **params: Any) -> Workload | DecoderWorkload:
+        """See :func:`load_hf_config`."""
+        if path.is_dir():
+            path = path / "config.json"
+        return load_hf_config(path, **params)
+
+
+register_frontend(HFConfigFrontend())

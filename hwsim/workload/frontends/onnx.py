@@ -24,6 +24,7 @@ from hwsim.errors import WorkloadError
 from hwsim.textio import MAX_MODEL_BYTES, read_bytes, shorten
 from hwsim.vocabulary import parse_dtype
 from hwsim.workload.builder import GraphBuilder
+from hwsim.workload.frontend import register_frontend
 from hwsim.workload.ir import Workload
 
 # ONNX TensorProto element types -> hwsim dtypes (int64 ids are stored as int32: their bytes
@@ -964,3 +965,22 @@ class _Lowering:
             return self.g.embedding(self.env[idx], shape[0], shape[1], name=name, shared=leaf)
         x = self.env[data]
         return self.g.data_copy([x], self._out_shape(node, name), op_type="gather", name=name)
+
+
+class OnnxFrontend:
+    """``.onnx`` files (shape inference; weights are not read)."""
+
+    name = "onnx"
+    formats = ".onnx file"
+    params: frozenset[str] | None = frozenset({"dims", "allow_unsupported", "batch", "dtype"})
+
+    def can_load(self, path: Path) -> bool:
+        """By name: a ``.onnx`` suffix."""
+        return path.suffix.lower() == ".onnx"
+
+    def load(self, path: Path, /, **params: Any) -> Workload:
+        """See :func:`load_onnx`."""
+        return load_onnx(path, **params)
+
+
+register_frontend(OnnxFrontend())

@@ -32,6 +32,7 @@ from hwsim.errors import WorkloadError
 from hwsim.textio import read_yaml
 from hwsim.vocabulary import parse_dtype
 from hwsim.workload.builder import ACTIVATION_OPS, ELEMENTWISE_OPS, GraphBuilder
+from hwsim.workload.frontend import register_frontend
 from hwsim.workload.ir import Workload
 
 SCHEMA_VERSION = 1
@@ -362,3 +363,22 @@ def load_yaml_model(path: str | Path, /, **params: Any) -> Workload:
     """
     p = Path(path)
     return build_yaml_model(_read(p), source=p.name, **params)
+
+
+class YamlModelFrontend:
+    """hwsim YAML model files (``schema_version: 1``, ``layers:``)."""
+
+    name = "yaml"
+    formats = ".yaml model file"
+    params: frozenset[str] | None = None  # build_yaml_model names a parameter it does not take
+
+    def can_load(self, path: Path) -> bool:
+        """By name: a ``.yaml`` or ``.yml`` suffix."""
+        return path.suffix.lower() in (".yaml", ".yml")
+
+    def load(self, path: Path, /, **params: Any) -> Workload:
+        """See :func:`load_yaml_model`."""
+        return load_yaml_model(path, **params)
+
+
+register_frontend(YamlModelFrontend())
