@@ -99,7 +99,8 @@ def simulate(
         On a system, ``result.parallel`` adds tp, pp, communication time and bytes, link
         energy, the pipeline bubble and memory per device (docs/systems.md).
     """
-    from hwsim.hardware.system import SystemSpec, find_system, load_system
+    from hwsim.hardware.loader import find_system, load_system
+    from hwsim.hardware.system import SystemSpec
 
     is_system = isinstance(hardware, SystemSpec) or (
         not isinstance(hardware, HardwareSpec) and find_system(hardware) is not None

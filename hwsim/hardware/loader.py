@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from hwsim import textio
 from hwsim.errors import SpecError
 from hwsim.hardware.models import HardwareSpec, SoftwareProfile
+from hwsim.hardware.system import SystemSpec
 from hwsim.resources import builtin_dir
 
 
@@ -169,3 +170,54 @@ def override(spec: HardwareSpec, changes: Mapping[str, Any]) -> HardwareSpec:
         return HardwareSpec.model_validate(data, context={"strict_units": True})
     except ValidationError as exc:
         raise SpecError(format_validation_error(f"{spec.name} override", exc)) from None
+
+
+# ---------------------------------------------------------------- systems of chips
+
+
+def system_dir() -> Path:
+    """Folder of the built-in systems (``hardware_specs/systems``)."""
+    return builtin_dir("hardware_specs") / "systems"
+
+
+def builtin_system_names() -> list[str]:
+    """Names of the built-in systems."""
+    return sorted(p.stem for p in system_dir().glob("*.yaml"))
+
+
+def find_system(name_or_path: str | Path) -> Path | None:
+    """The YAML path of a system given by built-in name or path; None when it is a chip."""
+    p = Path(name_or_path)
+    if p.suffix in (".yaml", ".yml") and p.is_file():
+        data = read_yaml(p)
+        return p if isinstance(data, dict) and data.get("kind") == "system" else None
+    cand = system_dir() / f"{name_or_path}.yaml"
+    return cand if cand.is_file() else None
+
+
+def load_system(name_or_path: str | Path | SystemSpec) -> tuple[SystemSpec, HardwareSpec]:
+    """A system by built-in name or YAML path, and its device chip spec.
+
+    Raises:
+        SpecError: unknown name, a bad field (named with its path) or an unknown device.
+    """
+    if isinstance(name_or_path, SystemSpec):
+        sys_spec = name_or_path
+        base = system_dir()
+    else:
+        path = find_system(name_or_path)
+        if path is None:
+            raise SpecError(
+                f"unknown system {str(name_or_path)!r}; built-in systems: "
+                f"{', '.join(builtin_system_names())}"
+            )
+        sys_spec = validate_model(SystemSpec, read_yaml(path), path.name)
+        base = path.parent
+    dev = Path(sys_spec.device)
+    if dev.suffix in (".yaml", ".yml") and not dev.is_absolute():
+        dev = base / dev
+    try:
+        chip = load_hardware(dev if dev.suffix in (".yaml", ".yml") else sys_spec.device)
+    except SpecError as exc:
+        raise SpecError(f"{sys_spec.name}: device: {exc}") from None
+    return sys_spec, chip

@@ -1,6 +1,6 @@
 """Systems of chips: N identical devices and the links between them (pydantic, frozen).
 
-A system YAML (``kind: system``) names a chip (a built-in name or a spec file next to it),
+A system YAML (``kind: system``, read by :func:`hwsim.hardware.loader.load_system`) names a chip (a built-in name or a spec file next to it),
 how many there are, and the links: bandwidth per direction per device, latency per
 message step and energy per byte. Topologies:
 
@@ -17,16 +17,12 @@ so both ``switch`` and ``ring`` give the same formulas; a group that spans nodes
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
 
-from hwsim.errors import SpecError
-from hwsim.hardware.loader import read_yaml, validate_model
-from hwsim.hardware.models import Estimate, Frozen, HardwareSpec, Source
+from hwsim.hardware.models import Estimate, Frozen, Source
 from hwsim.hardware.quantity import BytesPerSecond, JoulesPerByte, Seconds
-from hwsim.resources import builtin_dir
 
 LinkKind = Literal["nvlink", "pcie", "infiniband", "ethernet", "chip_to_chip"]
 Topology = Literal["switch", "ring", "two_level"]
@@ -83,53 +79,3 @@ class SystemSpec(Frozen):
             if group > self.devices_per_node:
                 return self.inter_node_link
         return self.link
-
-
-def system_dir() -> Path:
-    """Folder of the built-in systems (``hardware_specs/systems``)."""
-    return builtin_dir("hardware_specs") / "systems"
-
-
-def builtin_system_names() -> list[str]:
-    """Names of the built-in systems."""
-    return sorted(p.stem for p in system_dir().glob("*.yaml"))
-
-
-def find_system(name_or_path: str | Path) -> Path | None:
-    """The YAML path of a system given by built-in name or path; None when it is a chip."""
-    p = Path(name_or_path)
-    if p.suffix in (".yaml", ".yml") and p.is_file():
-        data = read_yaml(p)
-        return p if isinstance(data, dict) and data.get("kind") == "system" else None
-    cand = system_dir() / f"{name_or_path}.yaml"
-    return cand if cand.is_file() else None
-
-
-def load_system(name_or_path: str | Path | SystemSpec) -> tuple[SystemSpec, HardwareSpec]:
-    """A system by built-in name or YAML path, and its device chip spec.
-
-    Raises:
-        SpecError: unknown name, a bad field (named with its path) or an unknown device.
-    """
-    from hwsim.hardware.loader import load_hardware
-
-    if isinstance(name_or_path, SystemSpec):
-        sys_spec = name_or_path
-        base = system_dir()
-    else:
-        path = find_system(name_or_path)
-        if path is None:
-            raise SpecError(
-                f"unknown system {str(name_or_path)!r}; built-in systems: "
-                f"{', '.join(builtin_system_names())}"
-            )
-        sys_spec = validate_model(SystemSpec, read_yaml(path), path.name)
-        base = path.parent
-    dev = Path(sys_spec.device)
-    if dev.suffix in (".yaml", ".yml") and not dev.is_absolute():
-        dev = base / dev
-    try:
-        chip = load_hardware(dev if dev.suffix in (".yaml", ".yml") else sys_spec.device)
-    except SpecError as exc:
-        raise SpecError(f"{sys_spec.name}: device: {exc}") from None
-    return sys_spec, chip

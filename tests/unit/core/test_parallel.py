@@ -17,7 +17,8 @@ from hwsim.engine.parallel import (
     pipeline_schedule,
 )
 from hwsim.errors import SimulationError, SpecError
-from hwsim.hardware.system import Link, builtin_system_names, load_system
+from hwsim.hardware.loader import builtin_system_names, load_system
+from hwsim.hardware.system import Link
 
 LINK = Link.model_validate(
     {
