@@ -159,7 +159,8 @@ def serve_rates(
     Takes the arguments of :func:`serve`; ``rates`` replaces ``rate``. Returns one
     :class:`ServingResult` per rate, in order.
     """
-    from hwsim.hardware.system import SystemSpec, find_system, load_system
+    from hwsim.hardware.loader import find_system, load_system
+    from hwsim.hardware.system import SystemSpec
 
     runner: SystemRunner | None = None
     tp = _int_at_least("tp", tp, 1)
