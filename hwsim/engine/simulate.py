@@ -26,7 +26,7 @@ from hwsim.errors import SimulationError, SpecError
 from hwsim.hardware.models import HardwareSpec, SoftwareProfile
 from hwsim.hardware.operating import Point, at_point, find_point, idle_power
 from hwsim.units import Dimension, UnitError, parse_quantity
-from hwsim.vocabulary import dtype_label
+from hwsim.vocabulary import DTYPE_BYTES, WEIGHT_ONLY_FORMATS, dtype_label
 from hwsim.workload.ir import DecoderWorkload, Workload
 
 DECODE_SAMPLES = 3
@@ -339,6 +339,13 @@ def _assemble(
         warnings = [
             *warnings,
             f"{spec.name} ({prof.name}) has no {wanted} MACs: they run in {mac_dtype}",
+        ]
+    if counts.weight_dtype in WEIGHT_ONLY_FORMATS:
+        bits = DTYPE_BYTES[counts.weight_dtype] * 8
+        warnings = [
+            *warnings,
+            f"weights stored as {counts.weight_dtype} ({bits:.3g} bits/weight with scales) are "
+            f"dequantised inside the GEMM kernels; the MACs run in {mac_dtype}",
         ]
     idle_w = [idle_power(spec, p) for p in points]
     layers, static_j = with_idle(spec, layers, idle_w, latency)

@@ -284,3 +284,11 @@ def test_pipeline_stages_split_layers_and_params() -> None:
         {op.name.split(".")[1] for op in g.ops if op.name.startswith("layers.")} for g in stages
     ]
     assert [len(x) for x in layers] == [10, 10, 10, 10]
+
+
+def test_a_run_says_where_block_formats_are_dequantised() -> None:
+    import hwsim
+
+    r = hwsim.simulate("llama-2-7b", "h100-sxm", dtype="q4_0", prompt_len=16, gen_len=2)
+    assert any("dequantised" in w and "fp16" in w and "4.5 bits" in w for w in r.warnings)
+    assert r.weight_bytes == pytest.approx(r.params * 4.5 / 8)
