@@ -7,7 +7,8 @@ Run from the repository root:
 For every chip + profile with rows in validation/measurements.csv, the profile is read from
 ``hardware_specs/CHIP.yaml`` as of the first of ``REVS`` that has it: 7ee0b92 (the specs
 before any calibration) and, for the tensorrt-llm profiles added later, 67a176d (their prior,
-before their fit). ``validation/calibrate_all.sh`` starts every fit from these files, so a
+before their fit) and, for the chip + profile pairs that first got rows with the joint fit
+(issue #14), 7949681 (never calibrated before it). ``validation/calibrate_all.sh`` starts every fit from these files, so a
 re-run gives the same profiles whatever state ``hardware_specs/`` is in.
 """
 
@@ -22,7 +23,7 @@ from hwsim.hardware import load_hardware
 from hwsim.validation import profile_yaml, read_measurements
 
 ROOT = Path(__file__).resolve().parent.parent
-REVS = ("7ee0b92", "67a176d")
+REVS = ("7ee0b92", "67a176d", "7949681")
 
 
 def _spec_at(rev: str, chip: str) -> str | None:

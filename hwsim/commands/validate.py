@@ -104,25 +104,182 @@ def print_report(report: object, console: Console, title: str = "validation") ->
     )
 
 
+GOAL_CV_MEDIAN = 0.20
+GOAL_CV_SHARE_2X = 0.95
+
+
+def _ratio_cell(r: object) -> str:
+    from hwsim.validation import RowResult
+
+    assert isinstance(r, RowResult)
+    if not r.ok:
+        return "-"
+    return f"[{_colour(r.factor)}]{r.ratio:.3f}[/]"
+
+
+def print_cross_validation(cv: object, console: Console, title: str) -> None:
+    """Rich tables: per-row ratios under each scheme, the fits, the summary per scheme."""
+    from hwsim.validation import ERROR_DEFINITION, METRICS
+    from hwsim.validation.crossval import LABELS, CrossValidation
+
+    assert isinstance(cv, CrossValidation)
+    schemes = list(cv.reports)
+    short = {"in_sample": "in-sample", "leave_one_out": "LOO", "leave_one_chip_out": "LOCO"}
+    short["k_fold"] = f"{cv.folds}-fold"
+    base = cv.reports["in_sample"]
+    t = Table(title=title)
+    t.add_column("id", no_wrap=True)
+    t.add_column("workload / chip / profile", overflow="fold")
+    t.add_column("metric", overflow="fold")
+    t.add_column("measured", justify="right")
+    for k in schemes:
+        t.add_column(short[k], justify="right", no_wrap=True)
+    for i, r in enumerate(base.rows):
+        if not r.ok:
+            continue
+        m = r.measurement
+        wl = Path(m.workload).stem if m.workload.endswith((".yaml", ".yml")) else m.workload
+        t.add_row(
+            m.id,
+            f"{wl} / {m.hardware} / {r.profile}",
+            m.metric,
+            f"{_num(m.value)} {METRICS[m.metric].unit}",
+            *[_ratio_cell(cv.reports[k].rows[i]) for k in schemes],
+        )
+    console.print(t)
+    if base.skipped:
+        s = Table(title="skipped rows")
+        s.add_column("id")
+        s.add_column("reason", overflow="fold")
+        for r in base.skipped:
+            s.add_row(r.measurement.id, r.reason)
+        console.print(s)
+    f = Table(title="joint fits (one per software stack, from the priors)")
+    for col in ("stack", "chips", "rows", "dof", "fitted"):
+        f.add_column(col, overflow="fold", justify="right" if col in ("rows", "dof") else "left")
+    for fit in cv.fits.values():
+        chips = ", ".join(sorted({c for c, _ in fit.members}))
+        dof = "exactly determined" if fit.exactly_determined else str(fit.dof)
+        f.add_row(fit.stack, chips, str(len(fit.rows)), dof, fit.label())
+    console.print(f)
+    summary = Table(title="summary per scheme and class (|error| = |pred - meas| / meas)")
+    for col in ("scheme", "class", "rows", "median |error|", "<=1.25x", "<=2x", "bias", "worst"):
+        summary.add_column(col, justify="left" if col in ("scheme", "class") else "right")
+    for k in schemes:
+        rep = cv.reports[k]
+        groups = list(rep.by_class().items()) + [("overall", rep.overall())]
+        for j, (name, st) in enumerate(groups):
+            summary.add_row(
+                short[k] if j == 0 else "",
+                f"[bold]{name}[/]" if name == "overall" else name,
+                str(st.n),
+                _pct(st.median_abs_error),
+                _pct(st.share_within_125),
+                _pct(st.share_within_2x),
+                "-" if math.isnan(st.geomean_ratio) else f"{st.geomean_ratio:.3f}",
+                f"{st.worst_id} {st.worst_factor:.2f}x" if st.n else "-",
+                end_section=j == len(groups) - 1,
+            )
+    console.print(summary)
+    for k in schemes:
+        console.print(f"{short[k]}: {LABELS[k]}", soft_wrap=True)
+    console.print(
+        f"definition: {ERROR_DEFINITION}; bias = geometric mean of the ratios", soft_wrap=True
+    )
+    st = cv.headline.overall()
+    met = (
+        st.n > 0
+        and st.median_abs_error <= GOAL_CV_MEDIAN
+        and st.share_within_2x >= GOAL_CV_SHARE_2X
+    )
+    console.print(
+        f"cross-validated (leave-one-out): median |error| {_pct(st.median_abs_error)}, "
+        f"{_pct(st.share_within_125)} within 1.25x, {_pct(st.share_within_2x)} within 2x, "
+        f"bias {st.geomean_ratio:.3f}; goal (median <= {GOAL_CV_MEDIAN:.0%}, >= "
+        f"{GOAL_CV_SHARE_2X:.0%} within 2x): "
+        + ("[green]met[/]" if met else "[bold red]not met[/]"),
+        soft_wrap=True,
+    )
+
+
+def _beside(csv_path: str, name: str) -> str | None:
+    p = Path(csv_path).expanduser().resolve().parent / name
+    return str(p) if p.exists() else None
+
+
 @app.command("validate")
 def validate_command(
     measurements: Annotated[str, typer.Argument(help="measurements CSV (contract columns)")],
     json_out: Annotated[
         str | None, typer.Option("--json", help="write the report JSON to PATH or -")
     ] = None,
+    folds: Annotated[
+        int | None, typer.Option("--folds", help="also run k-fold cross-validation (k >= 2)")
+    ] = None,
+    priors: Annotated[
+        str | None,
+        typer.Option(
+            "--priors",
+            help="folder of CHIP--PROFILE.yaml priors the fits start from "
+            "(default: priors/ beside the CSV, else the shipped profiles)",
+        ),
+    ] = None,
+    stacks: Annotated[
+        str | None,
+        typer.Option(
+            "--stacks",
+            help="YAML of which chip/profile pairs share a stack (default: stacks.yaml "
+            "beside the CSV; otherwise one stack per profile name)",
+        ),
+    ] = None,
+    shipped: Annotated[
+        bool,
+        typer.Option(
+            "--shipped",
+            help="only predict with the profiles as shipped (no fit, no cross-validation)",
+        ),
+    ] = False,
+    exact_refit: Annotated[
+        bool,
+        typer.Option(
+            "--exact-refit",
+            help="refit every fold on simulated residuals (slow; default: linearised refit)",
+        ),
+    ] = False,
 ) -> None:
-    """Simulate every measurement row; print predicted vs measured, errors and statistics."""
-    from hwsim.validation import validate
+    """Fit every software stack jointly; print in-sample, leave-one-out and leave-one-chip-out.
 
+    The headline is the leave-one-out error: each row predicted by a fit without it. With
+    --shipped: the rows predicted with the profiles as shipped, no fitting.
+    """
+    from hwsim.validation import validate
+    from hwsim.validation.crossval import cross_validate
+
+    if folds is not None and folds < 2:
+        raise fail(f"--folds must be at least 2, got {folds}")
+    console = err if json_out == "-" else out
     try:
-        report = validate(measurements)
+        if shipped:
+            report = validate(measurements)
+            print_report(
+                report, console, title=f"predicted vs measured (as shipped): {measurements}"
+            )
+            data = report.to_dict()
+        else:
+            cv = cross_validate(
+                measurements,
+                priors=priors or _beside(measurements, "priors"),
+                stacks=stacks or _beside(measurements, "stacks.yaml"),
+                folds=folds,
+                exact=exact_refit,
+            )
+            print_cross_validation(cv, console, title=f"predicted / measured: {measurements}")
+            data = cv.to_dict()
     except HwsimError as exc:
         raise fail(exc) from None
-    console = err if json_out == "-" else out
-    print_report(report, console, title=f"predicted vs measured: {measurements}")
     if json_out:
         try:
-            _write(report.to_dict(), json_out)
+            _write(data, json_out)
         except OSError as exc:
             raise fail(f"cannot write output: {exc}") from None
 

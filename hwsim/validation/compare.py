@@ -142,6 +142,18 @@ class ErrorStats:
     within_2x: int
     geomean_ratio: float
     """exp(mean ln ratio): > 1 means the group is predicted high on average."""
+    within_125: int = 0
+    """Rows with factor <= 1.25 (0.8 <= ratio <= 1.25)."""
+
+    @property
+    def share_within_2x(self) -> float:
+        """Fraction of the rows within 2x (NaN for an empty group)."""
+        return self.within_2x / self.n if self.n else math.nan
+
+    @property
+    def share_within_125(self) -> float:
+        """Fraction of the rows within 1.25x (NaN for an empty group)."""
+        return self.within_125 / self.n if self.n else math.nan
 
     @classmethod
     def of(cls, rows: Iterable[RowResult]) -> ErrorStats:
@@ -160,6 +172,7 @@ class ErrorStats:
             worst_id=worst.measurement.id,
             within_2x=sum(1 for r in ok if r.factor <= 2.0 + 1e-12),
             geomean_ratio=float(np.exp(np.mean([r.log_error for r in ok]))),
+            within_125=sum(1 for r in ok if r.factor <= 1.25 + 1e-12),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -176,6 +189,7 @@ class ErrorStats:
             "worst_factor": num(self.worst_factor),
             "worst_id": self.worst_id or None,
             "within_2x": self.within_2x,
+            "within_1_25x": self.within_125,
             "geomean_ratio": num(self.geomean_ratio),
         }
 

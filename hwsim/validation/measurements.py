@@ -103,6 +103,20 @@ METRICS: dict[str, Metric] = {
             True,
         ),
         Metric(
+            "prefill_tokens_per_s",
+            "tok/s",
+            "prompt tokens processed per second = batch x prompt_len / TTFT",
+            lambda r: r.batch * _llm(r, "prompt_len") / _llm(r, "ttft_s"),
+            True,
+        ),
+        Metric(
+            "output_tokens_per_s",
+            "tok/s",
+            "generated tokens per second over the whole request = batch x gen_len / latency",
+            lambda r: r.batch * _llm(r, "gen_len") / r.latency_s,
+            True,
+        ),
+        Metric(
             "end_to_end_ms",
             "ms",
             "TTFT + all decode steps of an LLM request",

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from hwsim.cli import app
 from hwsim.hardware import load_profile
-from tests.unit.validation.conftest import write_csv
+from tests.unit.validation.conftest import GEMM_MS, write_csv
 
 runner = CliRunner()
 ROWS = (
@@ -25,15 +26,30 @@ def test_validate_prints_table_and_json(toy_dir: Path) -> None:
     assert res.exit_code == 0, res.output
     for text in ("G1", "G2", "overall", "skipped rows", "unknown workload 'nope'", "not met"):
         assert text in res.output
+    assert "exactly determined" in res.output  # one row per stack
     out = toy_dir / "r.json"
     res = runner.invoke(app, ["validate", str(csv), "--json", str(out)])
     assert res.exit_code == 0, res.output
     d = json.loads(out.read_text())
-    assert d["summary"]["overall"]["n"] == 2 and d["summary"]["skipped"] == 1
-    assert d["rows"][0]["ratio"] > 2 and "error_definition" in d
+    loo = d["schemes"]["leave_one_out"]
+    assert loo["summary"]["overall"]["n"] == 2 and loo["summary"]["skipped"] == 1
+    # G1 alone in its stack: left out, it is predicted by the prior (ideal): 1.074 / 0.5 ms
+    assert loo["rows"][0]["ratio"] == pytest.approx(GEMM_MS / 0.5, rel=1e-3)
+    # in-sample G1 cannot be fitted: 0.5 ms is faster than the peak allows (bound at 1)
+    ins = d["schemes"]["in_sample"]["rows"]
+    assert ins[0]["ratio"] == pytest.approx(GEMM_MS / 0.5, rel=1e-3)
+    assert ins[1]["ratio"] == pytest.approx(1.0, rel=1e-3)
+    fits = {f["stack"]: f for f in d["fits"]}
+    assert "error_definition" in d and fits["slow"]["exactly_determined"]
+    assert fits["slow"]["dof"] == 0 and fits["ideal"]["parameters"] == {}
     res = runner.invoke(app, ["validate", str(csv), "--json", "-"])
     assert res.exit_code == 0
-    assert json.loads(res.stdout)["rows"][1]["id"] == "G2"
+    assert json.loads(res.stdout)["schemes"]["in_sample"]["rows"][1]["id"] == "G2"
+    # --shipped: the profiles as they are, no fit
+    res = runner.invoke(app, ["validate", str(csv), "--shipped", "--json", "-"])
+    assert res.exit_code == 0
+    d = json.loads(res.stdout)
+    assert d["summary"]["overall"]["n"] == 2 and d["rows"][0]["ratio"] > 2
 
 
 def test_malformed_csv_is_a_one_line_error(tmp_path: Path) -> None:

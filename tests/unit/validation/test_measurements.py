@@ -121,5 +121,18 @@ def test_blank_and_commented_rows_are_ignored(tmp_path: Path) -> None:
 
 def test_shipped_measurements_file_reads() -> None:
     rows = read_measurements(Path(__file__).parents[3] / "validation" / "measurements.csv")
-    assert len(rows) == 22  # the 20 reference rows + the 2048-token rows of D06/D08
-    assert all(r.source.startswith("http") for r in rows)
+    # issue #14: >= 80 sourced rows over >= 15 chips, every class, metric kind and regime
+    assert len(rows) >= 80
+    for r in rows:
+        assert r.source.startswith("https://"), r.id
+        assert r.extra.get("quote"), r.id
+        assert r.extra.get("conditions"), r.id
+    assert len({r.hardware for r in rows}) >= 15
+    assert {"mcu", "mobile_edge", "datacenter", "accelerator"} <= {r.row_class for r in rows}
+    metrics = {r.metric for r in rows}
+    assert {"latency_ms", "throughput_per_s", "energy_uj", "ttft_ms"} <= metrics
+    assert {"decode_tokens_per_s", "prefill_tokens_per_s", "output_tokens_per_s"} <= metrics
+    assert {r.batch for r in rows} >= {1} and max(r.batch or 1 for r in rows) >= 256
+    cnn = {"resnet50", "mobilenet_v2", "mlperf-tiny-resnet8"}
+    transformer = {"bert-base", "bert-large", "vit-b-16", "llama-2-7b"}
+    assert cnn <= {r.workload for r in rows} and transformer <= {r.workload for r in rows}
