@@ -281,13 +281,16 @@ def run(
     }
     params.update(onnx_params(dim, allow_unsupported))
     console = err if json_out == "-" else out
+    patch_info: dict[str, object] | None = None
     try:
         if patches is not None:  # hwsim/commands/memory.py: simulates with and without
             from hwsim.commands.memory import patched_run
 
-            result = patched_run(
+            result, patch_info = patched_run(
                 workload, hardware, batch, dtype, profile, strict_memory, params,
                 patches, patch_stages, console, plots,
+                dict(tp=tp, pp=pp, clock=clock, operating_point=operating_point,
+                     power_cap=_watts(power_cap)),
             )  # fmt: skip
         else:
             result = simulate(
@@ -322,7 +325,10 @@ def run(
     try:
         written: list[str] = []
         if json_out:
-            write_json(result.to_dict(), json_out)
+            doc = result.to_dict()
+            if patch_info is not None:
+                doc["patches"] = patch_info
+            write_json(doc, json_out)
             if json_out != "-":
                 written.append(json_out)
         written += _write_reports(result, csv_out, trace_out, plots, html_out)

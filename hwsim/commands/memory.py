@@ -90,6 +90,13 @@ def print_patches(
         "follows from the kernels and strides of the stage's ops.",
         soft_wrap=True,
     )
+    if s.peak_after_stage:
+        console.print(
+            f"the peak is now after the patch stage, at {s.peak_op}: patches cannot lower it "
+            "(in-place depthwise and element-wise ops can: --planning inplace, or a profile "
+            "that plans in place)",
+            soft_wrap=True,
+        )
 
 
 def schedule_dict(w: Workload, deployment: Deployment) -> dict[str, Any]:
@@ -170,10 +177,12 @@ def patched_run(
     patch_stages: str,
     console: Console,
     plots: str | None = None,
-) -> Any:
+    options: dict[str, Any] | None = None,
+) -> tuple[Any, dict[str, object]]:
     """``hwsim run --patches``: simulate the patched graph (and, for the overhead, the plain
-    one), print the comparison and return the patched result. With ``plots``, also write
-    ``memory_patches.png`` there (both memory curves)."""
+    one), print the comparison and return the patched result with the comparison (JSON-ready).
+    With ``plots``, also write ``memory_patches.png`` there (both memory curves). ``options``:
+    tp, pp (must be 1: patches run on one chip), clock, operating_point, power_cap."""
     from hwsim import engine
     from hwsim.api import load
     from hwsim.costmodel.graph import deployment
@@ -184,9 +193,14 @@ def patched_run(
         raise WorkloadError(
             "`patches` needs a graph workload (not a decoder LLM)", params=("patches",)
         )
+    opts = dict(options or {})
+    if opts.pop("tp", 1) != 1 or opts.pop("pp", 1) != 1:
+        raise WorkloadError(
+            "`patches` runs on one chip; drop `tp`/`pp`", params=("patches", "tp", "pp")
+        )
     patched, summary = apply_patch_option(w, patches, patch_stages, deployment(prof))
-    plain = engine.simulate(w, spec, prof)
-    result = engine.simulate(patched, spec, prof, strict_memory=strict_memory)
+    plain = engine.simulate(w, spec, prof, **opts)
+    result = engine.simulate(patched, spec, prof, strict_memory=strict_memory, **opts)
     assert summary is not None
     print_patches(summary, console, (plain.latency_s, result.latency_s))
     if plots:
@@ -202,4 +216,7 @@ def patched_run(
         )  # fmt: skip
         Path(plots).mkdir(parents=True, exist_ok=True)
         save_figure(fig, Path(plots) / "memory_patches.png")
-    return result
+    info = summary.to_dict()
+    info["latency_s_without"] = plain.latency_s
+    info["latency_s"] = result.latency_s
+    return result, info

@@ -338,6 +338,8 @@ class PatchSummary:
         macs_without: MACs without patches.
         weight_reads: weight bytes read per inference with patches (once per patch in the stage).
         weight_reads_without: weight bytes read per inference without patches.
+        peak_after_stage: the peak with patches is set by an op after the stage (patches
+            cannot lower it further).
     """
 
     grid: tuple[int, int]
@@ -351,6 +353,7 @@ class PatchSummary:
     macs_without: int
     weight_reads: float
     weight_reads_without: float
+    peak_after_stage: bool = False
 
     @property
     def extra_macs(self) -> int:
@@ -378,6 +381,7 @@ class PatchSummary:
             "extra_macs_ratio": self.extra_macs_ratio,
             "weight_read_bytes": self.weight_reads,
             "weight_read_bytes_without": self.weight_reads_without,
+            "peak_after_stage": self.peak_after_stage,
         }
 
 
@@ -430,6 +434,7 @@ def summarize(w: Workload, patched: Workload, deployment: object) -> PatchSummar
         macs_without=w.macs,
         weight_reads=sum(op.weights_read for op in patched.ops),
         weight_reads_without=sum(op.weights_read for op in w.ops),
+        peak_after_stage=b.peak_index >= n,
     )
 
 

@@ -166,6 +166,8 @@ def test_cli_run_patches_reports_both() -> None:
     d = json.loads(r.stdout)
     w = load_workload("mlperf-tiny-vww", dtype="int8")
     assert d["macs"] > w.macs  # the halo is recomputed
+    assert d["patches"]["macs_without"] == w.macs and d["patches"]["macs"] == d["macs"]
+    assert d["patches"]["latency_s"] == d["latency_s"] > d["patches"]["latency_s_without"]
     assert d["peak_activation_bytes"] < deployed_profile(w).peak_bytes
     for label in ("peak set by", "latency", "with patches"):
         assert label in r.stderr
