@@ -1,14 +1,13 @@
 """The built-in chips: contract names, provenance, and numbers checked against the reference.
 
-Reference values are read from ``../shared/reference/*.yaml`` (next to the repository) and
-converted by hand here; nothing is copied from the program's output.
+Reference values are read from ``tests/data/reference/*.yaml`` (published figures with their
+sources) and converted by hand here; nothing is copied from the program's output.
 """
 
 from __future__ import annotations
 
 import re
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,9 +16,7 @@ import yaml
 from hwsim import load_hardware
 from hwsim.hardware import HardwareSpec, builtin_hardware_names
 from hwsim.resources import builtin_dir
-
-REPO = Path(__file__).resolve().parents[3]
-REFERENCE = REPO / ".." / "shared" / "reference"
+from tests.unit.refdata import reference_file
 
 CONTRACT = {
     "a100-80gb-sxm",
@@ -76,11 +73,7 @@ def spec(name: str) -> HardwareSpec:
 
 @cache
 def _reference(file: str) -> dict[str, Any]:
-    path = REFERENCE / file
-    if not path.is_file():
-        pytest.skip(
-            f"reference data not found at {path} (needs the shared/ folder next to the repo)"
-        )
+    path = reference_file(file)
     data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     return data
 

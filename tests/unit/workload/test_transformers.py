@@ -13,16 +13,15 @@ from hwsim.resources import builtin_dir
 from hwsim.workload import DecoderWorkload, Workload, builtin_workloads, load_workload
 from hwsim.workload.builder import ROPE_OPS_PER_ELEMENT, causal_scores
 from hwsim.workload.frontends.hf_config import load_hf_config
+from tests.unit.refdata import reference_file
 
-REFERENCE = Path(__file__).resolve().parents[3].parent / "shared" / "reference" / "models.csv"
+REFERENCE = reference_file("models.csv")
 
 ENCODERS = ("bert-base", "bert-large", "distilbert", "vit-b-16")
 DECODERS = ("gpt2", "llama-2-7b", "llama-3-8b", "mistral-7b")
 
 
 def _reference_rows() -> list[dict[str, str]]:
-    if not REFERENCE.is_file():
-        pytest.skip(f"reference table {REFERENCE} is absent")
     with REFERENCE.open(newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
 
@@ -31,7 +30,7 @@ def _reference(model: str, column: str) -> float:
     for row in _reference_rows():
         if row["model"] == model and row[column]:
             return float(row[column])
-    pytest.skip(f"no {column} for {model} in {REFERENCE}")
+    pytest.fail(f"no {column} for {model} in {REFERENCE}")
 
 
 def _params(name: str) -> int:
@@ -43,7 +42,7 @@ def _ops(w: Workload, op_type: str) -> list:
     return [op for op in w.ops if op.op_type == op_type]
 
 
-# Published figures: shared/reference/models.csv (sources in its "source"/"locator" columns:
+# Published figures: tests/data/reference/models.csv (sources in its "source"/"locator" columns:
 # Devlin et al. 2019 for BERT, GPT-2 release notes, torchvision model table for ViT-B/16,
 # llama.cpp llama-bench for Llama-2-7B, Meta Llama 3 model card for Llama-3-8B).
 PARAM_CASES = [

@@ -1,4 +1,4 @@
-"""Built-in CNNs against published parameter and MAC counts (shared/reference/models.csv).
+"""Built-in CNNs against published parameter and MAC counts (tests/data/reference/models.csv).
 
 Conventions of the references, checked here rather than assumed:
 
@@ -16,14 +16,14 @@ Conventions of the references, checked here rather than assumed:
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
 
 from hwsim.errors import WorkloadError
 from hwsim.workload import Workload, builtin_workloads, load_workload
+from tests.unit.refdata import reference_file
 
-REFERENCE = Path(__file__).resolve().parents[3].parent / "shared" / "reference" / "models.csv"
+REFERENCE = reference_file("models.csv")
 
 CNNS = (
     "alexnet",
@@ -44,8 +44,6 @@ CNNS = (
 
 
 def _rows() -> list[dict[str, str]]:
-    if not REFERENCE.is_file():
-        pytest.skip(f"reference table {REFERENCE} is absent")
     with REFERENCE.open(newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
 
@@ -54,9 +52,9 @@ def _ref(model: str, variant: str, column: str) -> float:
     for row in _rows():
         if row["model"] == model and row["variant"] == variant:
             if not row[column]:
-                pytest.skip(f"{model} {variant}: no {column} in {REFERENCE.name}")
+                pytest.fail(f"{model} {variant}: no {column} in {REFERENCE.name}")
             return float(row[column])
-    pytest.skip(f"{model} {variant} not in {REFERENCE.name}")
+    pytest.fail(f"{model} {variant} not in {REFERENCE.name}")
 
 
 def _close(ours: float, ref: float, rel: float, quoted_unit: float = 0.0) -> bool:
