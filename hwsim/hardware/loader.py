@@ -72,7 +72,7 @@ def resolve_hardware_path(name_or_path: str | Path) -> Path:
     if p.suffix in (".yaml", ".yml") or p.exists():
         if p.is_dir():
             raise SpecError(f"{p}: is a directory, not a hardware spec file")
-        if not p.is_file():
+        if not p.exists():
             raise SpecError(f"{p}: no such hardware spec file")
         return p
     cand = builtin_dir("hardware_specs") / f"{name_or_path}.yaml"

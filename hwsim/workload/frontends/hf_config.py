@@ -20,7 +20,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hwsim.errors import WorkloadError
-from hwsim.textio import MAX_YAML_BYTES, read_text
+from hwsim.textio import MAX_YAML_BYTES, read_text, shorten
 from hwsim.vocabulary import DTYPE_BYTES, parse_dtype
 from hwsim.workload.builder import GraphBuilder
 from hwsim.workload.frontend import register_frontend
@@ -230,9 +230,9 @@ def load_hf_config(
     model_type = raw.get("model_type")
     if model_type is None:
         raise WorkloadError(f"{path}: field 'model_type' is missing")
-    if model_type not in _SCHEMAS:
+    if not isinstance(model_type, str) or model_type not in _SCHEMAS:
         raise WorkloadError(
-            f"{path}: field 'model_type': unsupported {model_type!r}; supported: "
+            f"{path}: field 'model_type': unsupported {shorten(model_type)}; supported: "
             f"{', '.join(sorted(_SCHEMAS))}"
         )
     if name is None:
