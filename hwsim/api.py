@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from hwsim import engine
+from hwsim.engine.duty import with_duty_and_cost
 from hwsim.engine.result import SimulationResult
 from hwsim.errors import SimulationError
 from hwsim.hardware.loader import load_hardware, resolve_profile
@@ -72,6 +73,12 @@ def simulate(
     clock: float | str | None = None,
     operating_point: str | None = None,
     power_cap: float | str | None = None,
+    rate: float | None = None,
+    battery: str | None = None,
+    electricity_price: float | None = None,
+    carbon_intensity: float | None = None,
+    chip_price: float | None = None,
+    lifetime_years: float | None = None,
     **params: Any,
 ) -> SimulationResult:
     """Simulate one inference (or one LLM request) of ``workload`` on ``hardware``.
@@ -92,6 +99,12 @@ def simulate(
             that supports it; None: the nominal (highest) clock.
         operating_point: run at the spec's operating point of this name.
         power_cap: power cap in W (or "200 W") replacing the spec's ``power.cap``.
+        rate: inferences per second for a duty-cycle result (sleep power in between).
+        battery: "1000 mAh@3.7V" or "3.7 Wh": battery life at ``rate``.
+        electricity_price: USD per kWh -> USD per million inferences / tokens.
+        carbon_intensity: gCO2e per kWh -> gCO2e per million inferences / tokens.
+        chip_price: USD, spread over ``lifetime_years`` (default 3) at full utilisation.
+        lifetime_years: service life of the chip for ``chip_price``.
         **params: model parameters (resolution, width, seq_len, prompt_len, gen_len, ...).
 
     Returns:
@@ -127,7 +140,13 @@ def simulate(
         if microbatches > 1 and isinstance(w, DecoderWorkload) and w.batch % microbatches == 0:
             m = load_workload(workload, batch=w.batch // microbatches, dtype=dtype, **params)
             micro = m if isinstance(m, DecoderWorkload) else None
-        return engine.simulate_parallel(
+        if rate is not None or battery is not None:
+            raise SimulationError(
+                "`rate` and `battery` model one chip sleeping between inferences; a system "
+                "has no sleep power",
+                params=("rate", "battery"),
+            )
+        result = engine.simulate_parallel(
             w,
             sys_spec,
             chip,
@@ -138,8 +157,16 @@ def simulate(
             micro=micro,
             strict_memory=strict_memory,
         )
+        return with_duty_and_cost(
+            result,
+            chip,
+            electricity_price=electricity_price,
+            carbon_intensity=carbon_intensity,
+            chip_price=chip_price,
+            lifetime_years=lifetime_years,
+        )
     w, spec, prof = load(workload, hardware, profile=profile, batch=batch, dtype=dtype, **params)
-    return engine.simulate(
+    result = engine.simulate(
         w,
         spec,
         prof,
@@ -147,4 +174,14 @@ def simulate(
         clock=clock,
         operating_point=operating_point,
         power_cap=power_cap,
+    )
+    return with_duty_and_cost(
+        result,
+        spec,
+        rate=rate,
+        battery=battery,
+        electricity_price=electricity_price,
+        carbon_intensity=carbon_intensity,
+        chip_price=chip_price,
+        lifetime_years=lifetime_years,
     )

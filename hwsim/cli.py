@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -157,6 +157,44 @@ def _clock_text(d: dict[str, object]) -> str:
     return text
 
 
+def _power_rows(d: dict[str, Any]) -> list[tuple[str, str]]:
+    """Summary rows for the duty cycle and the cost/carbon figures, when asked for."""
+    from hwsim.units import Dimension, format_quantity
+
+    rows: list[tuple[str, str]] = []
+    duty = d.get("duty_cycle")
+    if duty:
+        rows.append(
+            (
+                f"average power at {duty['rate_per_s']:g}/s",
+                f"{format_quantity(duty['avg_power_w'], Dimension.WATTS)} (busy "
+                f"{duty['busy_fraction']:.3%}, sleep "
+                f"{format_quantity(duty['sleep_power_w'], Dimension.WATTS)})",
+            )
+        )
+        if "battery_life_s" in duty:
+            days = duty["battery_life_days"]
+            life = f"{days:,.4g} days" if days >= 1 else f"{days * 24:.4g} h"
+            rows.append((f"battery life ({duty['battery']})", life))
+    cost = d.get("cost")
+    if cost:
+        units = sorted(
+            {k.split("_per_1m_")[1] for k in cost if "_per_1m_" in k},
+            key=["inferences", "requests", "prefill_tokens", "decode_tokens"].index,
+        )
+        for unit in units:
+            parts = []
+            if f"usd_per_1m_{unit}" in cost:
+                parts.append(f"${cost[f'usd_per_1m_{unit}']:,.4g}")
+            if f"gco2e_per_1m_{unit}" in cost:
+                parts.append(f"{cost[f'gco2e_per_1m_{unit}']:,.4g} gCO2e")
+            if f"hardware_usd_per_1m_{unit}" in cost:
+                parts.append(f"hardware ${cost[f'hardware_usd_per_1m_{unit}']:,.4g}")
+            parts.append(f"{cost[f'kwh_per_1m_{unit}']:,.4g} kWh")
+            rows.append((f"per 1M {unit.replace('_', ' ')}", ", ".join(parts)))
+    return rows
+
+
 def _print_run_summary(result: SimulationResult, console: Console) -> None:
     from hwsim.report import fmt
     from hwsim.units import Dimension, format_bytes_iec, format_quantity
@@ -190,6 +228,8 @@ def _print_run_summary(result: SimulationResult, console: Console) -> None:
     t.add_row(
         "layers compute/memory/overhead-bound", f"{bc['compute']}/{bc['memory']}/{bc['overhead']}"
     )
+    for label, value in _power_rows(d):
+        t.add_row(label, value)
     console.print(t)
     e = Table(title="energy breakdown")
     e.add_column("part")
@@ -251,6 +291,24 @@ def run(
     clock: ClockOpt = None,
     operating_point: OperatingPointOpt = None,
     power_cap: PowerCapOpt = None,
+    rate: Annotated[
+        float | None, typer.Option(help="inferences per second: duty-cycled average power")
+    ] = None,
+    battery: Annotated[
+        str | None, typer.Option(help="battery, e.g. '1000 mAh@3.7V' or '3.7 Wh' (with --rate)")
+    ] = None,
+    electricity_price: Annotated[
+        float | None, typer.Option(help="USD per kWh: cost per 1M inferences / tokens")
+    ] = None,
+    carbon_intensity: Annotated[
+        float | None, typer.Option(help="grid gCO2e per kWh: carbon per 1M inferences / tokens")
+    ] = None,
+    chip_price: Annotated[
+        float | None, typer.Option(help="chip price in USD, spread over --lifetime-years")
+    ] = None,
+    lifetime_years: Annotated[
+        float | None, typer.Option(help="chip service life for --chip-price (default 3)")
+    ] = None,
     json_out: Annotated[
         str | None, typer.Option("--json", help="write the result JSON to PATH or -")
     ] = None,
@@ -306,6 +364,12 @@ def run(
                 clock=clock,
                 operating_point=operating_point,
                 power_cap=_watts(power_cap),
+                rate=rate,
+                battery=battery,
+                electricity_price=electricity_price,
+                carbon_intensity=carbon_intensity,
+                chip_price=chip_price,
+                lifetime_years=lifetime_years,
                 **params,
             )
     except HwsimError as exc:
