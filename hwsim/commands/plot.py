@@ -10,7 +10,7 @@ import typer
 from hwsim.commands.base import app, fail, out
 from hwsim.errors import HwsimError
 
-KINDS = ("roofline", "energy", "memory", "timeline")
+KINDS = ("roofline", "energy", "memory", "timeline", "dvfs", "energy-chips", "j-per-token")
 
 
 def _plot_sweep_folder(folder: Path, out_path: Path | None) -> None:
@@ -44,7 +44,11 @@ def plot_command(
     ],
     kind: Annotated[
         str | None,
-        typer.Option("--kind", "-k", help="roofline, energy, memory or timeline (result files)"),
+        typer.Option(
+            "--kind",
+            "-k",
+            help="roofline, energy, memory, timeline; over several runs: dvfs, energy-chips, j-per-token",
+        ),
     ] = None,
     output: Annotated[
         Path | None,

@@ -794,9 +794,16 @@ _PLOTTERS: dict[str, Callable[[Any], Figure]] = {
 
 
 def plot(kind: str, results: ResultLike | Sequence[ResultLike]) -> Figure:
-    """The figure of ``kind`` (one of :data:`PLOT_KINDS`) for one or several results."""
+    """The figure of ``kind`` for one or several results: one of :data:`PLOT_KINDS`, or an
+    energy figure over several runs (``dvfs``, ``energy-chips``, ``j-per-token``; see
+    :mod:`hwsim.report.energy_plots`)."""
+    from hwsim.report.energy_plots import ENERGY_PLOTTERS
+
+    if kind in ENERGY_PLOTTERS:
+        return ENERGY_PLOTTERS[kind](results)
     if kind not in _PLOTTERS:
-        raise ValueError(f"unknown plot kind {kind!r}; choose {', '.join(PLOT_KINDS)}")
+        kinds = (*PLOT_KINDS, *ENERGY_PLOTTERS)
+        raise ValueError(f"unknown plot kind {kind!r}; choose {', '.join(kinds)}")
     return _PLOTTERS[kind](results)
 
 
