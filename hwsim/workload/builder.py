@@ -431,11 +431,13 @@ class GraphBuilder:
         kv_len: int,
         write_tokens: int = 0,
         kv_dtype: str | None = None,
+        kv: tuple[str, ...] = (),
         name: str = "cross_attention",
     ) -> str:
         """Encoder-decoder attention: ``q`` (B, Sq, heads*head_dim) attends over ``kv_len``
         cached encoder keys/values (read from the KV cache). ``write_tokens`` encoder tokens
-        are written into that cache (the prefill pass that projects them).
+        are written into that cache (the prefill pass that projects them, whose k and v
+        tensors are given as ``kv``).
 
         MACs = 2 x B x heads x Sq x kv_len x head_dim; 6 non-MAC ops per score.
         """
@@ -449,7 +451,7 @@ class GraphBuilder:
             name,
             "attention",
             "attention",
-            (q,),
+            (q, *kv),
             (b, sq, dq),
             macs=2 * head_dim * scores,
             vector_ops=scores * (ATTENTION_SCALE_OPS + SOFTMAX_OPS_PER_ELEMENT),

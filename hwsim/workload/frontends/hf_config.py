@@ -114,6 +114,28 @@ class LlamaConfig(_HFConfig):
     )
 
 
+class T5Config(_HFConfig):
+    """T5 ``config.json`` (encoder-decoder, RMS-style LayerNorm, relative position buckets)."""
+
+    model_type: Literal["t5"] = Field(description="'t5'.")
+    d_model: int = Field(gt=0, description="Model width D.")
+    d_kv: int = Field(gt=0, description="Per-head width.")
+    d_ff: int = Field(gt=0, description="MLP width.")
+    num_layers: int = Field(gt=0, description="Encoder layers.")
+    num_decoder_layers: int | None = Field(
+        None, gt=0, description="Decoder layers; default num_layers."
+    )
+    num_heads: int = Field(gt=0, description="Attention heads.")
+    vocab_size: int = Field(gt=0, description="Vocabulary size (shared by both stacks).")
+    relative_attention_num_buckets: int = Field(
+        32, gt=0, description="Relative position buckets (a bias per bucket and head)."
+    )
+    feed_forward_proj: str = Field(
+        "relu", description="'relu' (T5) or 'gated-gelu' (T5 v1.1, Flan-T5)."
+    )
+    tie_word_embeddings: bool = Field(True, description="LM head shares the embedding matrix.")
+
+
 class FalconConfig(_HFConfig):
     """Falcon ``config.json`` (parallel attention + MLP, MQA or grouped KV, LayerNorm, RoPE)."""
 
@@ -197,6 +219,7 @@ class ViTConfig(_HFConfig):
 _SCHEMAS: dict[str, type[_HFConfig]] = {
     **dict.fromkeys(LLAMA_LIKE, LlamaConfig),
     "falcon": FalconConfig,
+    "t5": T5Config,
     "gpt2": GPT2Config,
     "bert": BertConfig,
     "distilbert": DistilBertConfig,
@@ -248,6 +271,8 @@ def load_hf_config(
         return _decoder(_gpt2_arch(cfg, path, name), cfg, path, params)
     if isinstance(cfg, FalconConfig):
         return _decoder(_falcon_arch(cfg, path, name), cfg, path, params)
+    if isinstance(cfg, T5Config):
+        return _t5(cfg, path, name, params)
     if isinstance(cfg, BertConfig):
         return _bert(cfg, path, name, params)
     if isinstance(cfg, DistilBertConfig):
@@ -260,7 +285,7 @@ MAX_HF_LAYERS = 1_000
 """Most transformer layers a config may declare (the largest public models have ~130)."""
 MAX_HF_SIZE = 10**8
 """Largest width, vocabulary, context or other count in a config."""
-_LAYER_KEYS = ("num_hidden_layers", "n_layer", "n_layers", "num_layers")
+_LAYER_KEYS = ("num_hidden_layers", "n_layer", "n_layers", "num_layers", "num_decoder_layers")
 
 
 def _check_sizes(raw: Mapping[str, Any], path: Path) -> None:
@@ -1114,3 +1139,176 @@ class HFConfigFrontend:
 
 
 register_frontend(HFConfigFrontend())
+
+
+# ---- encoder-decoder (T5) ------------------------------------------------------------------
+T5_CONTEXT = 1 << 20
+"""T5 has relative positions and no trained context limit; prompt + output are capped only
+by this bound (tokens)."""
+
+
+def _t5(cfg: T5Config, path: Path, name: str, params: dict[str, Any]) -> DecoderWorkload:
+    """T5 as a request: the encoder reads the ``prompt_len`` input tokens, the decoder
+    generates ``gen_len`` tokens.
+
+    ``prefill()`` = the encoder over the prompt, each decoder layer's cross-attention k/v
+    projections of the encoder output (written to the cross-attention cache), and the
+    decoder's first step on the start token. ``decode_step(kv_len)`` = one decoder step: its
+    self-attention over the ``kv_len - prompt_len`` tokens generated so far and its
+    cross-attention over the ``prompt_len`` cached encoder tokens. KV per token (both kinds) =
+    decoder layers x 2 x heads x d_kv x bytes.
+    """
+    gated = cfg.feed_forward_proj.startswith("gated-")
+    act_name = cfg.feed_forward_proj.removeprefix("gated-")
+    act = _act(
+        act_name if act_name != "gelu" or not gated else "gelu_new", path, "feed_forward_proj"
+    )
+    p = _take_params(
+        path,
+        "t5",
+        params,
+        {
+            "prompt_len": DECODER_PROMPT_LEN,
+            "gen_len": DECODER_GEN_LEN,
+            "batch": 1,
+            "dtype": None,
+            "kv_dtype": None,
+        },
+    )
+    dtype, wdt, adt = _dtypes(cfg, p["dtype"])
+    kvdt = p["kv_dtype"] or adt
+    if kvdt not in DTYPE_BYTES:
+        raise WorkloadError(
+            f"{path}: unknown kv_dtype {kvdt!r}; choose from {', '.join(DTYPE_BYTES)}"
+        )
+    prompt, gen, batch = p["prompt_len"], p["gen_len"], p["batch"]
+    if prompt + gen > T5_CONTEXT:
+        raise WorkloadError(f"{path.name}: prompt_len + gen_len exceeds {T5_CONTEXT} tokens")
+    dec_layers = cfg.num_decoder_layers or cfg.num_layers
+    used = {"prompt_len": prompt, "gen_len": gen, "batch": batch, "dtype": dtype, "kv_dtype": kvdt}
+    inner = cfg.num_heads * cfg.d_kv
+
+    def ff(g: GraphBuilder, x: str, pre: str) -> str:
+        if gated:
+            a = g.linear(x, cfg.d_ff, bias=False, name=f"{pre}.wi_0")
+            b = g.linear(x, cfg.d_ff, bias=False, name=f"{pre}.wi_1")
+            a = g.activation(a, act, name=f"{pre}.act")
+            h = g.binary(a, b, "mul", name=f"{pre}.gate_mul")
+        else:
+            h = g.linear(x, cfg.d_ff, bias=False, name=f"{pre}.wi")
+            h = g.activation(h, act, name=f"{pre}.act")
+        return g.linear(h, cfg.d_model, bias=False, name=f"{pre}.wo")
+
+    def decoder(g: GraphBuilder, enc: str | None, self_cached: int) -> str:
+        ids = g.input("decoder_input_ids", (batch, 1), IDS_DTYPE)
+        x = g.embedding(ids, cfg.vocab_size, cfg.d_model, name="decoder.embed", shared="shared")
+        if enc is not None:
+            g.parameter(
+                (cfg.relative_attention_num_buckets, cfg.num_heads), name="decoder.rel_bias"
+            )
+        for i in range(dec_layers):
+            pre = f"decoder.layers.{i}"
+            h = g.rmsnorm(x, name=f"{pre}.self_norm")
+            q = g.linear(h, inner, bias=False, name=f"{pre}.self.q")
+            k = g.linear(h, inner, bias=False, name=f"{pre}.self.k")
+            v = g.linear(h, inner, bias=False, name=f"{pre}.self.v")
+            a = g.attention(
+                q,
+                k,
+                v,
+                heads=cfg.num_heads,
+                kv_heads=cfg.num_heads,
+                head_dim=cfg.d_kv,
+                causal=True,
+                kv_cache_len=self_cached,
+                kv_dtype=kvdt,
+                name=f"{pre}.self.attn",
+            )
+            x = g.add(g.linear(a, cfg.d_model, bias=False, name=f"{pre}.self.o"), x,
+                      name=f"{pre}.self_residual")  # fmt: skip
+            h = g.rmsnorm(x, name=f"{pre}.cross_norm")
+            q = g.linear(h, inner, bias=False, name=f"{pre}.cross.q")
+            kv: tuple[str, ...] = ()
+            if enc is not None:  # prefill: project the encoder output once per layer
+                kv = (
+                    g.linear(enc, inner, bias=False, name=f"{pre}.cross.k"),
+                    g.linear(enc, inner, bias=False, name=f"{pre}.cross.v"),
+                )
+            a = g.cross_attention(
+                q,
+                heads=cfg.num_heads,
+                head_dim=cfg.d_kv,
+                kv_len=prompt,
+                write_tokens=prompt if enc is not None else 0,
+                kv_dtype=kvdt,
+                kv=kv,
+                name=f"{pre}.cross.attn",
+            )
+            x = g.add(g.linear(a, cfg.d_model, bias=False, name=f"{pre}.cross.o"), x,
+                      name=f"{pre}.cross_residual")  # fmt: skip
+            h = g.rmsnorm(x, name=f"{pre}.ff_norm")
+            x = g.add(ff(g, h, f"{pre}.ff"), x, name=f"{pre}.ff_residual")
+        x = g.rmsnorm(x, name="decoder.final_norm")
+        return g.lm_head(x, cfg.vocab_size, tied=cfg.tie_word_embeddings)
+
+    def prefill() -> Workload:
+        g = GraphBuilder(
+            f"{name}/prefill",
+            batch=batch,
+            weight_dtype=wdt,
+            act_dtype=adt,
+            family="decoder",
+            params_used={**used, "phase": "prefill"},
+        )
+        ids = g.input("input_ids", (batch, prompt), IDS_DTYPE)
+        x = g.embedding(ids, cfg.vocab_size, cfg.d_model, name="encoder.embed", shared="shared")
+        g.parameter((cfg.relative_attention_num_buckets, cfg.num_heads), name="encoder.rel_bias")
+        for i in range(cfg.num_layers):
+            pre = f"encoder.layers.{i}"
+            h = g.rmsnorm(x, name=f"{pre}.attn_norm")
+            q = g.linear(h, inner, bias=False, name=f"{pre}.q")
+            k = g.linear(h, inner, bias=False, name=f"{pre}.k")
+            v = g.linear(h, inner, bias=False, name=f"{pre}.v")
+            a = g.attention(
+                q,
+                k,
+                v,
+                heads=cfg.num_heads,
+                kv_heads=cfg.num_heads,
+                head_dim=cfg.d_kv,
+                causal=False,
+                name=f"{pre}.attn",
+            )
+            x = g.add(g.linear(a, cfg.d_model, bias=False, name=f"{pre}.o"), x,
+                      name=f"{pre}.attn_residual")  # fmt: skip
+            h = g.rmsnorm(x, name=f"{pre}.ff_norm")
+            x = g.add(ff(g, h, f"{pre}.ff"), x, name=f"{pre}.ff_residual")
+        enc = g.rmsnorm(x, name="encoder.final_norm")
+        return g.build([decoder(g, enc, 0)])
+
+    def decode_step(kv_len: int) -> Workload:
+        if kv_len < 0:
+            raise WorkloadError(f"{name}: decode kv_len must be >= 0, got {kv_len}")
+        g = GraphBuilder(
+            f"{name}/decode",
+            batch=batch,
+            weight_dtype=wdt,
+            act_dtype=adt,
+            family="decoder",
+            params_used={**used, "phase": "decode", "kv_len": kv_len},
+        )
+        return g.build([decoder(g, None, max(0, kv_len - prompt) + 1)])
+
+    return DecoderWorkload(
+        name=name,
+        prompt_len=prompt,
+        gen_len=gen,
+        batch=batch,
+        weight_dtype=wdt,
+        act_dtype=adt,
+        kv_dtype=kvdt,
+        kv_bytes_per_token=dec_layers * 2 * inner * DTYPE_BYTES[kvdt],
+        build_prefill=prefill,
+        build_decode_step=decode_step,
+        params_used=used,
+    )

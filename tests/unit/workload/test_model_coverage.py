@@ -292,3 +292,47 @@ def test_a_run_says_where_block_formats_are_dequantised() -> None:
     r = hwsim.simulate("llama-2-7b", "h100-sxm", dtype="q4_0", prompt_len=16, gen_len=2)
     assert any("dequantised" in w and "fp16" in w and "4.5 bits" in w for w in r.warnings)
     assert r.weight_bytes == pytest.approx(r.params * 4.5 / 8)
+
+
+T5_SMALL: dict[str, Any] = {  # huggingface.co/google-t5/t5-small config.json
+    "model_type": "t5",
+    "d_model": 512,
+    "d_kv": 64,
+    "d_ff": 2048,
+    "num_layers": 6,
+    "num_heads": 8,
+    "vocab_size": 32128,
+    "relative_attention_num_buckets": 32,
+    "feed_forward_proj": "relu",
+    "is_encoder_decoder": True,
+}
+
+
+@pytest.mark.parametrize(
+    ("changes", "published"),
+    [
+        ({}, 60.5e6),  # t5-small model page: 60.5M
+        ({"d_model": 768, "d_ff": 3072, "num_layers": 12, "num_heads": 12}, 223e6),  # t5-base
+    ],
+)
+def test_t5_params_match_published(
+    tmp_path: Path, changes: dict[str, Any], published: float
+) -> None:
+    w = _decoder(load_hf_config(_write(tmp_path, {**T5_SMALL, **changes}), gen_len=2))
+    assert w.prefill().params == pytest.approx(published, rel=0.005)
+
+
+def test_t5_decode_reads_the_encoder_cache_and_its_own_tokens(tmp_path: Path) -> None:
+    w = _decoder(load_hf_config(_write(tmp_path, T5_SMALL), prompt_len=100, gen_len=10))
+    step = w.decode_step(100 + 4)  # fifth output token: 4 generated + the start token
+    per_token = 2 * 8 * 64 * 4  # k and v, 8 heads x 64, fp32
+    self_attn = [op for op in step.ops if op.name.endswith("self.attn")]
+    cross = [op for op in step.ops if op.name.endswith("cross.attn")]
+    assert len(self_attn) == len(cross) == 6
+    assert self_attn[0].state_read_bytes == 5 * per_token
+    assert cross[0].state_read_bytes == 100 * per_token
+    assert w.kv_bytes_per_token == 6 * per_token
+    # the prefill writes the encoder's k/v into every decoder layer's cross cache
+    pre = w.prefill()
+    writes = [op.state_write_bytes for op in pre.ops if op.name.endswith("cross.attn")]
+    assert writes == [100 * per_token] * 6
