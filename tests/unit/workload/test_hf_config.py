@@ -69,8 +69,8 @@ def test_missing_model_type(tmp_path: Path) -> None:
 
 
 def test_unknown_model_type_lists_supported(tmp_path: Path) -> None:
-    msg = _error(_write(tmp_path, {**TINY_BERT, "model_type": "t5"}))
-    assert "'t5'" in msg and "model_type" in msg and "llama" in msg
+    msg = _error(_write(tmp_path, {**TINY_BERT, "model_type": "mamba"}))
+    assert "'mamba'" in msg and "model_type" in msg and "llama" in msg
 
 
 @pytest.mark.parametrize(
