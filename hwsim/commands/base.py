@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from hwsim.commands.usage import OneLineErrors
 from hwsim.errors import HwsimError
 from hwsim.vocabulary import DTYPE_BYTES, PRECISIONS
 
@@ -22,6 +23,7 @@ app = typer.Typer(
     no_args_is_help=True,
     help="hwsim: how fast, how much energy and memory a neural network needs on a chip.",
     pretty_exceptions_enable=False,
+    cls=OneLineErrors,
 )
 list_app = typer.Typer(no_args_is_help=True, help="List built-in hardware or workloads.")
 show_app = typer.Typer(no_args_is_help=True, help="Show a hardware spec with SI values.")

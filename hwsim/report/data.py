@@ -85,13 +85,13 @@ def load_result(path: str | Path) -> dict[str, Any]:
         ResultFormatError: the file is missing, not JSON, or not a hwsim result.
     """
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ResultFormatError(f"{p}: cannot read result file ({reason})") from None
+    from hwsim.textio import read_text
+
+    text = read_text(p, ResultFormatError, what="result file")
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise ResultFormatError(f"{p}: not a result file (JSON nested too deeply)") from None
     except json.JSONDecodeError as exc:
         raise ResultFormatError(
             f"{p}: not a result file (invalid JSON at line {exc.lineno}: {exc.msg})"

@@ -281,6 +281,8 @@ def load_trace(path: str | Path) -> Trace:
     if p.suffix.lower() == ".json":
         try:
             data = json.loads(text)
+        except RecursionError:
+            raise ServingError(f"trace {p}: JSON nested too deeply") from None
         except json.JSONDecodeError as exc:
             raise ServingError(
                 f"trace {p}: not valid JSON ({exc.msg}, line {exc.lineno})"
@@ -292,7 +294,10 @@ def load_trace(path: str | Path) -> Trace:
         rows = [x if isinstance(x, dict) else {"arrival_s": x} for x in data]
     else:
         lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-        reader = list(csv.reader(lines))
+        try:
+            reader = list(csv.reader(lines))
+        except csv.Error as exc:
+            raise ServingError(f"trace {p}: not a readable CSV ({exc})") from None
         if not reader:
             raise ServingError(f"trace {p}: no requests")
         head = [c.strip().lower() for c in reader[0]]

@@ -226,7 +226,7 @@ class PointStore:
             return
         try:
             rec = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             rec = None
         if (
             not isinstance(rec, dict)
