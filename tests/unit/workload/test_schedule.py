@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from hwsim.cli import app
@@ -68,3 +70,49 @@ def test_cli_memory_schedule() -> None:
     d = json.loads(r.stdout)["memory_schedule"]
     assert d["best"]["peak_activation_bytes"] <= d["given"]["peak_activation_bytes"]
     assert len(d["best"]["order"]) == len(json.loads(r.stdout)["layers"])
+
+
+def _random_dag(sizes: list[int], parents: list[int]) -> Workload:
+    """Op k (k >= 1) is a 1x1 conv of op ``parents[k] % k``'s output (op 0 reads x) to
+    ``sizes[k]`` channels; a concat joins the outputs nobody reads (the branches' ends)."""
+    g = GraphBuilder("dag")
+    outs = [g.input("x", (1, 2, 4, 4))]
+    for k, c in enumerate(sizes):
+        src = outs[0] if k == 0 else outs[1 + parents[k] % k]
+        outs.append(g.conv2d(src, c, 1, name=f"c{k}"))
+    read = {t for op in g.ops for t in op.inputs}
+    leaves = [t for t in outs[1:] if t not in read]
+    return g.build([g.concat(leaves) if len(leaves) > 1 else leaves[0]])
+
+
+def _all_orders(w: Workload) -> list[tuple[int, ...]]:
+    n = len(w.ops)
+    producer = {o: i for i, op in enumerate(w.ops) for o in op.outputs}
+    preds = [{producer[t] for t in op.inputs if t in producer} for op in w.ops]
+    found: list[tuple[int, ...]] = []
+
+    def walk(done: tuple[int, ...]) -> None:
+        if len(done) == n:
+            found.append(done)
+            return
+        for i in range(n):
+            if i not in done and preds[i] <= set(done):
+                walk((*done, i))
+
+    walk(())
+    return found
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 16), min_size=2, max_size=6),
+    parents=st.lists(st.integers(0, 10), min_size=6, max_size=6),
+)
+def test_search_is_exact_on_small_graphs(sizes: list[int], parents: list[int]) -> None:
+    """The best and worst peaks equal those of brute force over every topological order."""
+    w = _random_dag(sizes, parents)
+    peaks = [deployed_profile(reorder(w, o)).peak_bytes for o in _all_orders(w)]
+    best, worst = best_schedule(w), best_schedule(w, worst=True)
+    assert best.exact and worst.exact
+    assert best.peak_bytes == min(peaks)
+    assert worst.peak_bytes == max(peaks)
