@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -38,14 +38,18 @@ from hwsim.commands.base import (
     show_app,
     write_json,
 )
-from hwsim.engine.result import SimulationResult
 from hwsim.errors import HwsimError
-from hwsim.hardware import HardwareSpec, builtin_hardware_names, load_hardware
+
+if TYPE_CHECKING:
+    from hwsim.engine.result import SimulationResult
+    from hwsim.hardware import HardwareSpec
 
 
 @list_app.command("hardware")
 def list_hardware() -> None:
     """Built-in chips: name, kind, one-line summary."""
+    from hwsim.hardware import builtin_hardware_names, load_hardware
+
     table = Table(title="built-in hardware")
     table.add_column("name")
     table.add_column("kind")
@@ -111,6 +115,8 @@ def show_hardware(
     ] = False,
 ) -> None:
     """Show one chip with every quantity normalised to SI units."""
+    from hwsim.hardware import load_hardware
+
     try:
         spec = load_hardware(name)
     except HwsimError as exc:
@@ -126,7 +132,7 @@ def schema(
     kind: Annotated[str, typer.Argument(help="hardware (default) or profile")] = "hardware",
 ) -> None:
     """Print the JSON Schema of the hardware spec (or software profile) format."""
-    from hwsim.hardware import SoftwareProfile
+    from hwsim.hardware import HardwareSpec, SoftwareProfile
 
     if kind not in ("hardware", "profile"):
         raise fail(f"unknown schema {kind!r}; choose hardware or profile")

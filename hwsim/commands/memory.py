@@ -3,15 +3,16 @@ patch-based execution (``--patches``) and memory-aware op order (``--memory-sche
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from hwsim.workload.ir import Workload
-from hwsim.workload.memory import Deployment
-from hwsim.workload.patches import PatchSummary, parse_grid, patch
+if TYPE_CHECKING:  # the workload modules load when a command runs, not at `hwsim --help`
+    from hwsim.workload.ir import Workload
+    from hwsim.workload.memory import Deployment
+    from hwsim.workload.patches import PatchSummary
 
 PatchesOpt = Annotated[
     str | None,
@@ -48,6 +49,8 @@ def apply_patch_option(
     w: Workload, patches: str | None, stages: str, deployment: Deployment
 ) -> tuple[Workload, PatchSummary | None]:
     """The workload as run with ``--patches`` (unchanged without)."""
+    from hwsim.workload.patches import parse_grid, patch
+
     if patches is None:
         return w, None
     grid = parse_grid(patches)
@@ -187,6 +190,7 @@ def patched_run(
     from hwsim.api import load
     from hwsim.costmodel.graph import deployment
     from hwsim.errors import WorkloadError
+    from hwsim.workload.ir import Workload
 
     w, spec, prof = load(workload, hardware, profile=profile, batch=batch, dtype=dtype, **params)
     if not isinstance(w, Workload):

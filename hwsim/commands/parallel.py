@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.table import Table
 
-from hwsim.engine.result import SimulationResult
+if TYPE_CHECKING:
+    from hwsim.engine.result import SimulationResult
 from hwsim.units import format_bytes_iec
 
 
