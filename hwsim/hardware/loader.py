@@ -22,33 +22,48 @@ def read_yaml(path: Path) -> Any:
 
 
 def format_loc(loc: tuple[int | str, ...], data: Any = None) -> str:
-    """Turn a pydantic error location into ``memory[1].bandwidth``."""
+    """Turn a pydantic error location into a dotted path: ``memory.dram.bandwidth`` where
+    the list entry has a ``name`` (as overrides spell it), else ``memory[1].bandwidth``."""
     out = ""
+    node = data
     for part in loc:
         if isinstance(part, int):
-            out += f"[{part}]"
+            name = None
+            if isinstance(node, list) and 0 <= part < len(node):
+                node = node[part]
+                name = node.get("name") if isinstance(node, Mapping) else None
+            else:
+                node = None
+            out += f".{name}" if isinstance(name, str) and name else f"[{part}]"
         elif part.startswith("function-") or part in ("tagged-union",):
             continue
         else:
+            node = node.get(part) if isinstance(node, Mapping) else None
             out += f".{part}" if out else part
     return out or "(top level)"
 
 
-def format_validation_error(where: str, exc: ValidationError) -> str:
-    """One line per problem: ``file: field.path: reason``; the first problem leads."""
+def format_validation_error(where: str, exc: ValidationError, data: Any = None) -> str:
+    """Every problem at once, each as ``field.path: reason``, joined by '; ' after
+    ``file: ``; with more than one, the line starts with how many there are."""
     parts = []
     for err in exc.errors():
         msg = err["msg"]
         for prefix in ("Value error, ", "Assertion failed, "):
             if msg.startswith(prefix):
                 msg = msg[len(prefix) :]
-        loc = format_loc(tuple(err["loc"]))
+        loc = tuple(err["loc"])
         if err["type"] == "missing":
             msg = "required field is missing"
         elif err["type"] == "extra_forbidden":
             msg = "unknown field"
-        parts.append(f"{where}: {loc}: {msg}")
-    return parts[0] + (f" (and {len(parts) - 1} more problem(s))" if len(parts) > 1 else "")
+        if not loc and err["type"] == "value_error":
+            parts.extend(msg.split("; "))  # cross-field checks lead with their own paths
+        else:
+            parts.append(f"{format_loc(loc, data)}: {msg}")
+    if len(parts) == 1:
+        return f"{where}: {parts[0]}"
+    return f"{where}: {len(parts)} problems: " + "; ".join(parts)
 
 
 def validate_model(model: type[BaseModel], data: Any, where: str) -> Any:
@@ -58,7 +73,7 @@ def validate_model(model: type[BaseModel], data: Any, where: str) -> Any:
     try:
         return model.model_validate(data, context={"strict_units": True})
     except ValidationError as exc:
-        raise SpecError(format_validation_error(where, exc)) from None
+        raise SpecError(format_validation_error(where, exc, data)) from None
 
 
 def builtin_hardware_names() -> list[str]:
@@ -169,7 +184,7 @@ def override(spec: HardwareSpec, changes: Mapping[str, Any]) -> HardwareSpec:
     try:
         return HardwareSpec.model_validate(data, context={"strict_units": True})
     except ValidationError as exc:
-        raise SpecError(format_validation_error(f"{spec.name} override", exc)) from None
+        raise SpecError(format_validation_error(f"{spec.name} override", exc, data)) from None
 
 
 # ---------------------------------------------------------------- systems of chips

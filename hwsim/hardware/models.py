@@ -353,6 +353,10 @@ class SoftwareProfile(Frozen):
     estimated: list[Estimate] = Field(default_factory=list, description="derived factors")
 
 
+IMPLIED_PROFILE = "default"
+"""Name of the profile a spec without ``profiles`` gets (SoftwareProfile defaults)."""
+
+
 class HardwareSpec(Frozen):
     """A chip: compute units, memory hierarchy (nearest first), power, sources, profiles."""
 
@@ -364,26 +368,58 @@ class HardwareSpec(Frozen):
     compute: list[ComputeUnit] = Field(min_length=1, description="compute units")
     memory: list[MemoryLevel] = Field(min_length=1, description="memory levels, nearest first")
     power: Power = Field(description="leakage, operating points, power cap, MCU run current")
-    default_profile: str = Field(description="name of the profile used when none is asked for")
-    profiles: dict[str, SoftwareProfile] = Field(
-        min_length=1, description="software stacks on this chip, by name"
+    hypothetical: bool = Field(
+        default=False,
+        description="a made-up or what-if chip: 'sources' may be empty (say how the numbers "
+        "were chosen in 'estimated' or in comments)",
     )
-    sources: list[Source] = Field(min_length=1, description="citations for the numbers")
+    default_profile: str = Field(
+        default=IMPLIED_PROFILE,
+        description="name of the profile used when none is asked for (optional with a "
+        "single profile, or none: then the implied 'default' profile)",
+    )
+    profiles: dict[str, SoftwareProfile] = Field(
+        default_factory=lambda: {IMPLIED_PROFILE: SoftwareProfile(name=IMPLIED_PROFILE)},
+        min_length=1,
+        description="software stacks on this chip, by name (default: one profile 'default' "
+        "with the SoftwareProfile defaults, a well-tuned vendor stack)",
+    )
+    sources: list[Source] = Field(
+        default_factory=list,
+        description="citations for the numbers (required unless hypothetical: true)",
+    )
     estimated: list[Estimate] = Field(
         default_factory=list, description="numbers without a published source, with reasoning"
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _implied_default_profile(cls, data: Any) -> Any:
+        # With a single profile, default_profile may be left out: it is that profile.
+        if isinstance(data, dict) and "default_profile" not in data:
+            profiles = data.get("profiles")
+            if isinstance(profiles, dict) and len(profiles) == 1:
+                data = {**data, "default_profile": next(iter(profiles))}
+        return data
+
     @model_validator(mode="after")
     def _check(self) -> HardwareSpec:
+        """Every cross-field problem at once (joined by '; '), each led by its field path."""
+        problems: list[str] = []
+        if not self.sources and not self.hypothetical:
+            problems.append(
+                "sources: cite where the numbers came from (id, title, url, fields), or mark "
+                "a made-up chip 'hypothetical: true'"
+            )
         if self.power.operating_points:
             top = self.nominal_clock
             if top is None:
-                raise ValueError(
+                problems.append(
                     "power.operating_points: no compute unit has a 'clock' to scale from"
                 )
-            high = [p.name for p in self.power.operating_points if p.clock >= top]
-            if high:
-                raise ValueError(
+            high = [p.name for p in self.power.operating_points if top and p.clock >= top]
+            if high and top:
+                problems.append(
                     f"power.operating_points: {', '.join(high)} at or above the nominal clock "
                     f"({top / 1e6:g} MHz, where the peaks are stated); list lower points only"
                 )
@@ -393,7 +429,7 @@ class HardwareSpec(Frozen):
         ):
             dup = sorted({n for n in names if names.count(n) > 1})
             if dup:
-                raise ValueError(f"{what}: duplicate name(s) {', '.join(dup)}")
+                problems.append(f"{what}: duplicate name(s) {', '.join(dup)}")
         kinds = [m.kind for m in self.memory]
         first_off = next((i for i, k in enumerate(kinds) if k in OFF_CHIP_KINDS), len(kinds))
         late = [
@@ -402,30 +438,30 @@ class HardwareSpec(Frozen):
             if kinds[i] not in OFF_CHIP_KINDS
         ]
         if late:
-            raise ValueError(
+            problems.append(
                 f"memory: levels are nearest first, but on-chip level(s) {', '.join(late)} "
                 f"come after off-chip {self.memory[first_off].name}"
             )
         if not any("weights" in m.holds for m in self.memory):
-            raise ValueError("memory: no level 'holds' weights")
+            problems.append("memory: no level 'holds' weights")
         if not any("activations" in m.holds for m in self.memory):
-            raise ValueError("memory: no level 'holds' activations")
+            problems.append("memory: no level 'holds' activations")
         if not any(c.peak for c in self.compute):
-            raise ValueError("compute: no unit has a MAC 'peak'")
+            problems.append("compute: no unit has a MAC 'peak'")
         if not any(c.vector_peak is not None for c in self.compute):
-            raise ValueError("compute: no unit has a 'vector_peak' for element-wise work")
+            problems.append("compute: no unit has a 'vector_peak' for element-wise work")
         if self.default_profile not in self.profiles:
-            raise ValueError(
+            problems.append(
                 f"default_profile: {self.default_profile!r} is not one of the profiles "
                 f"({', '.join(self.profiles)})"
             )
         units = [c.name for c in self.compute]
         for key, prof in self.profiles.items():
             if prof.name != key:
-                raise ValueError(f"profiles.{key}.name: must equal its key, got {prof.name!r}")
+                problems.append(f"profiles.{key}.name: must equal its key, got {prof.name!r}")
             unknown = [u for u in prof.compute_units if u not in units]
             if unknown:
-                raise ValueError(
+                problems.append(
                     f"profiles.{key}.compute_units: no compute unit named {', '.join(unknown)} "
                     f"(has: {', '.join(units)})"
                 )
@@ -433,10 +469,12 @@ class HardwareSpec(Frozen):
             if chosen and not (
                 any(c.peak for c in chosen) and any(c.vector_peak is not None for c in chosen)
             ):
-                raise ValueError(
+                problems.append(
                     f"profiles.{key}.compute_units: needs a unit with 'peak' and one with "
                     "'vector_peak'"
                 )
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @property

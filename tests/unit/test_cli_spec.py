@@ -77,7 +77,7 @@ def test_show_bad_spec_is_one_line_without_traceback(tmp_path: Path) -> None:
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
-    assert "bad.yaml: memory[1].bandwidth:" in lines[0]
+    assert "bad.yaml: memory.flash.bandwidth:" in lines[0]
     assert "Traceback" not in result.output
 
 
@@ -100,7 +100,7 @@ def test_python_m_hwsim_bad_spec(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith("error: bad.yaml: memory[1].bandwidth:")
+    assert lines[0].startswith("error: bad.yaml: memory.flash.bandwidth:")
     assert "'864 MB'" in lines[0]
 
 

@@ -97,7 +97,7 @@ def test_bad_quantity_names_file_and_field(tmp_path: Path, value: object, reason
     data = copy.deepcopy(GOOD)
     data["memory"][2]["bandwidth"] = value
     message = error_of(write(tmp_path, data))
-    assert message.startswith("bad.yaml: memory[2].bandwidth: ")
+    assert message.startswith("bad.yaml: memory.flash.bandwidth: ")
     assert reason in message
     assert str(value) in message
 
@@ -112,14 +112,15 @@ def test_missing_nested_field(tmp_path: Path) -> None:
     data = copy.deepcopy(GOOD)
     del data["memory"][1]["capacity"]
     assert (
-        error_of(write(tmp_path, data)) == "bad.yaml: memory[1].capacity: required field is missing"
+        error_of(write(tmp_path, data))
+        == "bad.yaml: memory.sram.capacity: required field is missing"
     )
 
 
 def test_unknown_key(tmp_path: Path) -> None:
     data = copy.deepcopy(GOOD)
     data["compute"][0]["colour"] = "red"
-    assert error_of(write(tmp_path, data)) == "bad.yaml: compute[0].colour: unknown field"
+    assert error_of(write(tmp_path, data)) == "bad.yaml: compute.cpu.colour: unknown field"
 
 
 def test_unknown_top_level_key(tmp_path: Path) -> None:
@@ -154,14 +155,14 @@ def test_missing_mac_energy_for_a_dtype(tmp_path: Path) -> None:
     data = copy.deepcopy(GOOD)
     data["compute"][0]["peak"]["fp32"] = "100 MFLOPS"
     message = error_of(write(tmp_path, data))
-    assert message.startswith("bad.yaml: compute[0]: ")
+    assert message.startswith("bad.yaml: compute.cpu: ")
     assert "energy_per_mac missing for dtype(s) fp32" in message
 
 
 def test_unknown_dtype(tmp_path: Path) -> None:
     data = copy.deepcopy(GOOD)
     data["compute"][0]["peak"] = {"int7": "1 GOPS"}
-    assert error_of(write(tmp_path, data)).startswith("bad.yaml: compute[0].peak.int7")
+    assert error_of(write(tmp_path, data)).startswith("bad.yaml: compute.cpu.peak.int7")
 
 
 def test_profile_compute_units_must_exist(tmp_path: Path) -> None:
@@ -211,9 +212,9 @@ def test_override_profile_factor() -> None:
     ("changes", "must_mention"),
     [
         ({"memory.nope.bandwidth": "1 GB/s"}, "'nope'"),
-        ({"memory.hbm.bandwidth": "100 GB"}, "memory[2].bandwidth"),
+        ({"memory.hbm.bandwidth": "100 GB"}, "memory.hbm.bandwidth"),
         ({"memory.hbm.bandwidth": "-1 GB/s"}, "positive"),
-        ({"memory.hbm.colour": "red"}, "memory[2].colour: unknown field"),
+        ({"memory.hbm.colour": "red"}, "memory.hbm.colour: unknown field"),
         ({"nosuch.field": 1}, "'nosuch'"),
         ({"memory.hbm": "x"}, "whole list entry"),
     ],

@@ -254,3 +254,89 @@ def test_output_fits_80_columns(args: list[str]) -> None:
     assert not long, "\n".join(long)
     # No number split over two lines: a cell never ends in a bare prefix or unit.
     assert not re.search(r"\d \|?\s*$\n\s*\|?\s*[kMGTµumn]?(B|s|J|W|iB)\b", res.stdout)
+
+
+# 5. A chip of one's own in minutes.
+
+
+def test_init_chip_then_run_with_no_edits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    res = runner.invoke(app, ["init", "chip", "my-npu"])
+    assert res.exit_code == 0, res.output
+    assert "wrote my-npu.yaml" in res.output
+    text = (tmp_path / "my-npu.yaml").read_text(encoding="utf-8")
+    assert text.count("#") > 20  # commented
+    res = runner.invoke(app, ["run", "mobilenet_v2", "-H", "my-npu.yaml", "--json", "-"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout[res.stdout.index("{") :])
+    assert (d["hardware"], d["dtype"], d["profile"]) == ("my-npu", "int8", "default")
+    spec = hwsim.load_hardware(tmp_path / "my-npu.yaml")
+    assert spec.hypothetical and spec.sources == []
+    # 32 x 32 MACs at 1 GHz = 1.024e12 MAC/s = 2.048e12 op/s (1 MAC = 2 ops).
+    assert spec.compute[0].count * spec.compute[0].peak[next(iter(spec.compute[0].peak))] == (
+        pytest.approx(2.048e12)
+    )
+    # Not overwritten by a second init.
+    res = runner.invoke(app, ["init", "chip", "my-npu"])
+    assert res.exit_code == 2 and "--force" in res.output
+
+
+def test_init_chip_like_a_builtin_keeps_its_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    res = runner.invoke(app, ["init", "chip", "my-gpu", "--like", "a100-80gb-sxm"])
+    assert res.exit_code == 0, res.output
+    mine = hwsim.load_hardware(tmp_path / "my-gpu.yaml")
+    base = hwsim.load_hardware("a100-80gb-sxm")
+    assert mine.name == "my-gpu"
+    assert mine.model_dump(exclude={"name"}) == base.model_dump(exclude={"name"})
+
+
+def _toy_spec() -> dict[str, object]:
+    import yaml
+
+    text = (ROOT / "hardware_specs" / "tpu-like.yaml").read_text(encoding="utf-8")
+    data: dict[str, object] = yaml.safe_load(text)
+    return data
+
+
+def test_hypothetical_spec_needs_no_sources_and_no_profiles(tmp_path: Path) -> None:
+    import yaml
+
+    data = _toy_spec()
+    for key in ("sources", "estimated", "profiles", "default_profile"):
+        data.pop(key)
+    path = tmp_path / "made-up.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    res = runner.invoke(app, ["show", "hardware", str(path)])
+    assert res.exit_code == 2
+    assert "hypothetical: true" in res.output  # the error says what to do
+    data["hypothetical"] = True
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    spec = hwsim.load_hardware(path)
+    assert list(spec.profiles) == ["default"] and spec.default_profile == "default"
+    assert hwsim.simulate("lenet5", spec).profile == "default"
+
+
+def test_all_spec_problems_at_once_with_dotted_paths(tmp_path: Path) -> None:
+    import yaml
+
+    data = _toy_spec()
+    compute = data["compute"]
+    memory = data["memory"]
+    assert isinstance(compute, list) and isinstance(memory, list)
+    compute[0]["colour"] = "red"  # unknown field
+    memory[1]["bandwidth"] = "256 GB"  # a size where a rate belongs
+    del memory[2]["capacity"]  # missing
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    res = runner.invoke(app, ["show", "hardware", str(path)])
+    assert res.exit_code == 2
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1  # one line, every problem in it
+    assert "3 problems" in lines[0]
+    assert "compute.pe_array.colour: unknown field" in lines[0]
+    assert "memory.sram.bandwidth: expected bytes/s" in lines[0]
+    assert "memory.dram.capacity: required field is missing" in lines[0]
+    assert "more problem" not in lines[0]
