@@ -43,6 +43,10 @@ def format_loc(loc: tuple[int | str, ...], data: Any = None) -> str:
     return out or "(top level)"
 
 
+MAX_PROBLEMS_CHARS = 700
+"""A spec error lists its problems up to about this many characters (then 'and N more')."""
+
+
 def format_validation_error(where: str, exc: ValidationError, data: Any = None) -> str:
     """Every problem at once, each as ``field.path: reason``, joined by '; ' after
     ``file: ``; with more than one, the line starts with how many there are."""
@@ -63,7 +67,14 @@ def format_validation_error(where: str, exc: ValidationError, data: Any = None) 
             parts.append(f"{format_loc(loc, data)}: {msg}")
     if len(parts) == 1:
         return f"{where}: {parts[0]}"
-    return f"{where}: {len(parts)} problems: " + "; ".join(parts)
+    shown: list[str] = []
+    for p in parts:  # every problem, unless a hostile file makes the line unreadable
+        if shown and sum(len(x) + 2 for x in shown) + len(p) > MAX_PROBLEMS_CHARS:
+            break
+        shown.append(p)
+    rest = len(parts) - len(shown)
+    more = f"; and {rest} more" if rest else ""
+    return f"{where}: {len(parts)} problems: " + "; ".join(shown) + more
 
 
 def validate_model(model: type[BaseModel], data: Any, where: str) -> Any:
