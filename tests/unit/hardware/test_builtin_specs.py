@@ -6,6 +6,7 @@ sources) and converted by hand here; nothing is copied from the program's output
 
 from __future__ import annotations
 
+import math
 import re
 from functools import cache
 from typing import Any
@@ -186,15 +187,42 @@ NODE_NM = {
 }
 
 
-def mac_energy_45nm() -> dict[str, float]:
-    """pJ per MAC at 45 nm: Horowitz multiply + add, plus the derived formats."""
-    a = _reference("energy.yaml")["horowitz_isscc2014_45nm"]["arithmetic"]
-    e = {k: v["energy_pJ"] for k, v in a.items()}
-    int16_mult = e["int8_mult"] * (16 / 8) ** 2
+def _op_energies(node: float) -> dict[str, float]:
+    """pJ per operation at ``node`` nm by docs/hardware.md's per-node rule: Horowitz 45 nm and
+    Jouppi et al. 2021 (TPUv4i Table 2) 7 nm, log-log in between, held below 7 nm, linear
+    above 45 nm. Ops without a 7 nm figure take the ratio of their kind (int/fp, add/mult)."""
+    ref = _reference("energy.yaml")
+    e45 = {k: v["energy_pJ"] for k, v in ref["horowitz_isscc2014_45nm"]["arithmetic"].items()}
+    e45["int16_mult"] = e45["int8_mult"] * (16 / 8) ** 2  # derived (docs/hardware.md)
+    t7 = ref["tpuv4i_isca2021_7nm_update"]["arithmetic_partial"]
+    seven = {k: v.get("energy_pJ", v.get("energy_pJ_approx")) for k, v in t7.items()}
+    ratio = {
+        "int_add": seven["int8_add"] / e45["int8_add"],
+        "int_mult": seven["int8_mult"] / e45["int8_mult"],
+        "fp_add": seven["fp32_add"] / e45["fp32_add"],
+        "fp_mult": seven["fp32_mult"] / e45["fp32_mult"],
+    }
+    out = {}
+    for op, e in e45.items():
+        dtype, what = op.split("_")
+        r = ratio[("int" if dtype.startswith("int") else "fp") + "_" + what]
+        if node >= 45:
+            f = node / 45
+        elif node <= 7:
+            f = r
+        else:
+            f = r ** (math.log(45 / node) / math.log(45 / 7))
+        out[op] = e * f
+    return out
+
+
+def mac_energy(node: float) -> dict[str, float]:
+    """pJ per MAC (multiply + add of the dtype) at ``node`` nm, plus the derived formats."""
+    e = _op_energies(node)
     fp16 = e["fp16_mult"] + e["fp16_add"]
     return {
         "int8": e["int8_mult"] + e["int8_add"],
-        "int16": int16_mult + e["int16_add"],
+        "int16": e["int16_mult"] + e["int16_add"],
         "fp16": fp16,
         "bf16": fp16,
         "fp8": fp16 / 2,
@@ -203,21 +231,31 @@ def mac_energy_45nm() -> dict[str, float]:
     }
 
 
+def test_per_node_rule_reproduces_both_published_points() -> None:
+    assert mac_energy(45)["int8"] == pytest.approx(0.23)  # Horowitz: 0.2 + 0.03
+    assert mac_energy(7)["int8"] == pytest.approx(0.077)  # Jouppi: 0.07 + 0.007
+    assert mac_energy(7)["fp32"] == pytest.approx(1.7)  # Jouppi: ~1.3 + ~0.4
+    assert mac_energy(4) == mac_energy(7)  # nothing published below 7 nm: held
+    # between the points it falls monotonically, and slower than node/45
+    e = [mac_energy(n)["fp16"] for n in (45, 40, 28, 16, 8, 7)]
+    assert e == sorted(e, reverse=True)
+    assert mac_energy(16)["fp16"] > 1.5 * 16 / 45
+
+
 # Units whose MAC energy comes from a published measurement of the chip itself (a chip's own
 # figure wins over the rule): the A100 tensor cores, from a GEMM at the 400 W cap.
 CHIP_FIGURES = {("a100-80gb-sxm", "tensor")}
 
 
 @pytest.mark.parametrize("name", sorted(NODE_NM))
-def test_mac_energy_follows_the_scaling_rule(name: str) -> None:
-    e45 = mac_energy_45nm()
-    scale = NODE_NM[name] / 45
+def test_mac_energy_follows_the_per_node_rule(name: str) -> None:
+    expected = mac_energy(NODE_NM[name])
     checked = 0
     for unit in spec(name).compute:
         if (name, unit.name) in CHIP_FIGURES:
             continue
         for dtype in unit.energy_per_mac:
-            expected_j = e45[dtype.value] * scale * 1e-12
+            expected_j = expected[dtype.value] * 1e-12
             # files give three significant digits
             assert unit.mac_energy(dtype.value) == pytest.approx(expected_j, rel=6e-3), (
                 unit.name,
