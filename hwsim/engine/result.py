@@ -1,15 +1,47 @@
-"""SimulationResult: the output contract (design.md section 7)."""
+"""SimulationResult: the output contract (design.md section 7), as typed pydantic models.
+
+:class:`LayerResult` (one op) and :class:`SimulationResult` (one run) are frozen pydantic
+models: ``to_dict()`` writes the documented JSON (docs/reports.md), ``from_dict()`` reads
+it back and validates it (reports read result files through it), and :func:`result_row`
+is the one flattener of a run into a table row (sweeps, comparison tables).
+
+To add a per-layer field: declare it on :class:`LayerResult` with a default, and write it
+in ``LayerResult.to_dict`` (optional fields only when set, so older files still read).
+Derive changed results with ``result.model_copy(update={...})``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 RESULT_SCHEMA_VERSION = 1
 
+LLM_FIELDS = ("prompt_len", "gen_len", "ttft_s", "tpot_s", "decode_tokens_per_s", "kv_cache_bytes")
+"""Decoder-LLM fields of a run, written at the top level of the JSON."""
 
-@dataclass(frozen=True)
-class LayerResult:
+ROW_FIELDS = (
+    "latency_s",
+    "throughput_per_s",
+    "energy_j",
+    "avg_power_w",
+    "macs",
+    "flops",
+    "params",
+    "weight_bytes",
+    "peak_activation_bytes",
+    "fits",
+)
+"""Whole-run figures every result row carries (contract names of SimulationResult)."""
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+class LayerResult(_Record):
     """One op as simulated. Bytes per memory level; times in s; energy in J."""
 
     name: str
@@ -31,6 +63,11 @@ class LayerResult:
     live_bytes: float = 0.0
     clock_hz: float | None = None
     throttled: bool = False
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> LayerResult:
+        """Read one entry of a result JSON's ``layers`` (validated; unknown keys ignored)."""
+        return cls.model_validate(_layer_data(d))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (contract fields first)."""
@@ -60,8 +97,23 @@ class LayerResult:
         return d
 
 
-@dataclass(frozen=True)
-class SimulationResult:
+def _layer_data(d: Mapping[str, Any]) -> dict[str, Any]:
+    """A JSON layer entry as LayerResult fields (transfers back to tuples), unvalidated."""
+    known = {k: v for k, v in d.items() if k in LayerResult.model_fields}
+    for k, default in (("macs", 0), ("energy_breakdown_j", {})):
+        known.setdefault(k, default)
+    for k in ("arithmetic_intensity", "bound_level"):
+        known.setdefault(k, None)
+    transfers = d.get("transfers", [])
+    if isinstance(transfers, list):
+        known["transfers"] = [
+            (t.get("level"), t.get("start_s"), t.get("end_s")) if isinstance(t, Mapping) else t
+            for t in transfers
+        ]
+    return known
+
+
+class SimulationResult(_Record):
     """Whole-run figures (contract field names; SI units in the suffix).
 
     FLOPs convention: ``flops = 2 x macs + non-MAC ops``.
@@ -87,9 +139,9 @@ class SimulationResult:
     layers: tuple[LayerResult, ...]
     roofline: dict[str, Any]
     warnings: tuple[str, ...] = ()
-    llm: dict[str, Any] = field(default_factory=dict)
-    parallel: dict[str, Any] = field(default_factory=dict)
-    power: dict[str, Any] = field(default_factory=dict)
+    llm: dict[str, Any] = Field(default_factory=dict)
+    parallel: dict[str, Any] = Field(default_factory=dict)
+    power: dict[str, Any] = Field(default_factory=dict)
     schema_version: int = RESULT_SCHEMA_VERSION
 
     def __str__(self) -> str:
@@ -107,10 +159,10 @@ class SimulationResult:
         # LLM fields (ttft_s, tpot_s, decode_tokens_per_s, kv_cache_bytes) as attributes.
         # Power fields (clock_hz, throttled, ...) likewise.
         for group in ("llm", "power"):
-            values = self.__dict__.get(group, {})
+            values = self.__dict__.get(group) or {}
             if name in values:
                 return values[name]
-        raise AttributeError(name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly the JSON of design.md section 7 (plus roofline, warnings, LLM fields)."""
@@ -142,6 +194,55 @@ class SimulationResult:
         d["warnings"] = list(self.warnings)
         d["layers"] = [layer.to_dict() for layer in self.layers]
         return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> SimulationResult:
+        """Read a result JSON dict (``to_dict()``, ``hwsim run --json``), validated.
+
+        The LLM fields go back to ``llm``, ``parallel`` to ``parallel``; other top-level
+        fields beyond the contract (operating point, clock, throttling) go to ``power``.
+
+        Raises:
+            pydantic.ValidationError: a missing field or a value of the wrong type.
+        """
+        own = set(cls.model_fields) - {"layers", "llm", "parallel", "power"}
+        top = {k: v for k, v in d.items() if k in own}
+        top.setdefault("roofline", {})
+        top["llm"] = {k: d[k] for k in LLM_FIELDS if k in d}
+        top["parallel"] = d.get("parallel") or {}
+        extra = set(d) - own - set(LLM_FIELDS) - {"layers", "parallel"}
+        top["power"] = {k: d[k] for k in d if k in extra}
+        layers = d.get("layers")
+        top["layers"] = (
+            [_layer_data(x) if isinstance(x, Mapping) else x for x in layers]
+            if isinstance(layers, list)
+            else layers
+        )
+        return cls.model_validate(top)
+
+    def row(self) -> dict[str, Any]:
+        """This run as one flat table row (see :func:`result_row`)."""
+        return result_row(self)
+
+
+def result_row(result: SimulationResult) -> dict[str, Any]:
+    """One run as a flat row: names, :data:`ROW_FIELDS`, ``energy_<part>_j`` per energy
+    part and the LLM fields.
+
+    The one flattener of a whole run; sweeps and comparison tables use it.
+    """
+    row: dict[str, Any] = {
+        "hardware": result.hardware,
+        "profile": result.profile,
+        "batch": result.batch,
+        "dtype": result.dtype,
+    }
+    for f in ROW_FIELDS:
+        row[f] = getattr(result, f)
+    for part, joules in result.energy_breakdown_j.items():
+        row[f"energy_{part}_j"] = joules
+    row.update(result.llm)
+    return row
 
 
 def summary_line(r: SimulationResult) -> str:

@@ -8,20 +8,20 @@ same code draws a result that was just simulated and one read back from
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from hwsim.engine.result import SimulationResult
 from hwsim.errors import HwsimError
+from hwsim.hardware.loader import format_loc
 
 ResultLike = SimulationResult | Mapping[str, Any]
 """What every report function accepts: a SimulationResult or its JSON dict."""
 
 _TOP_KEYS = ("hardware", "workload", "latency_s", "energy_j", "energy_breakdown_j", "layers")
-_LAYER_KEYS: tuple[str, ...] = ("name", "op_type", "unit", "flops", "bytes", "start_s", "end_s")
-_LAYER_KEYS += ("latency_s", "energy_j", "bound")
 
 
 class ResultFormatError(HwsimError):
@@ -29,7 +29,7 @@ class ResultFormatError(HwsimError):
 
 
 def as_result_dict(result: ResultLike, source: str = "result") -> dict[str, Any]:
-    """The result's JSON dict (design.md section 7), checked for the fields reports use.
+    """The result's JSON dict (design.md section 7), validated by :class:`SimulationResult`.
 
     Args:
         result: a SimulationResult, or a dict as written by ``hwsim run --json``.
@@ -46,36 +46,14 @@ def as_result_dict(result: ResultLike, source: str = "result") -> dict[str, Any]
     missing = [k for k in _TOP_KEYS if k not in d]
     if missing:
         raise ResultFormatError(f"{source}: not a hwsim result (missing {', '.join(missing)})")
-    if not isinstance(d["layers"], list):
-        raise ResultFormatError(f"{source}: 'layers' must be a list")
-    if not isinstance(d["energy_breakdown_j"], Mapping):
-        raise ResultFormatError(f"{source}: 'energy_breakdown_j' must be an object")
-    for i, layer in enumerate(d["layers"]):
-        if not isinstance(layer, Mapping):
-            raise ResultFormatError(f"{source}: layers[{i}] must be an object")
-        gone = [k for k in _LAYER_KEYS if k not in layer]
-        if gone:
-            raise ResultFormatError(f"{source}: layers[{i}] lacks {', '.join(gone)}")
-        if not isinstance(layer["bytes"], Mapping):
-            raise ResultFormatError(f"{source}: layers[{i}].bytes must be an object")
-        for k in ("start_s", "end_s", "latency_s", "energy_j", "flops"):
-            if not _finite(layer[k]):
-                raise ResultFormatError(f"{source}: layers[{i}].{k} must be a finite number")
-        for j, t in enumerate(layer.get("transfers", [])):
-            if not (
-                isinstance(t, Mapping)
-                and isinstance(t.get("level"), str)
-                and _finite(t.get("start_s"))
-                and _finite(t.get("end_s"))
-            ):
-                raise ResultFormatError(
-                    f"{source}: layers[{i}].transfers[{j}] needs level, start_s, end_s"
-                )
+    try:
+        SimulationResult.from_dict(d)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = format_loc(tuple(first["loc"]))
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise ResultFormatError(f"{source}: {where}: {first['msg']}{more}") from None
     return d
-
-
-def _finite(v: object) -> bool:
-    return not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(v)
 
 
 def load_result(path: str | Path) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from hwsim.engine.result import ROW_FIELDS, result_row
 from hwsim.errors import HwsimError
 from hwsim.sweep.pareto import area_terms
 from hwsim.sweep.plan import SweepError, SweepPlan, WorkloadDef, _hash, _si, parse_sweep
@@ -28,18 +29,7 @@ if TYPE_CHECKING:
 
     from hwsim.hardware.models import HardwareSpec
 
-RESULT_FIELDS = (
-    "latency_s",
-    "throughput_per_s",
-    "energy_j",
-    "avg_power_w",
-    "macs",
-    "flops",
-    "params",
-    "weight_bytes",
-    "peak_activation_bytes",
-    "fits",
-)
+RESULT_FIELDS = ROW_FIELDS
 """Whole-run result fields copied into every row (contract names of SimulationResult)."""
 
 KEY_VERSION = 1
@@ -116,22 +106,6 @@ def _workload(wl: Mapping[str, Any]) -> Any:
     return w
 
 
-def _result_row(result: Any) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "hardware": result.hardware,
-        "profile": result.profile,
-        "batch": result.batch,
-        "dtype": result.dtype,
-    }
-    for f in RESULT_FIELDS:
-        row[f] = getattr(result, f)
-    for part, joules in result.energy_breakdown_j.items():
-        row[f"energy_{part}_j"] = joules
-    for k, v in result.llm.items():
-        row[k] = v
-    return row
-
-
 def run_batch(task: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """Simulate one batch of items on a worker: ``[(key, row), ...]`` (plain data only).
 
@@ -165,7 +139,7 @@ def run_batch(task: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         else:
             try:
                 result = simulate(_workload(wl), spec, resolve_profile(spec, wl["profile"]))
-                row = _result_row(result)
+                row = result_row(result)
                 row["error"] = None
             except HwsimError as exc:
                 row = {"error": str(exc)}
