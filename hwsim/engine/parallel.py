@@ -259,20 +259,17 @@ def _relabel_link_energy(r: SimulationResult, scale: float) -> SimulationResult:
             link_j += x.energy_breakdown_j["compute"] * scale
             bd["link"] = bd.pop("compute")
             bd["compute"] = 0.0
-        layers.append(
-            x.model_copy(update={"energy_j": x.energy_j * scale, "energy_breakdown_j": bd})
-        )
+        layers.append(replace(x, energy_j=x.energy_j * scale, energy_breakdown_j=bd))
     breakdown = {k: v * scale for k, v in r.energy_breakdown_j.items()}
     breakdown["compute"] -= link_j
     breakdown["link"] = link_j
     energy = r.energy_j * scale
-    return r.model_copy(
-        update={
-            "layers": tuple(layers),
-            "energy_breakdown_j": breakdown,
-            "energy_j": energy,
-            "avg_power_w": energy / r.latency_s if r.latency_s > 0 else 0.0,
-        }
+    return replace(
+        r,
+        layers=tuple(layers),
+        energy_breakdown_j=breakdown,
+        energy_j=energy,
+        avg_power_w=energy / r.latency_s if r.latency_s > 0 else 0.0,
     )
 
 
@@ -321,11 +318,8 @@ def simulate_parallel(
         group = max((int(dict(o.attrs).get("group", 1)) for o in workload.ops), default=1)
         r = _simulate_graph(workload, spec, prof, strict_memory, runner=runner)
         r = _relabel_link_energy(r, group)
-        return r.model_copy(
-            update={
-                "hardware": sys_spec.name,
-                "parallel": {"system": sys_spec.name, "tp": group, "pp": 1},
-            }
+        return replace(
+            r, hardware=sys_spec.name, parallel={"system": sys_spec.name, "tp": group, "pp": 1}
         )
     full = workload
     if full.batch % microbatches:
@@ -363,24 +357,14 @@ def simulate_parallel(
     if pp == 1:
         r = _relabel_link_energy(results[0], tp)
         comm_t, _ = _comm(results[0].layers)
-        return r.model_copy(
-            update={
-                "hardware": sys_spec.name,
-                "params": total_params,
-                "weight_bytes": total_weights,
-                "parallel": _parallel_dict(
-                    sys_spec,
-                    tp,
-                    pp,
-                    1,
-                    0.0,
-                    comm_t,
-                    results,
-                    mems,
-                    r.energy_breakdown_j["link"],
-                    link,
-                ),
-            }
+        return replace(
+            r,
+            hardware=sys_spec.name,
+            params=total_params,
+            weight_bytes=total_weights,
+            parallel=_parallel_dict(
+                sys_spec, tp, pp, 1, 0.0, comm_t, results, mems, r.energy_breakdown_j["link"], link
+            ),
         )
     return _pipelined(
         full,
@@ -472,9 +456,7 @@ def _pipelined(
     breakdown["link"] = link_j
     energy += p2p_bytes * link.energy_per_byte
     layers = tuple(
-        x.model_copy(update={"name": f"stage{k}/{x.name}"})
-        for k, r in enumerate(scaled)
-        for x in r.layers
+        replace(x, name=f"stage{k}/{x.name}") for k, r in enumerate(scaled) for x in r.layers
     )
     comm_t = sum(_comm(r.layers)[0] for r in results) + sum(pre_x) + steps * sum(dec_x)
     bubble = 1.0 - (sum(pre.busy_s) + steps * sum(dec.busy_s)) / (
@@ -488,23 +470,20 @@ def _pipelined(
         "decode_tokens_per_s": full.batch / tpot if tpot > 0 else 0.0,
         "kv_cache_bytes": full.kv_cache_bytes(),
     }
-    return base.model_copy(
-        update={
-            "hardware": sys_spec.name,
-            "batch": full.batch,
-            "latency_s": latency,
-            "throughput_per_s": full.batch / latency if latency > 0 else 0.0,
-            "energy_j": energy,
-            "avg_power_w": energy / latency if latency > 0 else 0.0,
-            "energy_breakdown_j": breakdown,
-            "macs": sum(r.macs for r in results) * m,
-            "flops": sum(r.flops for r in results) * m,
-            "params": total_params,
-            "weight_bytes": total_weights,
-            "layers": layers,
-            "llm": llm,
-            "parallel": _parallel_dict(
-                sys_spec, tp, pp, m, bubble, comm_t, results, mems, link_j, link
-            ),
-        }
+    return replace(
+        base,
+        hardware=sys_spec.name,
+        batch=full.batch,
+        latency_s=latency,
+        throughput_per_s=full.batch / latency if latency > 0 else 0.0,
+        energy_j=energy,
+        avg_power_w=energy / latency if latency > 0 else 0.0,
+        energy_breakdown_j=breakdown,
+        macs=sum(r.macs for r in results) * m,
+        flops=sum(r.flops for r in results) * m,
+        params=total_params,
+        weight_bytes=total_weights,
+        layers=layers,
+        llm=llm,
+        parallel=_parallel_dict(sys_spec, tp, pp, m, bubble, comm_t, results, mems, link_j, link),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -231,7 +231,7 @@ def simulate(
             need = smallest_fitting_tp(workload, spec, prof)
             if need is not None and need > 1:
                 hint = f"split it with tensor parallelism: tp {need} or more on a system"
-                r = r.model_copy(update={"warnings": (*r.warnings, hint)})
+                r = replace(r, warnings=(*r.warnings, hint))
         return check_result(r)
     return check_result(_simulate_graph(workload, spec, prof, strict_memory, power=power))
 

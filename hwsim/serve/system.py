@@ -11,7 +11,7 @@ KV-cache budget is the one of the fullest device: its stage's weights against it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hwsim.engine import simulate_parallel
 from hwsim.engine.parallel import p2p_time
@@ -51,8 +51,10 @@ class SystemRunner:
         # the other stages' devices idle while one stage computes
         idle_j = (self.pp - 1) * self.tp * self.spec.power.static * (r.latency_s + extra_t)
         idle_j += self.tp * self.spec.power.static * extra_t
-        return r.model_copy(
-            update={"latency_s": r.latency_s + extra_t, "energy_j": r.energy_j + extra_j + idle_j}
+        return replace(
+            r,
+            latency_s=r.latency_s + extra_t,
+            energy_j=r.energy_j + extra_j + idle_j,
         )
 
 
