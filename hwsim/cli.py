@@ -103,8 +103,40 @@ def _show_spec(spec: HardwareSpec) -> None:
             ", ".join(m.holds) or "-",
         )
     out.print(t)
-    out.print(f"static power: {format_quantity(spec.power.static, Dimension.WATTS)}")
+    _show_power(spec)
     out.print(f"profiles: {', '.join(spec.profiles)} (default {spec.default_profile})")
+
+
+def _show_power(spec: HardwareSpec) -> None:
+    """Power lines of ``hwsim show hardware``: leakage, run current, cap, operating points."""
+    from hwsim.hardware.operating import idle_power, operating_points
+    from hwsim.units import Dimension, format_quantity
+
+    pw = spec.power
+    line = f"static power: {format_quantity(pw.static, Dimension.WATTS)}"
+    if pw.run_current is not None and pw.supply_voltage is not None:
+        line += (
+            f"; run current {pw.run_current * 1e12:g} uA/MHz at "
+            f"{format_quantity(pw.supply_voltage, Dimension.VOLTS)}"
+        )
+    if pw.cap is not None:
+        line += f"; power cap {format_quantity(pw.cap, Dimension.WATTS)}"
+    if pw.sleep is not None:
+        line += f"; sleep {format_quantity(pw.sleep, Dimension.WATTS)}"
+    out.print(line)
+    if spec.nominal_clock is None:
+        return
+    t = Table(title="operating points")
+    for col in ("name", "clock", "voltage", "idle power"):
+        t.add_column(col)
+    for p in operating_points(spec):
+        t.add_row(
+            p.name,
+            format_quantity(p.clock_hz, Dimension.HERTZ),
+            format_quantity(p.voltage_v, Dimension.VOLTS) if p.voltage_v else "-",
+            format_quantity(idle_power(spec, p), Dimension.WATTS),
+        )
+    out.print(t)
 
 
 @show_app.command("hardware")

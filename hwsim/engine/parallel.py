@@ -32,6 +32,7 @@ from hwsim.engine.schedule import schedule
 from hwsim.engine.simulate import _Phase, _simulate_decoder, _simulate_graph
 from hwsim.errors import SimulationError
 from hwsim.hardware.models import HardwareSpec, SoftwareProfile
+from hwsim.hardware.operating import nominal_idle_power
 from hwsim.hardware.system import Link, SystemSpec
 from hwsim.units import format_bytes_iec
 from hwsim.workload.ir import DecoderWorkload, Op, Workload
@@ -444,7 +445,7 @@ def _pipelined(
     latency = ttft + steps * tpot
     scaled = [_relabel_link_energy(r, tp * m) for r in results]
     idle = max(0.0, pp * latency - sum(r.latency_s * m for r in results))
-    static_j = spec.power.static * tp * idle  # devices idle in the bubbles still draw static
+    static_j = nominal_idle_power(spec) * tp * idle  # devices idle in the bubbles still draw static
     breakdown: dict[str, float] = {}
     for r in scaled:
         for k, v in r.energy_breakdown_j.items():

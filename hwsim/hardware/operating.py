@@ -155,6 +155,14 @@ def idle_power(spec: HardwareSpec, point: Point) -> float:
     return p
 
 
+def nominal_idle_power(spec: HardwareSpec) -> float:
+    """Power in W the chip draws awake and idle at its nominal point (``power.static`` on a
+    chip without clocks; on an MCU with a run current, the datasheet run power)."""
+    if spec.nominal_clock is None:
+        return spec.power.static
+    return idle_power(spec, _nominal(spec))
+
+
 def _scale_level(m: MemoryLevel, s: float, v2: float) -> MemoryLevel:
     if m.kind not in _CLOCKED_KINDS:
         return m

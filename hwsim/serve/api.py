@@ -12,6 +12,7 @@ import numpy as np
 
 from hwsim.hardware.loader import load_hardware, resolve_profile
 from hwsim.hardware.models import HardwareSpec, SoftwareProfile
+from hwsim.hardware.operating import nominal_idle_power
 from hwsim.serve.chunked import chunked_batching
 from hwsim.serve.costs import (
     BatchCosts,
@@ -464,7 +465,7 @@ def _fields(
     duration = float(tl.finish_s.max())
     idle = max(0.0, duration - tl.busy_s)
     devices = st.runner.devices if st.runner is not None else 1
-    static = st.spec.power.static * devices
+    static = nominal_idle_power(st.spec) * devices
     parallel = None
     if st.runner is not None:
         parallel = {

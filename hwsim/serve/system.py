@@ -17,6 +17,7 @@ from hwsim.engine import simulate_parallel
 from hwsim.engine.parallel import p2p_time
 from hwsim.engine.result import SimulationResult
 from hwsim.hardware.models import HardwareSpec, SoftwareProfile
+from hwsim.hardware.operating import nominal_idle_power
 from hwsim.hardware.system import SystemSpec
 from hwsim.vocabulary import DTYPE_BYTES
 from hwsim.workload.ir import DecoderWorkload, Workload
@@ -49,8 +50,8 @@ class SystemRunner:
         extra_t = (self.pp - 1) * p2p_time(hop, link)
         extra_j = (self.pp - 1) * hop * link.energy_per_byte
         # the other stages' devices idle while one stage computes
-        idle_j = (self.pp - 1) * self.tp * self.spec.power.static * (r.latency_s + extra_t)
-        idle_j += self.tp * self.spec.power.static * extra_t
+        idle_j = (self.pp - 1) * self.tp * nominal_idle_power(self.spec) * (r.latency_s + extra_t)
+        idle_j += self.tp * nominal_idle_power(self.spec) * extra_t
         return replace(
             r,
             latency_s=r.latency_s + extra_t,
