@@ -313,7 +313,7 @@ def serve_rates(
             ).astype(np.int64)
         ),
     )
-    prefill = costs.prefill(plen)
+    prefill = costs.prefill(plen, column=0)  # time of each prompt's prefill, s
     return [
         _run_continuous(
             st, costs, kv, budget_tokens, t, r, plen, glen, prefill, pd, gd, max_prefill_tokens
@@ -413,7 +413,7 @@ def _run_continuous(
             times,
             p,
             g,
-            pre[:, 0],
+            pre,
             p + g,
             budget_tokens=budget_tokens,
             max_batch=costs.b_max,
@@ -421,7 +421,7 @@ def _run_continuous(
             time_a=costs.time_a,
             time_s=costs.time_s,
         )
-    total = costs.decode_total(stats.counts, stats.kv_sums) + pre.sum(axis=0)
+    total = costs.decode_total(stats.counts, stats.kv_sums) + costs.prefill_total(p)
     grid = costs.grid
     fields = _fields(st, costs.dtype, "continuous", rate, tl, total, costs.warnings, costs.layout)
     fields |= {
@@ -495,9 +495,6 @@ def _fields(
         "static_power_w": static,
         "unit_busy_s": {u: float(total[2 + i]) for i, u in enumerate(layout.units)},
         "level_busy_s": {lv: float(total[2 + nu + i]) for i, lv in enumerate(layout.levels)},
-        "queue_time_s": np.asarray(tl.queue_time_s, dtype=np.float64),
-        "queue_waiting": np.asarray(tl.queue_waiting, dtype=np.int64),
-        "queue_running": np.asarray(tl.queue_running, dtype=np.int64),
         "steps": tl.steps,
         "step_requests": tl.step_requests,
         "advances": tl.advances,

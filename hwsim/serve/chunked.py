@@ -69,11 +69,6 @@ def chunked_batching(
     need = [int(x) for x in kv_tokens]
     running = [0]
 
-    def record() -> None:
-        tl.queue_time_s.append(env.now)
-        tl.queue_waiting.append(len(waiting))
-        tl.queue_running.append(running[0])
-
     def server() -> Generator[Any, Any, None]:
         done = 0
         it = 0
@@ -87,7 +82,6 @@ def chunked_batching(
         start, first, finish = tl.start_s, tl.first_token_s, tl.finish_s
         assert first is not None
         while done < n:
-            admitted = False
             while (
                 waiting
                 and running[0] < max_batch
@@ -97,9 +91,6 @@ def chunked_batching(
                 prefilling.append(i)
                 reserved += need[i]
                 running[0] += 1
-                admitted = True
-            if admitted:
-                record()
             if running[0] == 0:
                 wake[0] = env.event()
                 yield wake[0]
@@ -148,8 +139,6 @@ def chunked_batching(
                     heapq.heappush(heap, (it + glen[i] - 1, i))
                     b_dec += 1
                     kv_base += plen[i] - 1 - it  # first decode attends over the prompt
-                if completed:
-                    record()
                 if b == 0:
                     stats.prefill_only += 1
             else:
@@ -182,7 +171,6 @@ def chunked_batching(
             # Decode sequences whose last token was produced in these iterations finish.
             it_end = it + steps
             now = env.now
-            finished = False
             while heap and heap[0][0] <= it_end - 1:
                 _, i = heapq.heappop(heap)
                 finish[i] = now
@@ -191,12 +179,9 @@ def chunked_batching(
                 kv_base -= plen[i] - 1 - joined[i]
                 reserved -= need[i]
                 running[0] -= 1
-                finished = True
             it = it_end
-            if finished:
-                record()
 
-    env.process(_arrivals(env, [float(t) for t in times], waiting, wake, record))
+    env.process(_arrivals(env, [float(t) for t in times], waiting, wake))
     env.process(server())
     env.run()
     stats.counts = np.asarray(counts, dtype=np.float64)

@@ -354,12 +354,26 @@ class DecoderCosts:
         """Time of one decode step of ``b`` sequences with ``kv_tokens`` cached in total, s."""
         return float(self.dec_a[b, 0] + self.dec_s[b, 0] * kv_tokens)
 
-    def prefill(self, prompt_lens: np.ndarray) -> np.ndarray:
-        """Step-cost vectors (one row per prompt) of whole-prompt prefill."""
+    def prefill(self, prompt_lens: np.ndarray, column: int | None = None) -> np.ndarray:
+        """Step-cost vectors (one row per prompt) of whole-prompt prefill.
+
+        With ``column``, only that entry of each vector (0: time, s), as a 1-D array.
+        """
         x = np.asarray(prompt_lens, dtype=np.float64)
         xp = self.prefill_points.astype(np.float64)
+        if column is not None:
+            return np.asarray(np.interp(x, xp, self.prefill_table[:, column]))
         cols = [np.interp(x, xp, self.prefill_table[:, j]) for j in range(self.layout.width)]
         return np.stack(cols, axis=1)
+
+    def prefill_total(self, prompt_lens: np.ndarray) -> np.ndarray:
+        """Summed step-cost vector of the whole-prompt prefills of ``prompt_lens``.
+
+        One row per distinct length, weighted by its count: memory grows with the distinct
+        lengths, not with the requests.
+        """
+        lens, counts = np.unique(np.asarray(prompt_lens), return_counts=True)
+        return np.asarray(counts.astype(np.float64) @ self.prefill(lens))
 
     def decode_total(self, counts: np.ndarray, kv_sums: np.ndarray) -> np.ndarray:
         """Summed step-cost vector of ``counts[b]`` decode steps with ``kv_sums[b]`` KV tokens."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,30 @@ from hwsim.engine.result import RESULT_SCHEMA_VERSION
 
 QUEUE_POINTS = 2000
 """Most queue-length samples written to JSON (the longest queue of each stretch of events)."""
+
+
+def queue_steps(
+    arrival_s: np.ndarray, start_s: np.ndarray, finish_s: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Requests waiting and running over time, from each request's arrival, start and finish.
+
+    A step function: from ``time[k]`` on, ``waiting[k]`` requests have arrived and not
+    started and ``running[k]`` have started and not finished (times in s). Simultaneous
+    events count together: the value at a time is the state after all of its events.
+    Exact, and the same for one server or several replicas merged.
+    """
+    a, s, f = np.sort(arrival_s), np.sort(start_s), np.sort(finish_s)
+    t = np.concatenate([a, s, f])
+    t.sort()
+    keep = np.empty(t.size, dtype=bool)
+    keep[:-1] = t[1:] != t[:-1]
+    keep[-1:] = True
+    t = t[keep]
+    del keep
+    started = np.searchsorted(s, t, side="right")
+    waiting = (np.searchsorted(a, t, side="right") - started).astype(np.int32)
+    running = (started - np.searchsorted(f, t, side="right")).astype(np.int32)
+    return t, waiting, running
 
 
 def _pct(x: np.ndarray, q: float) -> float | None:
@@ -45,9 +70,6 @@ class ServingResult:
     static_power_w: float
     unit_busy_s: dict[str, float]
     level_busy_s: dict[str, float]
-    queue_time_s: np.ndarray
-    queue_waiting: np.ndarray
-    queue_running: np.ndarray
     steps: int
     step_requests: int
     service_time_s: dict[int, float]
@@ -70,6 +92,26 @@ class ServingResult:
     kv_batch_limit: int | None = None
     batch_limit: str | None = None
     schema_version: int = RESULT_SCHEMA_VERSION
+
+    # ---- queue over time (derived from the per-request times, not stored) ------------
+    @cached_property
+    def _queue(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return queue_steps(self.arrival_s, self.start_s, self.finish_s)
+
+    @property
+    def queue_time_s(self) -> np.ndarray:
+        """Times at which the queue changes, s (sorted, distinct)."""
+        return self._queue[0]
+
+    @property
+    def queue_waiting(self) -> np.ndarray:
+        """Requests arrived and not started, from each ``queue_time_s`` on."""
+        return self._queue[1]
+
+    @property
+    def queue_running(self) -> np.ndarray:
+        """Requests started and not finished (the batch), from each ``queue_time_s`` on."""
+        return self._queue[2]
 
     # ---- per-request figures -------------------------------------------------------
     @property

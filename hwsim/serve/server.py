@@ -1,4 +1,4 @@
-"""simpy processes of a serving run: the arrival process and the server's batching policy.
+"""The server's batching policies of a serving run.
 
 Two policies:
 
@@ -11,14 +11,21 @@ Two policies:
   and the new prompts stay within ``max_prefill_tokens`` (at least one is admitted). An
   iteration runs one decode step for every running sequence plus the whole prefill of the
   newly admitted ones. Runs of pure-decode iterations in which the running set cannot change
-  advance in one simpy event, so the event count grows with requests, not tokens.
+  advance in one step (their length in closed form), so the work grows with requests, not
+  tokens.
 
-Both are deterministic: simultaneous events run in creation order and nothing is random here.
+Both serve one queue on one server with arrivals known in advance, so they advance a clock
+from one decision to the next instead of going through simpy's event queue (which would hold
+a single event at a time); the chunked-prefill policy (chunked.py) still runs as simpy
+processes. Per-request times go into preallocated arrays; the queue-length series is derived
+from them afterwards (ServingResult.queue_time_s), so memory grows by a few arrays of 8 bytes
+per request. Deterministic: nothing is random here.
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 from collections import deque
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
@@ -30,7 +37,7 @@ import simpy
 
 @dataclass
 class Timeline:
-    """What happened to each request (times in s) and how long the queue was.
+    """What happened to each request (times in s); the queue follows from them.
 
     ``steps`` counts batches (CNN) or iterations (LLM); ``advances`` the server's moves
     through simulated time (several pure-decode iterations make one advance).
@@ -40,9 +47,6 @@ class Timeline:
     start_s: np.ndarray
     finish_s: np.ndarray
     first_token_s: np.ndarray | None = None
-    queue_time_s: list[float] = field(default_factory=list)
-    queue_waiting: list[int] = field(default_factory=list)
-    queue_running: list[int] = field(default_factory=list)
     busy_s: float = 0.0
     steps: int = 0
     step_requests: int = 0
@@ -70,17 +74,41 @@ def _arrivals(
     times: list[float],
     waiting: deque[int],
     wake: list[simpy.Event | None],
-    record: Callable[[], None],
 ) -> Generator[Any, Any, None]:
     for i, t in enumerate(times):
         dt = t - env.now
         if dt > 0:
             yield env.timeout(dt)
         waiting.append(i)
-        record()
         ev = wake[0]
         if ev is not None and not ev.triggered:
             ev.succeed()
+
+
+def _stretch(c: float, g: float, m: int) -> float:
+    """Duration of ``m`` decode steps lasting ``c``, ``c + g``, ``c + 2g``, ... s."""
+    return m * c + g * (m * (m - 1) // 2)
+
+
+def _steps_to_reach(c: float, g: float, wait: float) -> int:
+    """Steps of a stretch (see _stretch) that end strictly before ``wait``, s.
+
+    The smallest ``m`` with ``_stretch(c, g, m + 1) >= wait``, from the quadratic's root
+    and then checked exactly against _stretch (the root may be off by one in floating point).
+    """
+    h = c - g / 2
+    m = math.ceil(wait / c if g == 0 else (math.sqrt(h * h + 2 * g * wait) - h) / g) - 1
+    m = max(m, 0)
+    while m > 0 and _stretch(c, g, m) >= wait:
+        m -= 1
+    while _stretch(c, g, m + 1) < wait:
+        m += 1
+    return m
+
+
+def _view(x: np.ndarray, dtype: type[np.generic]) -> memoryview:
+    """A read-only memoryview of ``x`` as a 1-D ``dtype`` array (no copy when it is one)."""
+    return np.ascontiguousarray(x, dtype=dtype).data.toreadonly()
 
 
 def dynamic_batching(
@@ -91,6 +119,10 @@ def dynamic_batching(
     max_wait: float,
 ) -> tuple[Timeline, DynamicStats]:
     """Simulate dynamic batching of requests arriving at ``times`` (sorted, s).
+
+    One server and arrivals known in advance: the server's clock jumps from one decision
+    to the next (a dispatch, a batch's end, an arrival or the oldest request's deadline);
+    nothing else could happen in between, so an event queue would hold one event at a time.
 
     Args:
         times: arrival time of each request, s.
@@ -103,57 +135,38 @@ def dynamic_batching(
     n = len(times)
     tl = Timeline(times.copy(), np.empty(n), np.empty(n))
     stats = DynamicStats()
-    env = simpy.Environment()
-    waiting: deque[int] = deque()
-    wake: list[simpy.Event | None] = [None]
-    arr = [float(t) for t in times]
-    running = [0]
-
-    def record() -> None:
-        tl.queue_time_s.append(env.now)
-        tl.queue_waiting.append(len(waiting))
-        tl.queue_running.append(running[0])
-
-    def server() -> Generator[Any, Any, None]:
-        done = 0
-        start, finish = tl.start_s, tl.finish_s
-        while done < n:
-            if not waiting:
-                wake[0] = env.event()
-                yield wake[0]
-                wake[0] = None
+    arr = _view(times, np.float64)
+    start, finish = tl.start_s, tl.finish_s
+    now = 0.0
+    head = 0  # oldest request not yet dispatched (dispatch is FIFO)
+    nxt = 0  # next request to arrive
+    busy = 0.0
+    while head < n:
+        while nxt < n and arr[nxt] <= now:
+            nxt += 1
+        queued = nxt - head
+        if queued == 0:
+            now = arr[nxt]
+            continue
+        if max_wait > 0 and queued < max_batch:
+            deadline = arr[head] + max_wait
+            if now < deadline:
+                # Wait for the batch to fill or the oldest request's deadline.
+                fill = head + max_batch - 1  # the arrival that fills the batch
+                now = min(deadline, arr[fill]) if fill < n else deadline
                 continue
-            if max_wait > 0 and len(waiting) < max_batch:
-                deadline = arr[waiting[0]] + max_wait
-                if env.now < deadline:
-                    wake[0] = ev = env.event()
-                    yield ev | env.timeout(deadline - env.now)
-                    wake[0] = None
-                    continue
-            b = min(len(waiting), max_batch)
-            ids = [waiting.popleft() for _ in range(b)]
-            d = service_time(b)
-            now = env.now
-            for i in ids:
-                start[i] = now
-            running[0] = b
-            record()
-            yield env.timeout(d)
-            now = env.now
-            for i in ids:
-                finish[i] = now
-            done += b
-            running[0] = 0
-            stats.counts[b] = stats.counts.get(b, 0) + 1
-            tl.busy_s += d
-            tl.steps += 1
-            tl.advances += 1
-            tl.step_requests += b
-            record()
-
-    env.process(_arrivals(env, arr, waiting, wake, record))
-    env.process(server())
-    env.run()
+        b = min(queued, max_batch)
+        d = service_time(b)
+        start[head : head + b] = now
+        now += d
+        finish[head : head + b] = now
+        head += b
+        stats.counts[b] = stats.counts.get(b, 0) + 1
+        busy += d
+        tl.steps += 1
+        tl.step_requests += b
+    tl.busy_s = busy
+    tl.advances = tl.steps
     return tl, stats
 
 
@@ -172,6 +185,11 @@ def continuous_batching(
 ) -> tuple[Timeline, ContinuousStats]:
     """Simulate iteration-level batching of decoder requests.
 
+    One server and arrivals known in advance: the clock jumps from one iteration boundary
+    at which the running set can change to the next (an admission, a sequence finishing,
+    or the first boundary after an arrival while there is room). Runs of pure-decode
+    iterations in between advance in one step, so the work grows with requests, not tokens.
+
     Args:
         times: arrival time of each request, s (sorted).
         prompt_len: prompt tokens per request.
@@ -189,123 +207,93 @@ def continuous_batching(
     stats = ContinuousStats(np.zeros(max_batch + 1), np.zeros(max_batch + 1))
     counts = [0] * (max_batch + 1)
     kv_sums = [0] * (max_batch + 1)
-    env = simpy.Environment()
-    waiting: deque[int] = deque()
-    wake: list[simpy.Event | None] = [None]
-    arr = [float(t) for t in times]
-    plen = [int(x) for x in prompt_len]
-    glen = [int(x) for x in gen_len]
-    pre = [float(x) for x in prefill_s]
-    need = [int(x) for x in kv_tokens]
-    running = [0]
-
-    def record() -> None:
-        tl.queue_time_s.append(env.now)
-        tl.queue_waiting.append(len(waiting))
-        tl.queue_running.append(running[0])
-
-    def server() -> Generator[Any, Any, None]:
-        done = 0
-        it = 0  # iterations completed
-        b_dec = 0  # sequences in the decode set
-        kv_base = 0  # sum over the decode set of (prompt - 1 - admission iteration)
-        reserved = 0  # KV tokens reserved by running sequences
-        heap: list[tuple[int, int]] = []  # (last iteration, request)
-        admitted = [0] * n
-        start, first, finish = tl.start_s, tl.first_token_s, tl.finish_s
-        assert first is not None
-        while done < n:
-            new: list[int] = []
-            tokens = 0
-            while waiting and running[0] < max_batch:
-                i = waiting[0]
-                if reserved + need[i] > budget_tokens:
-                    break
-                if new and tokens + plen[i] > max_prefill_tokens:
-                    break
-                waiting.popleft()
-                new.append(i)
-                tokens += plen[i]
-                reserved += need[i]
-                running[0] += 1
-            if running[0] == 0:
-                wake[0] = env.event()
-                yield wake[0]
-                wake[0] = None
-                continue
-            b = b_dec
-            t0 = env.now
-            if new:
-                record()
-                kv = kv_base + b * it
-                dt = sum(pre[i] for i in new)
-                if b:
-                    dt += time_a[b] + time_s[b] * kv
-                    counts[b] += 1
-                    kv_sums[b] += kv
-                else:
-                    stats.prefill_only += 1
-                for i in new:
-                    start[i] = t0
-                yield env.timeout(dt)
-                steps = 1
-                now = env.now
-                for i in new:
-                    first[i] = now
-                    admitted[i] = it
-                    heapq.heappush(heap, (it + glen[i] - 1, i))
-                    b_dec += 1
-                    kv_base += plen[i] - 1 - it
+    # Memoryviews over the arrays: Python numbers on indexing, no per-request objects kept.
+    arr = _view(times, np.float64)
+    plen = _view(prompt_len, np.int64)
+    glen = _view(gen_len, np.int64)
+    pre = _view(prefill_s, np.float64)
+    need = _view(kv_tokens, np.int64)
+    start, first, finish = tl.start_s, tl.first_token_s, tl.finish_s
+    assert first is not None
+    now = 0.0
+    busy = 0.0
+    done = 0
+    head = 0  # oldest request not yet admitted (admission is FIFO)
+    nxt = 0  # next request to arrive
+    running = 0
+    it = 0  # iterations completed
+    b_dec = 0  # sequences in the decode set
+    kv_base = 0  # sum over the decode set of (prompt - 1 - admission iteration)
+    reserved = 0  # KV tokens reserved by running sequences
+    heap: list[tuple[int, int, int]] = []  # (last iteration, request, admission iteration)
+    while done < n:
+        while nxt < n and arr[nxt] <= now:
+            nxt += 1
+        new_from = head
+        tokens = 0
+        while head < nxt and running < max_batch:
+            if reserved + need[head] > budget_tokens:
+                break
+            if head > new_from and tokens + plen[head] > max_prefill_tokens:
+                break
+            tokens += plen[head]
+            reserved += need[head]
+            running += 1
+            head += 1
+        if running == 0:
+            if nxt == n:  # only requests whose KV reservation never fits are left
+                break
+            now = arr[nxt]
+            continue
+        b = b_dec
+        t0 = now
+        if head > new_from:
+            kv = kv_base + b * it
+            dt = 0.0
+            for i in range(new_from, head):
+                dt += pre[i]
+            if b:
+                dt += time_a[b] + time_s[b] * kv
+                counts[b] += 1
+                kv_sums[b] += kv
             else:
-                k = heap[0][0] - it + 1  # iterations until the next sequence finishes
-                a, s = time_a[b], time_s[b]
-                if k == 1:
-                    yield env.timeout(a + s * (kv_base + b * it))
-                    steps = 1
-                else:
-                    j = np.arange(it, it + k, dtype=np.float64)
-                    cum = np.cumsum(a + s * (kv_base + b * j))
-                    if not waiting and running[0] < max_batch:
-                        # An arrival may join at the next iteration boundary.
-                        wake[0] = ev = env.event()
-                        yield ev | env.timeout(float(cum[-1]))
-                        wake[0] = None
-                        if ev.triggered:
-                            m = int(np.searchsorted(cum, env.now - t0, side="left"))
-                            m = min(m, k - 1)
-                            rest = t0 + float(cum[m]) - env.now
-                            if rest > 0:
-                                yield env.timeout(rest)
-                            steps = m + 1
-                        else:
-                            steps = k
-                    else:
-                        yield env.timeout(float(cum[-1]))
-                        steps = k
-                counts[b] += steps
-                kv_sums[b] += steps * kv_base + b * (steps * it + steps * (steps - 1) // 2)
-            tl.busy_s += env.now - t0
-            tl.steps += steps
-            tl.advances += 1
-            tl.step_requests += steps * b + len(new)
-            it += steps
-            now = env.now
-            finished = False
-            while heap and heap[0][0] <= it - 1:
-                _, i = heapq.heappop(heap)
-                finish[i] = now
-                done += 1
-                b_dec -= 1
-                kv_base -= plen[i] - 1 - admitted[i]
-                reserved -= need[i]
-                running[0] -= 1
-                finished = True
-            if finished:
-                record()
-
-    env.process(_arrivals(env, arr, waiting, wake, record))
-    env.process(server())
-    env.run()
+                stats.prefill_only += 1
+            start[new_from:head] = t0
+            now = t0 + dt
+            steps = 1
+            first[new_from:head] = now
+            for i in range(new_from, head):
+                heapq.heappush(heap, (it + glen[i] - 1, i, it))
+                kv_base += plen[i] - 1 - it
+            b_dec += head - new_from
+        else:
+            k = heap[0][0] - it + 1  # iterations until the next sequence finishes
+            a, s = time_a[b], time_s[b]
+            c = a + s * (kv_base + b * it)  # the first step of the stretch, s
+            g = s * b  # each later step is longer by g: every sequence caches one more token
+            steps = k
+            if k > 1 and head == nxt and running < max_batch and nxt < n:
+                # An arrival may join at the first iteration boundary after it.
+                wait = arr[nxt] - t0
+                if wait < _stretch(c, g, k):
+                    steps = min(_steps_to_reach(c, g, wait), k - 1) + 1
+            now = t0 + _stretch(c, g, steps)
+            counts[b] += steps
+            kv_sums[b] += steps * kv_base + b * (steps * it + steps * (steps - 1) // 2)
+        busy += now - t0
+        tl.steps += steps
+        tl.advances += 1
+        tl.step_requests += steps * b + (head - new_from)
+        it += steps
+        while heap and heap[0][0] <= it - 1:
+            _, i, joined = heapq.heappop(heap)
+            finish[i] = now
+            done += 1
+            b_dec -= 1
+            kv_base -= plen[i] - 1 - joined
+            reserved -= need[i]
+            running -= 1
+    tl.busy_s = busy
     stats.counts = np.asarray(counts, dtype=np.float64)
     stats.kv_sums = np.asarray(kv_sums, dtype=np.float64)
     return tl, stats

@@ -7,13 +7,16 @@ from collections import deque
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hwsim import simulate
 from hwsim.hardware import load_hardware
 from hwsim.hardware.loader import resolve_profile
 from hwsim.serve import ServingError, serve
 from hwsim.serve.costs import DecoderCosts, ModelSource, batch_grid
-from hwsim.serve.server import continuous_batching
+from hwsim.serve.result import queue_steps
+from hwsim.serve.server import _steps_to_reach, _stretch, continuous_batching
 
 from .conftest import KV_BYTES_PER_TOKEN, tiny_decoder
 
@@ -94,7 +97,7 @@ def test_event_skipping_matches_per_iteration_reference(
     np.testing.assert_allclose(got.start_s, want[0], rtol=1e-9)
     np.testing.assert_allclose(got.first_token_s, want[1], rtol=1e-9)
     np.testing.assert_allclose(got.finish_s, want[2], rtol=1e-9)
-    assert max(got.queue_running) <= max_batch
+    assert max(queue_steps(got.arrival_s, got.start_s, got.finish_s)[2]) <= max_batch
     assert stats.counts.sum() + stats.prefill_only == got.steps
     # Pure-decode stretches advance in one event: far fewer advances than iterations.
     assert got.advances < got.steps / 2
@@ -206,3 +209,30 @@ def test_builtin_decoder_by_name() -> None:
     assert d["kv_bytes_per_token"] == 12 * 2 * 768 * 2
     assert d["kv_budget_source"].startswith("KV budget")
     assert 0 < d["utilisation"]["tensor"] <= 1
+
+
+def test_queue_steps_by_hand() -> None:
+    """Three requests: arrivals 0, 1, 1; starts 0, 2, 2; finishes 3, 3, 5 (s).
+
+    Worked out by hand: t=0 arrive+start -> (0 waiting, 1 running); t=1 two arrive -> (2, 1);
+    t=2 both start -> (0, 3); t=3 two finish -> (0, 1); t=5 last finishes -> (0, 0).
+    """
+    t, waiting, running = queue_steps(
+        np.array([0.0, 1.0, 1.0]), np.array([0.0, 2.0, 2.0]), np.array([3.0, 3.0, 5.0])
+    )
+    assert t.tolist() == [0.0, 1.0, 2.0, 3.0, 5.0]
+    assert waiting.tolist() == [0, 2, 0, 0, 0]
+    assert running.tolist() == [1, 1, 3, 1, 0]
+
+
+@given(
+    c=st.floats(1e-3, 1.0),
+    g=st.floats(0.0, 1e-3),
+    wait=st.floats(1e-9, 10.0),
+)
+def test_steps_to_reach_matches_a_running_sum(c: float, g: float, wait: float) -> None:
+    """The closed form counts the decode steps ending strictly before ``wait``, as a step-by-
+    step sum of the step times ``c, c + g, c + 2g, ...`` does."""
+    m = _steps_to_reach(c, g, wait)
+    assert _stretch(c, g, m) < wait <= _stretch(c, g, m + 1)
+    assert _stretch(c, g, m + 1) == pytest.approx(sum(c + g * j for j in range(m + 1)), rel=1e-9)
