@@ -1,0 +1,154 @@
+"""Seam tests: the cost functions called directly, against numbers worked out by hand.
+
+The chip is ``toy`` (tests/unit/toychips.py): one MAC unit (1 TFLOPS fp16, 1 pJ/MAC), one
+vector unit (100 GOPS, 0.5 pJ/op), 64 MiB SRAM at 1000 GB/s and 1 pJ/B that holds
+activations only, 8 GiB DRAM at 100 GB/s and 100 pJ/B that holds weights and activations,
+an ideal profile (efficiency 1, bandwidth efficiency 1, no overhead).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import hwsim
+from hwsim.costmodel.opcost import CostContext, op_cost
+from hwsim.costmodel.placement import place
+from hwsim.costmodel.tiling import gemm_refetch
+from hwsim.hardware.models import HardwareSpec
+from hwsim.workload.ir import GemmShape, Op
+from tests.unit.toychips import write_chip
+
+MIB = 1024.0**2
+SRAM, DRAM = 0, 1
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory: pytest.TempPathFactory) -> HardwareSpec:
+    return hwsim.load_hardware(write_chip(Path(tmp_path_factory.mktemp("toy"))))
+
+
+# ------------------------------------------------------------------ placement
+
+
+def test_place_puts_each_tensor_on_the_nearest_level_that_may_hold_it(toy: HardwareSpec) -> None:
+    pl = place(toy, weight_bytes=2 * MIB, activation_bytes=1 * MIB)
+    # SRAM holds activations only, so the weights live in DRAM.
+    assert (pl.weight_level, pl.act_level, pl.state_level) == (DRAM, SRAM, DRAM)
+    assert pl.fit["sram"].required_bytes == 1 * MIB
+    assert pl.fit["sram"].capacity_bytes == 64 * MIB
+    assert pl.fit["dram"].required_bytes == 2 * MIB and pl.fits
+
+
+def test_place_spills_activations_that_overflow_sram(toy: HardwareSpec) -> None:
+    pl = place(toy, weight_bytes=2 * MIB, activation_bytes=100 * MIB, state_bytes=3 * MIB)
+    assert pl.act_level == DRAM  # 100 MiB > 64 MiB of SRAM
+    assert pl.state_level == DRAM  # the KV state goes next to the weights when they fit
+    assert pl.fit["dram"].required_bytes == (2 + 100 + 3) * MIB
+    assert "sram" not in pl.fit and pl.fits
+
+
+def test_place_reports_what_does_not_fit(toy: HardwareSpec) -> None:
+    pl = place(toy, weight_bytes=9 * 1024 * MIB, activation_bytes=0.0)
+    assert pl.weight_level == DRAM and not pl.fits
+    assert pl.misfits() == ["dram"]
+
+
+# ------------------------------------------------------------------ tiling / refetch
+
+
+def test_gemm_refetch_is_compulsory_when_everything_fits() -> None:
+    rf = gemm_refetch(8, 8, 8, (1.0, 1.0, 4.0), (0, 0, 0), (1e6,))
+    assert (rf.a, rf.b, rf.c) == (1.0, 1.0, 1.0)
+
+
+def test_gemm_refetch_of_an_outer_product_with_room_for_two_elements() -> None:
+    # A (2x1) times B (1x2), 1 B per element, room for one A and one B element only
+    # (C does not cross this boundary). Tiles are 1x1x1; loops m and n run twice.
+    # Keeping A's element while n loops re-reads B once per m: A 2 B + B 4 B = 6 B, and the
+    # other way round is as good; reading both every time costs 4 + 4 = 8 B.
+    rf = gemm_refetch(2, 2, 1, (1.0, 1.0, 1.0), (0, 0, -1), (2.0,))
+    assert rf.tile == (1, 1, 1)
+    assert sorted((rf.a, rf.b)) == [1.0, 2.0]
+    assert 2 * rf.a + 2 * rf.b == 6.0
+    assert rf.c == 1.0
+
+
+def test_gemm_refetch_prefers_rereading_inputs_to_spilling_partial_sums() -> None:
+    # C (1x2) = A (1x4) @ B (4x2), 1 B per element, one 3 B buffer for the A, B and C tiles:
+    # only 1x1x1 tiles fit; loop trips m 1, n 2, k 4. Sizes: A 4 B, B 8 B, C 2 B.
+    # k innermost finishes each C element in place (C factor 1) but re-reads A per n:
+    #   4 x 2 + 8 + 2 = 18 B.
+    # n innermost keeps A but spills partial sums: C factor 2 x 4 - 1 = 7 (each of the k
+    # passes but the last writes C out and reads it back): 4 + 8 + 2 x 7 = 26 B.
+    rf = gemm_refetch(1, 2, 4, (1.0, 1.0, 1.0), (0, 0, 0), (3.0,))
+    assert rf.tile == (1, 1, 1)
+    assert (rf.a, rf.b, rf.c) == (2.0, 1.0, 1.0)
+    assert rf.order.endswith("k")
+
+
+# ------------------------------------------------------------------ per-op cost
+
+
+def _ctx(toy: HardwareSpec, weights: float, acts: float) -> CostContext:
+    return CostContext(toy, toy.profile(None), place(toy, weights, acts))
+
+
+def test_op_cost_of_a_linear_layer_streaming_its_weights(toy: HardwareSpec) -> None:
+    # y = x W: x is 1 x 1024, W is 1024 x 1024, fp16 (2 B). Weights (2 MiB) live in DRAM and
+    # cross SRAM once on their way in; x and y stay in SRAM.
+    w_bytes, x_bytes = 1024 * 1024 * 2.0, 1024 * 2.0
+    op = Op(
+        name="fc",
+        op_type="linear",
+        op_class="gemm",
+        inputs=("x",),
+        outputs=("y",),
+        macs=1024 * 1024,
+        params=1024 * 1024,
+        weight_bytes=w_bytes,
+        input_bytes=x_bytes,
+        output_bytes=x_bytes,
+        compute_dtype="fp16",
+        gemm=GemmShape(groups=1, m=1, n=1024, k=1024),
+    )
+    c = op_cost(_ctx(toy, w_bytes, 2 * x_bytes), op, toy.unit("mac0"), "fp16")
+    # bytes: DRAM reads W; SRAM is filled with W and reads it out, reads x, writes y
+    assert c.read_bytes == (w_bytes + x_bytes, w_bytes)
+    assert c.write_bytes == (w_bytes + x_bytes, 0.0)
+    # time: 2 op per MAC at 1e12 op/s; SRAM (r + w) / 1e12 B/s; DRAM W / 1e11 B/s
+    assert c.compute_s == pytest.approx(2 * 1024 * 1024 / 1e12, rel=1e-12)
+    assert c.mem_s[SRAM] == pytest.approx(2 * (w_bytes + x_bytes) / 1e12, rel=1e-12)
+    assert c.mem_s[DRAM] == pytest.approx(w_bytes / 1e11, rel=1e-12)
+    assert c.latency_s == pytest.approx(w_bytes / 1e11, rel=1e-12)
+    assert c.bound(("sram", "dram")) == ("memory", "dram")
+    # energy: 1 pJ per MAC; 1 pJ/B for every SRAM byte; 100 pJ/B for DRAM
+    assert c.compute_j == pytest.approx(1024 * 1024 * 1e-12, rel=1e-12)
+    assert c.mem_j[SRAM] == pytest.approx(2 * (w_bytes + x_bytes) * 1e-12, rel=1e-12)
+    assert c.mem_j[DRAM] == pytest.approx(w_bytes * 100e-12, rel=1e-12)
+
+
+def test_op_cost_of_an_activation_on_the_vector_unit(toy: HardwareSpec) -> None:
+    # ReLU over 1e6 fp16 elements: 1 op per element on a 100 GOPS unit; 2 MB in, 2 MB out
+    # of SRAM at 1000 GB/s each way on one port.
+    n = 1_000_000
+    op = Op(
+        name="relu",
+        op_type="relu",
+        op_class="elementwise",
+        inputs=("x",),
+        outputs=("y",),
+        vector_ops=n,
+        input_bytes=2.0 * n,
+        output_bytes=2.0 * n,
+        compute_dtype="fp16",
+        inplace=True,
+    )
+    c = op_cost(_ctx(toy, 0.0, 4.0 * n), op, toy.unit("vec"), "fp16")
+    assert c.compute_s == pytest.approx(n / 100e9, rel=1e-12)  # 10 us
+    assert c.read_bytes == (2.0 * n, 0.0) and c.write_bytes == (2.0 * n, 0.0)
+    assert c.mem_s[SRAM] == pytest.approx(4.0 * n / 1e12, rel=1e-12)  # 4 us
+    assert c.bound(("sram", "dram")) == ("compute", None)
+    assert c.compute_j == pytest.approx(n * 0.5e-12, rel=1e-12)
+    assert c.mem_j == pytest.approx((4.0 * n * 1e-12, 0.0), rel=1e-12)
