@@ -25,7 +25,8 @@ from hwsim.engine.schedule import Schedule, schedule
 from hwsim.errors import SimulationError, SpecError
 from hwsim.hardware.models import HardwareSpec, SoftwareProfile
 from hwsim.hardware.operating import Point, at_point, find_point, idle_power
-from hwsim.units import Dimension, UnitError, parse_quantity
+from hwsim.textio import shorten
+from hwsim.units import Dimension, UnitError, check_sane, parse_quantity
 from hwsim.vocabulary import DTYPE_BYTES, WEIGHT_ONLY_FORMATS, dtype_label
 from hwsim.workload.ir import DecoderWorkload, Workload
 
@@ -239,16 +240,16 @@ def simulate(
 def _quantity(value: float | str | None, dim: Dimension, field: str) -> float | None:
     if value is None:
         return None
-    if isinstance(value, str):
-        try:
-            return parse_quantity(value, dim)
-        except UnitError as exc:
-            raise SimulationError(f"`{field}`: {exc}", params=(field,)) from None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise SimulationError(
-            f"`{field}`: expected a positive number, got {value!r}", params=(field,)
-        )
-    return float(value)
+    try:
+        if isinstance(value, str):
+            return check_sane(parse_quantity(value, dim), dim)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise SimulationError(
+                f"`{field}`: expected a positive number, got {shorten(value)}", params=(field,)
+            )
+        return check_sane(float(value), dim)
+    except UnitError as exc:
+        raise SimulationError(f"`{field}`: {exc}", params=(field,)) from None
 
 
 def power_settings(

@@ -14,6 +14,7 @@ from hwsim.errors import SpecError
 from hwsim.hardware.models import HardwareSpec, SoftwareProfile
 from hwsim.hardware.system import SystemSpec
 from hwsim.resources import builtin_dir
+from hwsim.textio import shorten
 
 
 def read_yaml(path: Path) -> Any:
@@ -92,17 +93,26 @@ def builtin_hardware_names() -> list[str]:
     return sorted(p.stem for p in builtin_dir("hardware_specs").glob("*.yaml"))
 
 
+def _probe(p: Path, test: str) -> bool:
+    """``p.exists()`` / ``p.is_file()`` / ``p.is_dir()``, False where the OS refuses the name
+    (too long, bad bytes) instead of raising."""
+    try:
+        return bool(getattr(p, test)())
+    except (OSError, ValueError):
+        return False
+
+
 def resolve_hardware_path(name_or_path: str | Path) -> Path:
     """A built-in chip name or a path to a YAML file -> the file path."""
     p = Path(name_or_path)
-    if p.suffix in (".yaml", ".yml") or p.exists():
-        if p.is_dir():
+    if p.suffix in (".yaml", ".yml") or _probe(p, "exists"):
+        if _probe(p, "is_dir"):
             raise SpecError(f"{p}: is a directory, not a hardware spec file")
-        if not p.exists():
+        if not _probe(p, "exists"):
             raise SpecError(f"{p}: no such hardware spec file")
         return p
     cand = builtin_dir("hardware_specs") / f"{name_or_path}.yaml"
-    if cand.is_file():
+    if _probe(cand, "is_file"):
         return cand
     # Chip names are matched without regard to case (A100-80GB-SXM is a100-80gb-sxm); the
     # spec's own name, with its case, is what every output shows.
@@ -110,7 +120,7 @@ def resolve_hardware_path(name_or_path: str | Path) -> Path:
     if str(name_or_path).casefold() in folded:
         return builtin_dir("hardware_specs") / f"{folded[str(name_or_path).casefold()]}.yaml"
     names = ", ".join(builtin_hardware_names())
-    raise SpecError(f"unknown hardware {str(name_or_path)!r}; built-in chips: {names}")
+    raise SpecError(f"unknown hardware {shorten(str(name_or_path))}; built-in chips: {names}")
 
 
 def load_hardware(name_or_path: str | Path | HardwareSpec) -> HardwareSpec:
@@ -214,11 +224,11 @@ def builtin_system_names() -> list[str]:
 def find_system(name_or_path: str | Path) -> Path | None:
     """The YAML path of a system given by built-in name or path; None when it is a chip."""
     p = Path(name_or_path)
-    if p.suffix in (".yaml", ".yml") and p.is_file():
+    if p.suffix in (".yaml", ".yml") and _probe(p, "is_file"):
         data = read_yaml(p)
         return p if isinstance(data, dict) and data.get("kind") == "system" else None
     cand = system_dir() / f"{name_or_path}.yaml"
-    return cand if cand.is_file() else None
+    return cand if _probe(cand, "is_file") else None
 
 
 def load_system(name_or_path: str | Path | SystemSpec) -> tuple[SystemSpec, HardwareSpec]:
@@ -234,7 +244,7 @@ def load_system(name_or_path: str | Path | SystemSpec) -> tuple[SystemSpec, Hard
         path = find_system(name_or_path)
         if path is None:
             raise SpecError(
-                f"unknown system {str(name_or_path)!r}; built-in systems: "
+                f"unknown system {shorten(str(name_or_path))}; built-in systems: "
                 f"{', '.join(builtin_system_names())}"
             )
         sys_spec = validate_model(SystemSpec, read_yaml(path), path.name)

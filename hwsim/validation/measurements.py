@@ -20,7 +20,7 @@ from typing import Any
 
 from hwsim.engine.result import SimulationResult
 from hwsim.errors import HwsimError
-from hwsim.textio import read_text
+from hwsim.textio import read_text, shorten
 
 REQUIRED_COLUMNS = ("id", "workload", "hardware", "metric", "value")
 CONTRACT_COLUMNS = (
@@ -202,12 +202,12 @@ def parse_params(text: str, *, where: str = "params") -> dict[str, Any]:
         key, raw = key.strip(), raw.strip()
         if not sep or not key or not raw:
             raise MeasurementError(
-                f"{where}: expected NAME=VALUE items separated by ';', got {item!r}"
+                f"{where}: expected NAME=VALUE items separated by ';', got {shorten(item)}"
             )
         if not key.replace("_", "").isalnum():
-            raise MeasurementError(f"{where}: bad parameter name {key!r}")
+            raise MeasurementError(f"{where}: bad parameter name {shorten(key)}")
         if key in out:
-            raise MeasurementError(f"{where}: parameter {key!r} given twice")
+            raise MeasurementError(f"{where}: parameter {shorten(key)} given twice")
         out[key] = _scalar(raw)
     return out
 
@@ -235,10 +235,12 @@ def _int_field(row: Mapping[str, str], key: str, where: str) -> int | None:
         v = float(raw)
     except ValueError:
         raise MeasurementError(
-            f"{where}: column {key!r}: expected an integer, got {raw!r}"
+            f"{where}: column {shorten(key)}: expected an integer, got {shorten(raw)}"
         ) from None
     if not v.is_integer() or v < 1:
-        raise MeasurementError(f"{where}: column {key!r}: expected a positive integer, got {raw!r}")
+        raise MeasurementError(
+            f"{where}: column {shorten(key)}: expected a positive integer, got {shorten(raw)}"
+        )
     return int(v)
 
 
@@ -250,19 +252,23 @@ def _text(row: Mapping[str, str], key: str) -> str:
 def _row(row: Mapping[str, str], where: str, line: int, base_dir: Path | None) -> Measurement:
     for key in REQUIRED_COLUMNS:
         if not _text(row, key):
-            raise MeasurementError(f"{where}: column {key!r} is empty")
+            raise MeasurementError(f"{where}: column {shorten(key)} is empty")
     metric = _text(row, "metric")
     if metric not in METRICS:
         raise MeasurementError(
-            f"{where}: unknown metric {metric!r}; choose from {', '.join(METRICS)}"
+            f"{where}: unknown metric {shorten(metric)}; choose from {', '.join(METRICS)}"
         )
     raw = _text(row, "value")
     try:
         value = float(raw)
     except ValueError:
-        raise MeasurementError(f"{where}: column 'value': expected a number, got {raw!r}") from None
+        raise MeasurementError(
+            f"{where}: column 'value': expected a number, got {shorten(raw)}"
+        ) from None
     if not math.isfinite(value) or value <= 0:
-        raise MeasurementError(f"{where}: column 'value': expected a positive number, got {raw!r}")
+        raise MeasurementError(
+            f"{where}: column 'value': expected a positive number, got {shorten(raw)}"
+        )
     params = parse_params(_text(row, "params"), where=f"{where}: column 'params'")
     m = Measurement(
         id=_text(row, "id"),
@@ -370,7 +376,7 @@ def _check_ids(rows: list[Measurement], name: str) -> list[Measurement]:
     for r in rows:
         if r.id in seen:
             raise MeasurementError(
-                f"{name}:{r.line}: id {r.id!r} repeats the row at line {seen[r.id]}"
+                f"{name}:{r.line}: id {shorten(r.id)} repeats the row at line {seen[r.id]}"
             )
         seen[r.id] = r.line
     return rows

@@ -136,7 +136,9 @@ def mobilenet_v2(
     0.75 M parameters instead of 1.66 M, most of them the 1280 x 1000 classifier)."""
     check_width("mobilenet_v2", width)
     if head not in ("full", "scaled"):
-        raise WorkloadError(f"mobilenet_v2: parameter head must be full or scaled, got {head!r}")
+        raise WorkloadError(
+            f"mobilenet_v2: parameter head must be full or scaled, got {str(head)[:40]!r}"
+        )
     g, x = image_model(
         "mobilenet_v2", batch, dtype, resolution, 32, width=width, num_classes=num_classes
     )
