@@ -25,7 +25,6 @@ from hwsim.engine.schedule import Schedule, schedule
 from hwsim.errors import SimulationError, SpecError
 from hwsim.hardware.models import HardwareSpec, SoftwareProfile
 from hwsim.hardware.operating import Point, at_point, find_point, idle_power
-from hwsim.textio import shorten
 from hwsim.units import Dimension, UnitError, check_sane, parse_quantity
 from hwsim.vocabulary import DTYPE_BYTES, WEIGHT_ONLY_FORMATS, dtype_label
 from hwsim.workload.ir import DecoderWorkload, Workload
@@ -245,7 +244,7 @@ def _quantity(value: float | str | None, dim: Dimension, field: str) -> float | 
             return check_sane(parse_quantity(value, dim), dim)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
             raise SimulationError(
-                f"`{field}`: expected a positive number, got {shorten(value)}", params=(field,)
+                f"`{field}`: expected a positive number, got {repr(value)[:40]}", params=(field,)
             )
         return check_sane(float(value), dim)
     except UnitError as exc:
