@@ -35,9 +35,9 @@ from hwsim.commands.memory import (
     PlanningOpt,
     ScheduleOpt,
     apply_patch_option,
-    planning_or_fail,
     print_patches,
     print_schedule,
+    profile_deployment,
     schedule_dict,
     schedule_or_fail,
 )
@@ -211,10 +211,9 @@ def profile(
     """
     from hwsim.commands.base import onnx_params
     from hwsim.workload import Workload, load_workload
-    from hwsim.workload.memory import Deployment
     from hwsim.workload.profile import profile_dict
 
-    deployment = Deployment(planning=planning_or_fail(planning))
+    deployment = profile_deployment(planning, patches)
     schedule = schedule_or_fail(memory_schedule)
 
     try:
@@ -241,6 +240,8 @@ def profile(
         d = profile_dict(w, deployment)
         if summary is not None:
             d["patches"] = summary.to_dict()
+            d["patches"]["planning"] = deployment.planning
+            d["patches"]["fusions"] = list(deployment.fusions)
         if sched is not None:
             d["memory_schedule"] = sched
     except HwsimError as exc:
@@ -248,7 +249,13 @@ def profile(
     console = err if json_out == "-" else out
     _print_profile(d, console, layers=json_out != "-", top=top)  # --json -: stdout is JSON
     if summary is not None:
-        print_patches(summary, console)
+        print_patches(summary, console, inplace=deployment.planning == "inplace")
+        if planning is None:
+            console.print(
+                "planned as the patch runtime deploys (TinyEngine, MCUNetV2: in-place "
+                "depthwise, fused residual adds); --planning liveness to compare",
+                soft_wrap=True,
+            )
     if sched is not None:
         print_schedule(sched, console)
     if json_out:

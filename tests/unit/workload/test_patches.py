@@ -150,6 +150,17 @@ def test_cli_profile_patches() -> None:
     assert d["patches"]["peak_activation_bytes_without"] == 112 * 112 * (16 + 96)
     assert d["macs"] == d["patches"]["macs"] > d["patches"]["macs_without"]
     assert max(row["live_bytes"] for row in d["layers"]) == d["peak_activation_bytes"]
+    # without --planning, patches are planned as their runtime (TinyEngine) deploys: in place,
+    # fused adds; the peak is then block 5's expansion, 28*28*(32 + 192) B (MCUNetV2: 172 kB)
+    r = runner.invoke(app, ["profile", "mobilenet_v2", "--dtype", "int8", "--patches", "4x4",
+                            "--json", "-"])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert d["peak_activation_bytes"] == 28 * 28 * (32 + 192)
+    assert (d["patches"]["planning"], d["patches"]["fusions"]) == (
+        "inplace",
+        ["activation", "elementwise"],
+    )
     bad = runner.invoke(app, ["profile", "mobilenet_v2", "--patches", "4x4", "--patch-stages", "x"])
     assert bad.exit_code == 2
     assert "--patch-stages" in bad.output and "Traceback" not in bad.output
