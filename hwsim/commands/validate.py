@@ -147,6 +147,10 @@ def print_cross_validation(cv: object, console: Console, title: str) -> None:
             *[_ratio_cell(cv.reports[k].rows[i]) for k in schemes],
         )
     console.print(t)
+    for r in base.rows:
+        for w in r.warnings if r.ok else ():
+            if " has no " in w:  # a dtype the chip lacks: which one the row ran in
+                console.print(f"dtype: {r.measurement.id}: {w}", soft_wrap=True)
     if base.skipped:
         s = Table(title="skipped rows")
         s.add_column("id")

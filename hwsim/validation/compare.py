@@ -12,6 +12,7 @@ Error definition (used everywhere in hwsim's validation):
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -270,6 +271,7 @@ class Predictor:
     _specs: dict[str, HardwareSpec] = field(default_factory=dict)
     _workloads: dict[tuple[Any, ...], Workload | DecoderWorkload] = field(default_factory=dict)
     _results: dict[tuple[Any, ...], SimulationResult] = field(default_factory=dict)
+    _notes: dict[str, str] = field(default_factory=dict)
 
     def with_overrides(self, overrides: Mapping[ProfileKey, SoftwareProfile]) -> Predictor:
         """A predictor with other profile overrides that shares this one's caches."""
@@ -277,6 +279,7 @@ class Predictor:
         other._specs = self._specs
         other._workloads = self._workloads
         other._results = self._results
+        other._notes = self._notes
         return other
 
     def hardware(self, m: Measurement) -> HardwareSpec:
@@ -356,7 +359,16 @@ class Predictor:
             try:
                 self._results[key] = simulate(w, spec, profile=prof)
             except HwsimError as exc:
-                raise RowSkipped(f"simulation failed: {exc}") from None
+                native = spec.native_dtype()
+                if exc.params != ("dtype",) or not m.dtype or m.dtype == native:
+                    raise RowSkipped(f"simulation failed: {exc}") from None
+                # The chip has no such format nor a wider one: run the row in the chip's
+                # native dtype and say so (the row's own dtype is kept in the report).
+                self._notes[m.id] = (
+                    f"{spec.name} has no {m.dtype} (nor a wider format): simulated in its "
+                    f"native {native}"
+                )
+                return self.simulate(dataclasses.replace(m, dtype=native))
         return self._results[key], spec
 
     def predict(self, m: Measurement) -> RowResult:
@@ -380,7 +392,7 @@ class Predictor:
             predicted=value,
             device_class=cls,
             profile=result.profile,
-            warnings=tuple(result.warnings),
+            warnings=tuple(result.warnings) + ((self._notes[m.id],) if m.id in self._notes else ()),
             bound_counts=dict(result.bound_counts),
         )
 

@@ -99,7 +99,7 @@ AIHUB_ROWS = [
         "float",
         "fp16",
         "17.064",
-        "",
+        "seq_len=384",
         "sequence length 384 (the AI Hub export's input length) assumed; the built-in bert-base default",
     ),
     (
@@ -109,10 +109,17 @@ AIHUB_ROWS = [
         "float",
         "fp16",
         "11.743",
-        "",
+        "seq_len=384",
         "sequence length 384 assumed, as M11",
     ),
 ]
+
+M14_NOTE = (
+    "prompt length 1024 from the model's info.yaml at the same commit "
+    f"({AIHUB}/llama_v2_7b_chat/info.yaml): \"Input sequence length for Prompt Processor: "
+    "'1024'\" and \"both values in the range are the same since prompt length is the full "
+    "context length (1024 tokens)\""
+)
 
 CORAL = "https://coral.ai/docs/edgetpu/benchmarks/"
 CORAL_ROWS = [
@@ -430,14 +437,14 @@ def rows() -> list[dict[str, str]]:
             profile="qnn",
             dtype="w4a16",
             batch="1",
-            prompt_len="128",
+            prompt_len="1024",
             gen_len="1",
             metric="ttft_ms",
             value="1495.83",
             source=f"{AIHUB}/llama_v2_7b_chat/perf.yaml",
             quote="Samsung Galaxy S24: qnn_context_binary: context_length: 1024 time_to_first_token_range_milliseconds: min: 1495.830 max: 1495.830",
             conditions="Qualcomm AI Hub, Galaxy S24, QNN context binary, Llama-2-7B-Chat w4a16, batch 1",
-            notes="prompt length not stated: 128 assumed (the AI Hub Llama export processes the prompt in 128-token chunks)",
+            notes=M14_NOTE,
         )
     )
     for rid, wl, params, value, quote in CORAL_ROWS:
@@ -469,6 +476,7 @@ def rows() -> list[dict[str, str]]:
                 profile="tensorrt",
                 dtype="int8",
                 batch=batch,
+                params="seq_len=384" if wl.startswith("bert") else "",
                 metric=metric,
                 value=value,
                 source=url,

@@ -113,3 +113,22 @@ def test_shipped_measurements_simulate() -> None:
     rep = validate(root / "measurements.csv")
     assert {r.measurement.id for r in rep.skipped} == {"E12", "M12"}
     assert len(rep.simulated) == len(rep.rows) - 2
+
+
+def test_a_dtype_the_chip_lacks_runs_in_a_format_it_has() -> None:
+    rows = [
+        # STM32F746 has no fp16 MACs: the nearest wider format, fp32
+        {"id": "W", "workload": "lenet5", "hardware": "stm32f746", "dtype": "fp16",
+         "metric": "latency_ms", "value": "1"},
+        # tpu-like runs only int8: no wider format than fp32, so its native int8
+        {"id": "N", "workload": "lenet5", "hardware": "tpu-like", "dtype": "fp32",
+         "metric": "latency_ms", "value": "1"},
+    ]  # fmt: skip
+    rep = validate(rows)
+    assert not rep.skipped, [r.reason for r in rep.skipped]
+    assert any("run in fp32" in w for w in rep.row("W").warnings)
+    assert any("native int8" in w for w in rep.row("N").warnings)
+    import hwsim
+
+    ref = hwsim.simulate("lenet5", "tpu-like", dtype="int8")
+    assert rep.row("N").predicted == pytest.approx(ref.latency_s * 1e3)
