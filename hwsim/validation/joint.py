@@ -538,13 +538,22 @@ class StackAssignment:
     """Row id -> (chip, profile) for every row that simulates with a chip profile."""
 
 
+def fitted(m: Measurement) -> bool:
+    """False for a row marked ``fit = no`` (validated, never fitted: its mapping is unsure)."""
+    return m.extra.get("fit", "").strip().lower() not in ("no", "false", "0")
+
+
 def assign(
     rows: Sequence[Measurement],
     pred: Predictor,
     priors: Mapping[ProfileKey, SoftwareProfile],
     stacks: Mapping[str, StackSpec],
 ) -> StackAssignment:
-    """Group rows by stack. A missing prior falls back to the chip's profile as it is."""
+    """Group rows by stack. A missing prior falls back to the chip's profile as it is.
+
+    Time-like rows are fitted unless their ``fit`` column says ``no``; every other row is
+    only predicted.
+    """
     by_member: dict[ProfileKey, str] = {}
     for s in stacks.values():
         for k in s.members:
@@ -571,7 +580,7 @@ def assign(
         members.setdefault(name, [])
         if key not in members[name]:
             members[name].append(key)
-        if METRICS[m.metric].time_like and pred.predict(m).ok:
+        if METRICS[m.metric].time_like and fitted(m) and pred.predict(m).ok:
             stack_rows.setdefault(name, []).append(m)
             stack_keys.setdefault(name, []).append(key)
     for name, mem in members.items():
