@@ -15,6 +15,7 @@ from typing import Any
 from hwsim.sweep.pareto import MAC_AREA_BYTES, area_terms, pareto_front, pareto_mask
 from hwsim.sweep.plan import Axis, SweepError, SweepPlan, WorkloadDef, load_sweep_file, parse_sweep
 from hwsim.sweep.plots import (
+    plot_bound,
     plot_heatmap,
     plot_metric,
     plot_pareto,
@@ -36,6 +37,7 @@ __all__ = [
     "pareto_front",
     "pareto_mask",
     "parse_sweep",
+    "plot_bound",
     "plot_heatmap",
     "plot_metric",
     "plot_pareto",

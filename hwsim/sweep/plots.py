@@ -218,6 +218,76 @@ def plot_metric(
     return fig
 
 
+BOUND_COLORS = {"compute": "#1f77b4", "overhead": "#7f7f7f"}
+_LEVEL_COLORS = ("#d62728", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#bcbd22")
+
+
+def bound_label(bound: Any, level: Any) -> str:
+    """``compute``, ``overhead`` or ``memory: <level>`` from a row's bound columns."""
+    b = "" if bound is None or (isinstance(bound, float) and math.isnan(bound)) else str(bound)
+    lv = "" if level is None or (isinstance(level, float) and math.isnan(level)) else str(level)
+    return f"memory: {lv}" if b == "memory" and lv else (b or "?")
+
+
+def plot_bound(
+    df: pd.DataFrame,
+    axis: str,
+    metric: str = "latency_s",
+    *,
+    axes: Sequence[str] | None = None,
+) -> Figure:
+    """Every point of the sweep: ``metric`` over one axis, coloured by what bounds it
+    (compute, overhead, or the memory level it waits on; columns ``bound`` and
+    ``bound_level``), one panel per workload. Where the colour changes along the axis is
+    where the model changes bound, e.g. becomes compute-bound as bandwidth grows.
+    """
+    if "bound" not in df.columns:
+        raise SweepError("the table has no 'bound' column (a sweep from an older hwsim)")
+    ylabel, yunit = _label(metric)
+    xs = _axis_values(df, axis, _si_col(df, axis))
+    xmap = dict(zip(xs["value"], xs["x"]))
+    numeric = not np.array_equal(xs["x"].to_numpy(), np.arange(len(xs), dtype=float))
+    workloads = list(dict.fromkeys(df["workload"]))[:6] if "workload" in df else [None]
+    fig = _figure(width=4.2 * len(workloads) + 1.5, height=4.5)
+    panels = fig.subplots(1, len(workloads), squeeze=False)[0]
+    labels = [
+        bound_label(b, lv) for b, lv in zip(df["bound"], df.get("bound_level", [None] * len(df)))
+    ]
+    levels = sorted({lb for lb in labels if lb.startswith("memory")})
+    colors = dict(BOUND_COLORS)
+    colors.update({lb: _LEVEL_COLORS[i % len(_LEVEL_COLORS)] for i, lb in enumerate(levels)})
+    df = df.assign(_bound=labels)
+    for ax, wl in zip(panels, workloads):
+        rows = df if wl is None else df[df["workload"] == wl]
+        for lb in sorted(set(rows["_bound"]), key=lambda k: (k != "compute", k)):
+            sub = rows[rows["_bound"] == lb]
+            ax.scatter(
+                [xmap[v] for v in sub[axis]],
+                sub[metric].to_numpy(dtype=float),
+                color=colors.get(lb, "#17becf"),
+                label=lb,
+                s=28,
+                alpha=0.8,
+                edgecolors="none",
+            )
+        vals = rows[metric].to_numpy(dtype=float)
+        log_y = _log_if_wide(vals)
+        if log_y:
+            ax.set_yscale("log")
+        if numeric and _log_if_wide(xs["x"].to_numpy(dtype=float)):
+            ax.set_xscale("log")
+        _ticks(ax.yaxis, yunit, log=log_y)
+        _value_ticks(ax.xaxis, xs["x"].to_numpy(dtype=float), list(xs["value"]))
+        ax.minorticks_off()
+        ax.set_xlabel(axis)
+        ax.set_title(str(wl) if wl is not None else "", fontsize=10)
+        ax.grid(True, alpha=0.3)
+        ax.legend(title="bound", fontsize=8, title_fontsize=8)
+    panels[0].set_ylabel(f"{ylabel} ({yunit})" if yunit else ylabel)
+    fig.suptitle(f"{ylabel} vs {_short(axis)}, coloured by what bounds each point", fontsize=11)
+    return fig
+
+
 def plot_heatmap(
     df: pd.DataFrame,
     x_axis: str,
@@ -421,6 +491,8 @@ def sweep_figures(df: pd.DataFrame, axes: Sequence[str]) -> dict[str, Figure]:
     for a in axes[:4]:
         for metric in ("latency_s", "energy_j"):
             figs[f"{metric}_vs_{_slug(a)}"] = plot_metric(ok, a, metric, axes=axes)
+        if "bound" in ok.columns:
+            figs[f"bound_vs_{_slug(a)}"] = plot_bound(ok, a, axes=axes)
     workloads = list(dict.fromkeys(ok["workload"])) if "workload" in ok.columns else [None]
     for wl in workloads[:6]:
         tag = f"_{_slug(str(wl))}" if wl is not None else ""

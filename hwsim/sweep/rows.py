@@ -29,6 +29,8 @@ RESULT_NUMBERS = (
 """Whole-run numbers a successful row must carry."""
 
 _TEXT = ("hardware", "profile", "dtype")
+_OPTIONAL_TEXT = ("bound", "bound_level")  # what limits the point (empty when undecided)
+_NULLABLE = ("compute_utilization", "peak_power_w")  # null when the result cannot say
 _AREA = ("onchip_bytes", "mac_units", "area_proxy")
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,99}$")
 _MAX_TEXT = 10_000
@@ -50,8 +52,10 @@ def row_problem(row: Any) -> str | None:
 
     Checks: a mapping of at most 200 short identifier-like keys to plain values (text,
     numbers, booleans, null); an ``error`` that is null or text; without an error, the
-    chip/profile/dtype names, a batch >= 1, ``fits`` as a boolean, and every number finite
-    and non-negative (the result fields, ``energy_*_j``, LLM fields and area terms).
+    chip/profile/dtype names, a batch >= 1, ``fits`` as a boolean, ``bound``/``bound_level``
+    as text, and every number finite and non-negative (the result fields, ``energy_*_j``,
+    LLM fields, area terms, ``time_share_*``; ``time_share_*``, ``compute_utilization`` and
+    ``peak_power_w`` may be null).
     """
     if not isinstance(row, Mapping):
         return f"a row must be a mapping, got {type(row).__name__}"
@@ -88,6 +92,12 @@ def row_problem(row: Any) -> str | None:
             return f"{k} is missing"
     for k, v in row.items():
         if k in _TEXT or k in ("batch", "fits", "error"):
+            continue
+        if k in _OPTIONAL_TEXT:
+            if not isinstance(v, str):
+                return f"{k} is not text"
+            continue
+        if v is None and (k in _NULLABLE or k.startswith("time_share_")):
             continue
         if p := _number_problem(k, v):
             return p

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from hwsim.engine.result import ROW_FIELDS, result_row
 from hwsim.errors import HwsimError
+from hwsim.sweep.columns import bound_columns
 from hwsim.sweep.pareto import area_terms
 from hwsim.sweep.plan import SweepError, SweepPlan, WorkloadDef, _hash, _si, parse_sweep
 from hwsim.sweep.rows import batch_problem, row_problem
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 RESULT_FIELDS = ROW_FIELDS
 """Whole-run result fields copied into every row (contract names of SimulationResult)."""
 
-KEY_VERSION = 1
+KEY_VERSION = 2
 """Bumped when the meaning of a stored row changes, so old stores are recomputed."""
 
 POINTS_FILE = "points.jsonl"
@@ -140,6 +141,7 @@ def run_batch(task: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
             try:
                 result = simulate(_workload(wl), spec, resolve_profile(spec, wl["profile"]))
                 row = result_row(result)
+                row.update(bound_columns(result, [m.name for m in spec.memory]))
                 row["error"] = None
             except HwsimError as exc:
                 row = {"error": str(exc)}

@@ -340,3 +340,54 @@ def test_all_spec_problems_at_once_with_dotted_paths(tmp_path: Path) -> None:
     assert "memory.sram.bandwidth: expected bytes/s" in lines[0]
     assert "memory.dram.capacity: required field is missing" in lines[0]
     assert "more problem" not in lines[0]
+
+
+# 3. A sweep says where a model becomes compute-bound.
+
+
+def test_sweep_rows_say_what_bounds_each_point() -> None:
+    import math
+
+    pytest.importorskip("pandas")
+    df = hwsim.sweep(
+        hardware="tpu-like",
+        workloads=["lenet5"],
+        dtype="int8",
+        axes={"memory.dram.bandwidth": ["0.1 GB/s", "8 GB/s", "10 TB/s"]},
+        jobs=1,
+    )
+    for c in ("time_share_compute", "time_share_overhead", "time_share_sram", "time_share_dram"):
+        assert c in df.columns
+    shares = df[[c for c in df.columns if c.startswith("time_share_")]].sum(axis=1)
+    assert shares.to_numpy() == pytest.approx(1.0)
+    # LeNet-5 streams its ~61.7 k int8 weights (61.7 kB) from DRAM: at 0.1 GB/s that is
+    # ~0.6 ms against ~0.4 us of MACs (0.43 M MACs at 1.024 TMAC/s), so DRAM bounds it.
+    slow = df.iloc[0]
+    assert (slow["bound"], slow["bound_level"]) == ("memory", "dram")
+    assert slow["time_share_dram"] > 0.9
+    assert list(df["time_share_dram"]) == sorted(df["time_share_dram"], reverse=True)
+    assert df.iloc[-1]["time_share_dram"] < 0.5
+    # Utilisation is achieved MAC op/s over the int8 peak (2.048 TOPS for 32 x 32 at 1 GHz).
+    for _, row in df.iterrows():
+        expected = 2 * row["macs"] / row["latency_s"] / 2.048e12
+        assert row["compute_utilization"] == pytest.approx(expected)
+        assert 0 < row["compute_utilization"] <= 1
+        assert math.isfinite(row["peak_power_w"]) and row["peak_power_w"] >= row["avg_power_w"]
+
+
+def test_sweep_plot_colours_points_by_bound(tmp_path: Path) -> None:
+    pytest.importorskip("pandas")
+    from hwsim.sweep.plots import plot_bound
+
+    df = hwsim.sweep(
+        hardware="tpu-like",
+        workloads=["lenet5"],
+        dtype="int8",
+        axes={"memory.dram.bandwidth": ["0.1 GB/s", "10 TB/s"]},
+        jobs=1,
+    )
+    fig = plot_bound(df, "memory.dram.bandwidth")
+    legend = fig.axes[0].get_legend()
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert "memory: dram" in labels
+    assert legend.get_title().get_text() == "bound"
