@@ -260,6 +260,8 @@ def power_settings(
 ) -> PowerSettings:
     """The operating point asked for (nominal by default) and the power cap in force."""
     f = _quantity(clock, Dimension.HERTZ, "clock")
+    if f is None and operating_point is None:
+        f = spec.power.clock  # the spec's own running clock (a sweep axis: power.clock)
     cap = _quantity(power_cap, Dimension.WATTS, "power_cap")
     if cap is None:
         cap = spec.power.cap

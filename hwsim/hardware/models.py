@@ -232,6 +232,12 @@ class Power(Frozen):
         description="nominal core voltage, V (where per-op energies and static are stated); "
         "required with operating_points",
     )
+    clock: Hertz | None = Field(
+        default=None,
+        description="clock the chip runs at, Hz (default: the nominal, highest clock); the "
+        "voltage is that of the operating point that supports it. Sweeps vary it as "
+        "power.clock",
+    )
     operating_points: list[OperatingPoint] = Field(
         default_factory=list,
         description="DVFS states below the nominal clock (the nominal point is implicit)",
@@ -411,6 +417,13 @@ class HardwareSpec(Frozen):
                 "sources: cite where the numbers came from (id, title, url, fields), or mark "
                 "a made-up chip 'hypothetical: true'"
             )
+        if self.power.clock is not None:
+            top = self.nominal_clock
+            if top is None or self.power.clock > top * (1 + 1e-9):
+                raise ValueError(
+                    f"power.clock: {self.power.clock / 1e6:g} MHz is above the nominal clock "
+                    f"({(top or 0) / 1e6:g} MHz, the highest compute-unit clock)"
+                )
         if self.power.operating_points:
             top = self.nominal_clock
             if top is None:

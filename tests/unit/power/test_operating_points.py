@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 import hwsim
 from hwsim.errors import HwsimError, SimulationError
+from hwsim.hardware import override
 from hwsim.hardware.models import Power
 from hwsim.hardware.operating import at_point, find_point, idle_power, operating_points
 from hwsim.workload import GraphBuilder, Workload
@@ -147,3 +148,22 @@ def test_a100_batch1_decode_draws_less_than_dense_gemm(
     # Weight streaming: HBM-bound, tensor cores mostly idle.
     assert decode_power < resnet_a100.avg_power_w
     assert r.avg_power_w < resnet_a100.avg_power_w
+
+
+def test_power_clock_in_the_spec_is_a_sweep_axis(dvfs_path: Path) -> None:
+    spec = hwsim.load_hardware(dvfs_path)
+    half = override(spec, {"power.clock": "500 MHz"})
+    r = hwsim.simulate(gemm(), half)
+    assert r.clock_hz == 500e6 and r.voltage_v == 0.8
+    assert r.latency_s == pytest.approx(2 * MACS / (PEAK / 2), rel=1e-12)
+    with pytest.raises(HwsimError, match="power.clock"):
+        override(spec, {"power.clock": "3 GHz"})
+    df = hwsim.sweep(
+        hardware=str(dvfs_path),
+        workloads=["lenet5"],
+        axes={"power.clock": ["250 MHz", "500 MHz", "1 GHz"]},
+        dtype="fp16",
+        jobs=1,
+    )
+    lat = df.sort_values("power.clock_hz")["latency_s"].tolist()
+    assert lat[0] > lat[1] > lat[2]
