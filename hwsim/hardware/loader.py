@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -128,7 +129,21 @@ def load_hardware(name_or_path: str | Path | HardwareSpec) -> HardwareSpec:
     if isinstance(name_or_path, HardwareSpec):
         return name_or_path
     path = resolve_hardware_path(name_or_path)
-    spec: HardwareSpec = validate_model(HardwareSpec, read_yaml(path), path.name)
+    try:
+        st = path.stat()
+    except OSError:
+        st = None
+    if st is None or not path.is_file():  # read_yaml says what is wrong with it
+        spec: HardwareSpec = validate_model(HardwareSpec, read_yaml(path), path.name)
+        return spec
+    return _load_spec_file(str(path.resolve()), path.name, st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=128)
+def _load_spec_file(path: str, name: str, mtime_ns: int, size: int) -> HardwareSpec:
+    """A validated spec file, cached by path, modification time and size (specs are frozen,
+    so every caller can share one object; an edited file is read again)."""
+    spec: HardwareSpec = validate_model(HardwareSpec, read_yaml(Path(path)), name)
     return spec
 
 

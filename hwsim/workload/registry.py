@@ -124,11 +124,45 @@ def load_workload(name_or_path: str | Path | AnyWorkload, /, **params: Any) -> A
     if isinstance(name_or_path, (Workload, DecoderWorkload)):
         return with_params(name_or_path, **params)
     params = {k: v for k, v in params.items() if v is not None}
-    built = _build(name_or_path, params)
     key = str(name_or_path)
+    cache_key = _cache_key(key, params)
+    if cache_key is not None and cache_key in _BUILT:
+        return _BUILT[cache_key]
+    built = _build(name_or_path, params)
     # A file is remembered by its absolute path, so a rebuild does not depend on the cwd.
     where = key if key in builtin_workloads() else str(Path(key).resolve())
-    return dataclasses.replace(built, source=Source(where, params))
+    loaded = dataclasses.replace(built, source=Source(where, params))
+    if cache_key is not None:
+        if len(_BUILT) >= _BUILT_MAX:
+            del _BUILT[next(iter(_BUILT))]  # the oldest entry
+        _BUILT[cache_key] = loaded
+    return loaded
+
+
+_BUILT: dict[tuple[Any, ...], AnyWorkload] = {}
+_BUILT_MAX = 64
+"""Workloads already built, by name or file (path, modification time, size) and parameters.
+
+Workloads are immutable, so a sweep or a script that loads the same model again gets the
+same object instead of a rebuilt graph."""
+
+
+def _cache_key(key: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
+    """The cache key of a load, or None where it cannot be cached (a folder, unhashable
+    parameters, a path that is not a regular file)."""
+    try:
+        frozen = tuple(sorted((k, repr(v)) for k, v in params.items()))
+    except TypeError:
+        return None
+    if key in builtin_workloads():
+        return ("builtin", key, frozen)
+    try:
+        st = Path(key).stat()
+    except (OSError, ValueError):
+        return None
+    if not Path(key).is_file():
+        return None
+    return ("file", str(Path(key).resolve()), st.st_mtime_ns, st.st_size, frozen)
 
 
 def with_params(workload: AnyWorkload, **params: Any) -> AnyWorkload:
