@@ -79,6 +79,7 @@ def simulate(
     carbon_intensity: float | None = None,
     chip_price: float | None = None,
     lifetime_years: float | None = None,
+    optimize: str = "latency",
     **params: Any,
 ) -> SimulationResult:
     """Simulate one inference (or one LLM request) of ``workload`` on ``hardware``.
@@ -105,6 +106,7 @@ def simulate(
         carbon_intensity: gCO2e per kWh -> gCO2e per million inferences / tokens.
         chip_price: USD, spread over ``lifetime_years`` (default 3) at full utilisation.
         lifetime_years: service life of the chip for ``chip_price``.
+        optimize: what each op's mapping search minimises, ``latency`` or ``energy``.
         **params: model parameters (resolution, width, seq_len, prompt_len, gen_len, ...).
 
     Returns:
@@ -174,6 +176,7 @@ def simulate(
         clock=clock,
         operating_point=operating_point,
         power_cap=power_cap,
+        optimize=optimize,
     )
     return with_duty_and_cost(
         result,

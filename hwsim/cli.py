@@ -264,7 +264,8 @@ def _print_run_summary(result: SimulationResult, console: Console) -> None:
         t.add_row("KV cache", fmt.size(d["kv_cache_bytes"]))
     bc = result.bound_counts
     t.add_row(
-        "layers compute/memory/overhead-bound", f"{bc['compute']}/{bc['memory']}/{bc['overhead']}"
+        "layers compute/memory/overhead/fused",
+        f"{bc['compute']}/{bc['memory']}/{bc['overhead']}/{bc.get('fused', 0)}",
     )
     for label, value in _power_rows(d):
         t.add_row(label, value)
@@ -347,6 +348,9 @@ def run(
     lifetime_years: Annotated[
         float | None, typer.Option(help="chip service life for --chip-price (default 3)")
     ] = None,
+    optimize: Annotated[
+        str, typer.Option(help="what each op's mapping search minimises: latency or energy")
+    ] = "latency",
     json_out: Annotated[
         str | None, typer.Option("--json", help="write the result JSON to PATH or -")
     ] = None,
@@ -408,6 +412,7 @@ def run(
                 carbon_intensity=carbon_intensity,
                 chip_price=chip_price,
                 lifetime_years=lifetime_years,
+                optimize=optimize,
                 **params,
             )
     except HwsimError as exc:

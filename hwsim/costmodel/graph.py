@@ -113,13 +113,15 @@ def cost_graph(
     spec: HardwareSpec,
     profile: SoftwareProfile,
     placement: Placement | None = None,
+    objective: str = "latency",
 ) -> GraphCost:
-    """Cost every op of ``workload`` on each unit that can run it."""
+    """Cost every op of ``workload`` on each unit that can run it (``objective``: what the
+    mappers minimise, latency or energy)."""
     mem_profile = memory_profile(workload, profile)
     peak_act = mem_profile.peak_bytes
     if placement is None:
         placement = place(spec, workload.weight_bytes, peak_act, workload.state_bytes)
-    ctx = CostContext(spec, profile, placement)
+    ctx = CostContext(spec, profile, placement, objective)
     act_levels = op_activation_levels(workload, spec, placement, mem_profile.live_bytes)
     fused = fused_ops(workload, profile)
     folded = folded_ops(workload, profile)

@@ -5,18 +5,17 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
+from hwsim.costmodel.energy import access_energy, arithmetic_energy
+from hwsim.costmodel.mappers import MapRequest, map_op
+from hwsim.costmodel.mapping import Mapping, Operands, level_traffic
 from hwsim.costmodel.placement import Placement
-from hwsim.costmodel.tiling import gemm_refetch
 from hwsim.errors import SimulationError
 from hwsim.hardware.models import ComputeUnit, HardwareSpec, SoftwareProfile
 from hwsim.units import OPS_PER_MAC
 from hwsim.vocabulary import DTYPE_FALLBACK, DType, OpClass
 from hwsim.workload.ir import Op
-
-_A, _B, _C = 0, 1, 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +43,8 @@ class OpCost:
     mem_j: tuple[float, ...]
     fused: bool = False
     notes: tuple[str, ...] = field(default=())
+    mapping: Mapping | None = None
+    prefetch_s: tuple[float, ...] = ()
 
     @property
     def bytes_by_level(self) -> tuple[float, ...]:
@@ -61,8 +62,11 @@ class OpCost:
         return self.compute_j + sum(self.mem_j)
 
     def bound(self, level_names: tuple[str, ...]) -> tuple[str, str | None]:
-        """('compute' | 'memory' | 'overhead', level name if memory)."""
+        """The dominating resource: ('compute' | 'memory' | 'overhead' | 'fused', level
+        name if memory). A fused op (its work hidden in its producer's kernel) is 'fused'."""
         worst = max(self.mem_s, default=0.0)
+        if self.fused:
+            return "fused", None
         if self.overhead_s > max(self.compute_s, worst):
             return "overhead", None
         if worst > self.compute_s:
@@ -77,6 +81,7 @@ class CostContext:
     spec: HardwareSpec
     profile: SoftwareProfile
     placement: Placement
+    objective: str = "latency"
     _paths: dict[tuple[str, int], tuple[int, ...]] = field(default_factory=dict, compare=False)
 
     @property
@@ -148,83 +153,8 @@ def peak_ops(spec: HardwareSpec, dtype: str, profile: SoftwareProfile | None = N
     return max(c.total_peak(dt) for c in mac_units(spec, dt, profile))
 
 
-def spatial_utilisation(unit: ComputeUnit, op: Op) -> float:
-    """Fraction of the array's PEs doing useful work for this op's GEMM mapping.
-
-    K (reduction) maps onto rows, N (output channels) onto columns; partial tiles waste PEs.
-    """
-    if unit.array is None or op.gemm is None:
-        return 1.0
-    r, c = unit.array.rows, unit.array.cols
-    k, n = op.gemm.k, op.gemm.n
-    return (k / (math.ceil(k / r) * r)) * (n / (math.ceil(n / c) * c))
-
-
 def _efficiency(profile: SoftwareProfile, op_class: OpClass) -> float:
     return profile.efficiency.of(op_class)
-
-
-def compute_time(ctx: CostContext, op: Op, unit: ComputeUnit, dtype: str) -> float:
-    """Seconds of compute: MAC work at peak x utilisation x efficiency, plus element ops."""
-    t = 0.0
-    prof = ctx.profile
-    if op.macs:
-        peak = unit.total_peak(dtype)
-        util = spatial_utilisation(unit, op)
-        t += OPS_PER_MAC * op.macs / (peak * util * _efficiency(prof, op.op_class))
-    if op.vector_ops:
-        vu = unit if unit.vector_peak is not None else vector_units(ctx.spec, ctx.profile)[0]
-        assert vu.vector_peak is not None
-        cls: OpClass = "attention" if op.op_class == "attention" else "elementwise"
-        t += op.vector_ops / (vu.count * vu.vector_peak * _efficiency(prof, cls))
-    return t
-
-
-def compute_energy(ctx: CostContext, op: Op, unit: ComputeUnit, dtype: str) -> float:
-    """Joules of arithmetic: MACs x E_mac(dtype) + element ops x E_vec."""
-    e = 0.0
-    if op.macs:
-        e += op.macs * unit.mac_energy(dtype)
-    if op.vector_ops:
-        vu = unit if unit.vector_peak is not None else vector_units(ctx.spec, ctx.profile)[0]
-        assert vu.energy_per_vector_op is not None
-        e += op.vector_ops * vu.energy_per_vector_op
-    return e
-
-
-def _innermost_factor(
-    ctx: CostContext,
-    op: Op,
-    unit: ComputeUnit,
-    level: int,
-    operands: list[int],
-    el: list[float],
-    active: tuple[int, ...],
-) -> dict[int, float]:
-    """Refetch factors at the innermost level an operand passes (feeding the unit).
-
-    ``active`` lists every operand that moves at all: a register file is shared by all of
-    them, even when they arrive from different levels (weights from flash, activations
-    from SRAM on an MCU), so its tiling is solved jointly.
-    """
-    g = op.gemm
-    assert g is not None
-    mem = ctx.spec.memory[level]
-    if mem.kind == "register":
-        # A register file is read for every MAC (no reuse below it).
-        full = {_A: float(g.n), _B: float(g.m), _C: 2.0 * g.k - 1.0}
-        return {x: full[x] for x in operands}
-    if unit.array is not None:
-        # Weight-stationary array: a K x N weight tile sits in the PEs while M streams;
-        # each input row is re-read once per column tile, partial sums once per row tile.
-        r, c = unit.array.rows, unit.array.cols
-        ws = {_A: float(math.ceil(g.n / c)), _B: 1.0, _C: 2.0 * math.ceil(g.k / r) - 1.0}
-        return {x: ws[x] for x in operands}
-    if unit.register_file is not None:
-        bufs = tuple(0 if x in active else -1 for x in (_A, _B, _C))
-        rf = gemm_refetch(g.m, g.n, g.k, (el[0], el[1], el[2]), bufs, (unit.register_file,))
-        return {x: (rf.a, rf.b, rf.c)[x] for x in operands}
-    return dict.fromkeys(operands, 1.0)
 
 
 def free_cost(ctx: CostContext, op: Op, unit: ComputeUnit, dtype: str) -> OpCost:
@@ -250,6 +180,133 @@ def free_cost(ctx: CostContext, op: Op, unit: ComputeUnit, dtype: str) -> OpCost
     )
 
 
+def _operands(
+    ctx: CostContext, op: Op, unit: ComputeUnit, act: int, fused: bool
+) -> tuple[Operands, tuple[str, str, str]]:
+    """Bytes, element sizes and paths of A (input), B (weights / second operand / KV) and C."""
+    pl = ctx.placement
+    a_bytes = op.input_bytes
+    b_bytes = op.weights_read
+    b_kind, b_home = "weights", pl.weight_level
+    if op.op_type == "matmul" and b_bytes == 0 and len(op.inputs) == 2 and op.gemm:
+        # Two activations: the second is the B operand.
+        share = op.input_bytes * (op.gemm.k * op.gemm.n) / (op.gemm.k * (op.gemm.m + op.gemm.n))
+        a_bytes, b_bytes = op.input_bytes - share, share
+        b_kind, b_home = "activations", act
+    if op.op_type == "attention":
+        b_bytes = op.state_read_bytes
+        b_kind, b_home = "activations", pl.state_level
+    c_bytes = op.output_bytes
+    if fused:
+        # First input arrives in registers from the producer; output replaces producer's.
+        first = op.input_bytes / max(1, len(op.inputs)) if op.inputs else 0.0
+        a_bytes = max(0.0, op.input_bytes - first) if len(op.inputs) > 1 else 0.0
+        c_bytes = 0.0
+    homes = (act, b_home, act)
+    kinds = ("activations", b_kind, "activations")
+    sizes = (a_bytes, b_bytes, c_bytes)
+    paths = tuple(ctx.path(kinds[x], homes[x]) if sizes[x] > 0 else () for x in range(3))
+    g = op.gemm
+    el = (0.0, 0.0, 0.0)
+    acc_ratio = 1.0
+    if g is not None and op.macs > 0:
+        out_el = op.output_bytes / (g.groups * g.m * g.n)
+        # Partial sums live at accumulator width (int32 / fp32), not the output dtype: a
+        # partial-sum tile takes that much buffer, and a spill moves that many bytes.
+        acc_el = max(out_el, unit.accumulator_bits / 8)
+        acc_ratio = acc_el / out_el if out_el > 0 else 1.0
+        el = (
+            a_bytes / (g.groups * g.m * g.k),
+            b_bytes / (g.groups * g.k * g.n) if b_bytes else 0.0,
+            acc_el,
+        )
+    mem = ctx.spec.memory
+    names = (mem[homes[0]].name, mem[homes[1]].name, mem[homes[2]].name)
+    return Operands(sizes, el, acc_ratio, (paths[0], paths[1], paths[2])), names
+
+
+def _kernel(op: Op) -> tuple[int, int]:
+    for key, val in op.attrs:
+        if key == "kernel" and isinstance(val, tuple) and len(val) == 2:
+            return int(val[0]), int(val[1])
+    return 1, 1
+
+
+def _unit_key(unit: ComputeUnit, dtype: str) -> tuple[object, ...]:
+    arr = unit.array
+    return (
+        unit.name,
+        unit.kind,
+        unit.count,
+        unit.cores,
+        unit.total_peak(dtype) if unit.peak else 0.0,
+        unit.clock,
+        (arr.rows, arr.cols, tuple(arr.row_dims), tuple(arr.col_dims)) if arr else None,
+        unit.register_file,
+        unit.accumulator_bits,
+        unit.simd_bits,
+        unit.mapper_kind,
+    )
+
+
+def _levels_key(spec: HardwareSpec) -> tuple[object, ...]:
+    return tuple(
+        (
+            m.kind,
+            m.capacity,
+            m.instances,
+            m.read_bw,
+            m.write_bw,
+            m.latency,
+            m.energy,
+            m.write_j_per_byte,
+        )
+        for m in spec.memory
+    )
+
+
+_MAPPINGS: dict[tuple[object, ...], Mapping] = {}
+
+
+def mapping_for(
+    ctx: CostContext, op: Op, unit: ComputeUnit, dtype: str, operands: Operands
+) -> Mapping:
+    """The mapper's best mapping of ``op`` on ``unit`` (cached per op shape, unit and levels)."""
+    prof = ctx.profile
+    eff = _efficiency(prof, op.op_class) if op.macs else 1.0
+    key = (
+        op.gemm,
+        _kernel(op),
+        op.macs,
+        operands,
+        dtype,
+        eff,
+        prof.bandwidth_efficiency,
+        ctx.objective,
+        _unit_key(unit, dtype),
+        _levels_key(ctx.spec),
+    )
+    got = _MAPPINGS.get(key)
+    if got is None:
+        req = MapRequest(
+            gemm=op.gemm if op.macs else None,
+            kernel=_kernel(op),
+            macs=op.macs,
+            operands=operands,
+            unit=unit,
+            dtype=dtype,
+            levels=tuple(ctx.spec.memory),
+            eff=eff,
+            bw_eff=prof.bandwidth_efficiency,
+            objective=ctx.objective,
+        )
+        got = map_op(req)
+        if len(_MAPPINGS) > 65536:
+            _MAPPINGS.clear()
+        _MAPPINGS[key] = got
+    return got
+
+
 def op_cost(
     ctx: CostContext,
     op: Op,
@@ -265,138 +322,116 @@ def op_cost(
     spec, prof, pl = ctx.spec, ctx.profile, ctx.placement
     act = pl.act_level if act_level is None else act_level
     nlev = len(spec.memory)
-    reads = [0.0] * nlev
-    writes = [0.0] * nlev
-    notes: list[str] = []
     overhead = 0.0 if (fused or op.view) else prof.overhead_per_op
-
     if op.view:
-        compute_s = 0.0
-        cj = 0.0
-    else:
-        compute_s = compute_time(ctx, op, unit, dtype)
-        cj = compute_energy(ctx, op, unit, dtype)
+        zeros = tuple(0.0 for _ in range(nlev))
+        return OpCost(
+            name=op.name,
+            op_type=op.op_type,
+            op_class=op.op_class,
+            unit=unit.name,
+            dtype=dtype,
+            macs=op.macs,
+            flops=op.flops,
+            compute_s=0.0,
+            overhead_s=overhead,
+            read_bytes=zeros,
+            write_bytes=zeros,
+            mem_s=zeros,
+            compute_j=0.0,
+            mem_j=zeros,
+            fused=fused,
+            mapping=Mapping(mapper="view", dataflow="view (no data moves)"),
+        )
+    operands, _ = _operands(ctx, op, unit, act, fused)
+    mapping = mapping_for(ctx, op, unit, dtype, operands)
+    return cost_from_mapping(ctx, op, unit, dtype, operands, mapping, fused=fused, act=act)
 
-    if not op.view:
-        # Operand bytes and homes.
-        a_bytes = op.input_bytes
-        b_bytes = op.weights_read
-        b_kind, b_home = "weights", pl.weight_level
-        if op.op_type == "matmul" and b_bytes == 0 and len(op.inputs) == 2 and op.gemm:
-            # Two activations: the second is the B operand.
-            share = op.input_bytes * (op.gemm.k * op.gemm.n) / (op.gemm.k * (op.gemm.m + op.gemm.n))
-            a_bytes, b_bytes = op.input_bytes - share, share
-            b_kind, b_home = "activations", act
-        if op.op_type == "attention":
-            b_bytes = op.state_read_bytes
-            b_kind, b_home = "activations", pl.state_level
-        c_bytes = op.output_bytes
-        if fused:
-            # First input arrives in registers from the producer; output replaces producer's.
-            first = op.input_bytes / max(1, len(op.inputs)) if op.inputs else 0.0
-            a_bytes = max(0.0, op.input_bytes - first) if len(op.inputs) > 1 else 0.0
-            c_bytes = 0.0
-        homes = (act, b_home, act)
-        kinds = ("activations", b_kind, "activations")
-        sizes = (a_bytes, b_bytes, c_bytes)
-        paths = [ctx.path(kinds[x], homes[x]) if sizes[x] > 0 else () for x in range(3)]
-        g = op.gemm
-        gemm_like = g is not None and op.macs > 0
-        el = [0.0, 0.0, 0.0]
-        if gemm_like:
-            assert g is not None
-            el = [
-                a_bytes / (g.groups * g.m * g.k),
-                b_bytes / (g.groups * g.k * g.n) if b_bytes else 0.0,
-                op.output_bytes / (g.groups * g.m * g.n),
-            ]
-        # Partial sums live at accumulator width (int32 / fp32), not the output dtype: a
-        # partial-sum tile takes that much buffer, and a spill moves that many bytes.
-        acc_el = max(el[2], unit.accumulator_bits / 8) if gemm_like else el[2]
-        acc_ratio = acc_el / el[2] if gemm_like and el[2] > 0 else 1.0
-        el_tile = [el[0], el[1], acc_el]
-        active = tuple(x for x in range(3) if sizes[x] > 0)
-        # Factor of every operand at every level of its path.
-        factor: list[dict[int, float]] = [{}, {}, {}]
-        for j in range(nlev):
-            present = [x for x in range(3) if j in paths[x]]
-            if not present:
-                continue
-            if not gemm_like:
-                for x in present:
-                    factor[x][j] = 1.0
-                continue
-            assert g is not None
-            inner_of = {}
-            special = []
-            for x in present:
-                idx = paths[x].index(j)
-                if idx == 0:
-                    special.append(x)
-                else:
-                    inner_of[x] = paths[x][idx - 1]
-            if special:
-                factor_sp = _innermost_factor(ctx, op, unit, j, special, el_tile, active)
-                for x, f in factor_sp.items():
-                    factor[x][j] = f
-            if inner_of:
-                bufs_levels = sorted(set(inner_of.values()))
-                # A tile must fit one private instance (one SM's shared memory).
-                caps = tuple(
-                    spec.memory[i].capacity / spec.memory[i].instances for i in bufs_levels
-                )
-                bufs = tuple(
-                    bufs_levels.index(inner_of[x]) if x in inner_of else -1 for x in (_A, _B, _C)
-                )
-                rf = gemm_refetch(g.m, g.n, g.k, (el_tile[0], el_tile[1], el_tile[2]), bufs, caps)
-                for x in inner_of:
-                    factor[x][j] = (rf.a, rf.b, rf.c)[x]
-        # Turn factors into reads / writes per level.
-        for x in range(3):
-            path = paths[x]
-            for pos, j in enumerate(path):
-                f = factor[x].get(j, 1.0)
-                if x == _C:
-                    # Factor 2r - 1: the final write plus r - 1 partial-sum spills, each a
-                    # write and a read back at accumulator width.
-                    spill = sizes[x] * acc_ratio * ((f + 1.0) / 2.0 - 1.0)
-                    writes[j] += sizes[x] + spill
-                    reads[j] += spill
-                    if pos > 0:
-                        inner = path[pos - 1]
-                        reads[inner] += sizes[x] + spill  # drained from the inner level
-                        writes[inner] += spill  # spilled partial sums come back in
-                else:
-                    reads[j] += sizes[x] * f
-                    if pos > 0:
-                        writes[path[pos - 1]] += sizes[x] * f  # fills the inner level
-        # KV-cache append.
-        if op.state_write_bytes:
-            writes[pl.state_level] += op.state_write_bytes
-        # Attention score matrix, unless the stack fuses attention (flash-attention style).
-        if op.intermediate_bytes and "attention" not in prof.fusions:
-            spill = act
-            for j in ctx.path("activations", act):
-                if spec.memory[j].capacity >= op.intermediate_bytes:
-                    spill = j
-                    break
-            reads[spill] += 2 * op.intermediate_bytes
-            writes[spill] += 2 * op.intermediate_bytes
-            notes.append(f"score matrix spills to {spec.memory[spill].name}")
 
+def cost_from_mapping(
+    ctx: CostContext,
+    op: Op,
+    unit: ComputeUnit,
+    dtype: str,
+    operands: Operands,
+    mapping: Mapping,
+    *,
+    fused: bool = False,
+    act: int | None = None,
+) -> OpCost:
+    """Time, bytes per level and energy of ``op`` run with ``mapping`` (hand-checkable).
+
+    ``compute_s = 2 MACs / (peak x utilisation x efficiency) + extra_s + element ops /
+    (vector peak x efficiency)``; bytes follow the mapping's factors along its paths
+    (:func:`level_traffic`); each level's time is ``latency + (reads + writes) / (bandwidth
+    x bandwidth_efficiency)``, where a cache's fills take no port time and a register
+    file's read and write ports work in parallel.
+    """
+    spec, prof, pl = ctx.spec, ctx.profile, ctx.placement
+    act = pl.act_level if act is None else act
+    nlev = len(spec.memory)
+    notes: list[str] = []
+    overhead = 0.0 if fused else prof.overhead_per_op
+    vu = unit if unit.vector_peak is not None else vector_units(ctx.spec, ctx.profile)[0]
+    compute_s = mapping.extra_s
+    if op.macs:
+        peak = unit.total_peak(dtype)
+        compute_s += (
+            OPS_PER_MAC * op.macs / (peak * mapping.utilization * _efficiency(prof, op.op_class))
+        )
+    if op.vector_ops:
+        assert vu.vector_peak is not None
+        cls: OpClass = "attention" if op.op_class == "attention" else "elementwise"
+        compute_s += op.vector_ops / (vu.count * vu.vector_peak * _efficiency(prof, cls))
+    cj = arithmetic_energy(op.macs, op.vector_ops, unit, dtype, vu)
+    reads, writes, fills = level_traffic(
+        nlev, operands.sizes, mapping.paths, mapping.factors, operands.acc_ratio
+    )
+    # KV-cache append.
+    if op.state_write_bytes:
+        writes[pl.state_level] += op.state_write_bytes
+    # Attention score matrix, unless the stack fuses attention (flash-attention style).
+    if op.intermediate_bytes and "attention" not in prof.fusions:
+        spill = act
+        for j in ctx.path("activations", act):
+            if spec.memory[j].capacity >= op.intermediate_bytes:
+                spill = j
+                break
+        reads[spill] += 2 * op.intermediate_bytes
+        writes[spill] += 2 * op.intermediate_bytes
+        notes.append(f"score matrix spills to {spec.memory[spill].name}")
     bw_eff = prof.bandwidth_efficiency
     mem_s = []
     mem_j = []
+    prefetch = []
+    wpath = mapping.paths[1] if operands.sizes[1] and op.weights_read else ()
     for j, m in enumerate(spec.memory):
         if reads[j] == 0 and writes[j] == 0:
             mem_s.append(0.0)
             mem_j.append(0.0)
+            prefetch.append(0.0)
             continue
-        rt, wt = reads[j] / m.read_bw, writes[j] / m.write_bw
-        # Register files have separate read and write ports; other levels share one.
-        busy = max(rt, wt) if m.kind == "register" else rt + wt
+        port_w = writes[j] - (fills[j] if m.kind == "cache" else 0.0)
+        rt, wt = reads[j] / m.read_bw, port_w / m.write_bw
+        # Register files (and levels marked duplex) read and write on separate ports.
+        busy = max(rt, wt) if m.separate_ports else rt + wt
         mem_s.append(m.latency + busy / bw_eff)
-        mem_j.append(reads[j] * m.read_j_per_byte + writes[j] * m.write_j_per_byte)
+        mem_j.append(access_energy(m, reads[j], writes[j]))
+        prefetch.append(0.0)
+    prefetch_on = prof.prefetch_weights
+    if prefetch_on is None:
+        prefetch_on = spec.kind in ("npu", "accelerator", "mobile_soc")
+    if prefetch_on and len(wpath) >= 2 and op.weights_read > 0:
+        # Double buffering across ops: the weights' first fetch (home -> the level they
+        # are staged in) may start while the previous op computes, when the staging level
+        # holds them twice. Only the compulsory fetch is moved earlier.
+        home, stage = wpath[-1], wpath[-2]
+        lv = spec.memory[stage]
+        if lv.kind != "register" and 2 * op.weights_read <= lv.capacity:
+            f = mapping.factors[home][1]
+            if f <= 1.0 and mem_s[home] > 0:
+                share = op.weights_read / spec.memory[home].read_bw / bw_eff
+                prefetch[home] = min(share, mem_s[home])
     return OpCost(
         name=op.name,
         op_type=op.op_type,
@@ -414,4 +449,6 @@ def op_cost(
         mem_j=tuple(mem_j),
         fused=fused,
         notes=tuple(notes),
+        mapping=mapping,
+        prefetch_s=tuple(prefetch),
     )

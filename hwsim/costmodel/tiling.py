@@ -120,3 +120,51 @@ def gemm_refetch(
             )
     assert best is not None
     return best
+
+
+@lru_cache(maxsize=65536)
+def reuse_refetch(
+    m: int,
+    n: int,
+    k: int,
+    el_bytes: tuple[float, float, float],
+    tile: tuple[int, int, int],
+    order: str,
+    capacity: float,
+) -> tuple[float, float, float]:
+    """Traffic factors of A, B, C behind a cache read by a tiled loop nest.
+
+    The loop nest iterates tiles ``tile`` (m, n, k) in ``order`` (outermost first, over
+    ``m``, ``n``, ``k``). An operand's tile is reused across the iterations of a loop that
+    does not index it when everything the loop body touches in between (its *reuse
+    distance*: the footprint of all operands inside that loop) fits the cache; otherwise
+    each iteration misses and refetches it. LRU-like behaviour is assumed (a footprint up
+    to the capacity hits, beyond it everything misses).
+
+    Returns:
+        Factors of A, B and C (C as ``2 r - 1``: spills of partial sums are a write and a
+        read).
+    """
+    dims = (m, n, k)
+    idx = ["mnk".index(ch) for ch in order]
+    trips = [math.ceil(d / max(1, t)) for d, t in zip(dims, tile)]
+    out = []
+    for x in range(3):
+        rel = _RELEVANT[x]
+        innermost = max(idx.index(d) for d in rel)
+        r = 1.0
+        for pos in range(innermost):
+            d = idx[pos]
+            if d in rel:
+                continue
+            # footprint of the body of the loop at depth pos (deeper loops run fully)
+            foot = 0.0
+            for y in range(3):
+                size = 1.0
+                for dd in _RELEVANT[y]:
+                    size *= tile[dd] * (trips[dd] if idx.index(dd) > pos else 1)
+                foot += size * el_bytes[y]
+            if foot > capacity:
+                r *= trips[d]
+        out.append(2.0 * r - 1.0 if x == 2 else r)
+    return out[0], out[1], out[2]

@@ -94,9 +94,14 @@ def _group_power(gc: GraphCost, group: list[int], idle_w: float) -> float:
 
 
 def _cost_at(
-    w: Workload, spec: HardwareSpec, prof: SoftwareProfile, pl: Placement, point: Point
+    w: Workload,
+    spec: HardwareSpec,
+    prof: SoftwareProfile,
+    pl: Placement,
+    point: Point,
+    objective: str = "latency",
 ) -> GraphCost:
-    return cost_graph(w, at_point(spec, point), profile_at_point(spec, prof, point), pl)
+    return cost_graph(w, at_point(spec, point), profile_at_point(spec, prof, point), pl, objective)
 
 
 def run_phase(
@@ -106,10 +111,12 @@ def run_phase(
     pl: Placement,
     settings: PowerSettings,
     start: float = 0.0,
+    objective: str = "latency",
 ) -> PoweredPhase:
-    """Cost and schedule ``w`` at the requested point, throttling ops over the power cap."""
+    """Cost and schedule ``w`` at the requested point, throttling ops over the power cap
+    (``objective``: what the per-op mapping search minimises)."""
     top = settings.point
-    gc = _cost_at(w, spec, prof, pl, top)
+    gc = _cost_at(w, spec, prof, pl, top, objective)
     n = len(gc.options)
     choice = [0] * n
     over = [False] * n
@@ -120,7 +127,7 @@ def run_phase(
 
         def graph(k: int) -> GraphCost:
             while len(graphs) <= k:
-                graphs.append(_cost_at(w, spec, prof, pl, ladder[len(graphs)]))
+                graphs.append(_cost_at(w, spec, prof, pl, ladder[len(graphs)], objective))
             return graphs[k]
 
         idle = [idle_power(spec, p) for p in ladder]

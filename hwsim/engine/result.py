@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import ConfigDict, TypeAdapter
 
-RESULT_SCHEMA_VERSION = 1
+RESULT_SCHEMA_VERSION = 2
 
 LLM_FIELDS = ("prompt_len", "gen_len", "ttft_s", "tpot_s", "decode_tokens_per_s", "kv_cache_bytes")
 """Decoder-LLM fields of a run, written at the top level of the JSON."""
@@ -73,6 +73,9 @@ class LayerResult:
     live_bytes: float = 0.0
     clock_hz: float | None = None
     throttled: bool = False
+    mapping: dict[str, Any] | None = None
+    utilization: float | None = None
+    resource_s: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> LayerResult:
@@ -103,6 +106,9 @@ class LayerResult:
             "energy_breakdown_j": dict(self.energy_breakdown_j),
             "transfers": [{"level": lv, "start_s": s, "end_s": e} for lv, s, e in self.transfers],
             "live_bytes": self.live_bytes,
+            "mapping": self.mapping,
+            "utilization": self.utilization,
+            "resource_s": dict(self.resource_s),
         }
         if self.phase is not None:
             d["phase"] = self.phase

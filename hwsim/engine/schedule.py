@@ -5,7 +5,9 @@ becomes ready when the ops producing its inputs are done; it then queues on the 
 it would finish first (earliest-finish-time list scheduling: the unit's current op and
 queue, then the op's own latency there). A unit pays the op's fixed overhead, then
 computes while its transfers stream through each memory level's channel (double
-buffering: the op ends when both its compute and its slowest transfer are done). A
+buffering: the op ends when both its compute and its slowest transfer are done). Where the
+cost allows it (``OpCost.prefetch_s``), an op's weight fetch starts early, when the
+previous op on the same unit started (double buffering across ops). A
 channel serves one transfer at a time, in the order ops claim it (a claim reserves the
 channel from when it is next free). Compute units and channels are shared, so independent
 branches contend for them. Events grow with the number of ops (about one per op).
@@ -86,6 +88,7 @@ def schedule(
     # a claim reserves the channel from max(now, free_at) for the transfer's duration.
     free_at = [start_s] * len(level_names)
     events: list[Event | None] = [None] * n
+    last_start: dict[str, float | None] = dict.fromkeys(unit_names)  # previous op's start
     chosen = [0] * n
 
     def ready(i: int) -> None:
@@ -119,12 +122,27 @@ def schedule(
             t1 = t0 + cost.overhead_s
             end = t1 + cost.compute_s
             xfers: list[tuple[str, float, float]] = []
+            prev = last_start[unit]
+            last_start[unit] = t1
             for j, sec in enumerate(cost.mem_s):
-                if sec > 0:
+                if sec <= 0:
+                    continue
+                pre = cost.prefetch_s[j] if cost.prefetch_s else 0.0
+                if pre > 0 and prev is not None:
+                    # Double buffering across ops: this op's weights stream into the free
+                    # half of their buffer from when the previous op on the unit started.
+                    b = max(prev, free_at[j])
+                    free_at[j] = b + pre
+                    xfers.append((level_names[j], b, b + pre))
+                    end = max(end, b + pre)
+                else:
+                    pre = 0.0
+                rest = sec - pre
+                if rest > 0:
                     b = max(t1, free_at[j])
-                    free_at[j] = b + sec
-                    xfers.append((level_names[j], b, b + sec))
-                    end = max(end, b + sec)
+                    free_at[j] = b + rest
+                    xfers.append((level_names[j], b, b + rest))
+                    end = max(end, b + rest)
             unit_free[unit] = end
             if end > t0:
                 yield env.timeout(end - t0)

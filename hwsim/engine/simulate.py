@@ -25,7 +25,7 @@ from hwsim.engine.schedule import Schedule, schedule
 from hwsim.errors import SimulationError, SpecError
 from hwsim.hardware.models import HardwareSpec, SoftwareProfile
 from hwsim.hardware.operating import Point, at_point, find_point, idle_power
-from hwsim.units import Dimension, UnitError, check_sane, parse_quantity
+from hwsim.units import OPS_PER_MAC, Dimension, UnitError, check_sane, parse_quantity
 from hwsim.vocabulary import DTYPE_BYTES, WEIGHT_ONLY_FORMATS, dtype_label
 from hwsim.workload.ir import DecoderWorkload, Workload
 
@@ -54,6 +54,10 @@ class _Phase:
         return sum(opts[0].flops for opts in self.graph.options)
 
 
+OBJECTIVES = ("latency", "energy")
+"""What the per-op mapping search minimises (``simulate(optimize=...)``)."""
+
+
 def _run_phase(
     w: Workload,
     spec: HardwareSpec,
@@ -62,16 +66,17 @@ def _run_phase(
     start: float = 0.0,
     *,
     power: PowerSettings | None = None,
+    objective: str = "latency",
 ) -> _Phase:
     if power is None:
-        gc = cost_graph(w, spec, prof, pl)
+        gc = cost_graph(w, spec, prof, pl, objective)
         units = [c.name for c in spec.compute]
         levels = [m.name for m in spec.memory]
         sched = schedule(
             gc.deps, gc.options, units, levels, names=[op.name for op in w.ops], start_s=start
         )
         return _Phase(gc, sched)
-    ph = run_phase(w, spec, prof, pl, power, start)
+    ph = run_phase(w, spec, prof, pl, power, start, objective)
     return _Phase(ph.graph, ph.sched, ph.points, ph.throttled, ph.over_cap)
 
 
@@ -104,6 +109,18 @@ def _layer(
     off = sum(b for b, m in zip(byts, spec.memory) if m.off_chip)
     flops = cost.flops * scale
     bound, level = cost.bound(levels)
+    # collectives run on a link, not a compute unit: no utilisation
+    unit = next((c for c in spec.compute if c.name == cost.unit), None)
+    util: float | None = None
+    if unit is None:
+        pass
+    elif latency > 0 and cost.macs and unit.total_peak(cost.dtype) > 0:
+        util = OPS_PER_MAC * cost.macs * scale / latency / unit.total_peak(cost.dtype)
+    elif latency > 0 and cost.flops and unit.vector_peak:
+        util = cost.flops * scale / latency / (unit.count * unit.vector_peak)
+    # time of each resource (decode layers: the reference step times the number of steps)
+    resource = {"compute": cost.compute_s * scale, "overhead": cost.overhead_s * scale}
+    resource.update({lv: t * scale for lv, t in zip(levels, cost.mem_s)})
     breakdown = {"compute": compute_j}
     breakdown.update({lv: e for lv, e in zip(levels, mem_j)})
     return LayerResult(
@@ -126,6 +143,9 @@ def _layer(
         live_bytes=live,
         clock_hz=point.clock_hz if point is not None and point.clock_hz > 0 else None,
         throttled=throttled,
+        mapping=cost.mapping.to_dict() if cost.mapping is not None else None,
+        utilization=util,
+        resource_s=resource,
     )
 
 
@@ -168,7 +188,7 @@ def _fit_warnings(spec: HardwareSpec, pl: Placement, strict: bool) -> list[str]:
 
 
 def _bound_counts(layers: Sequence[LayerResult]) -> dict[str, int]:
-    counts = {"compute": 0, "memory": 0, "overhead": 0}
+    counts = {"compute": 0, "memory": 0, "overhead": 0, "fused": 0}
     for layer in layers:
         counts[layer.bound] += 1
     return counts
@@ -204,6 +224,7 @@ def simulate(
     clock: float | str | None = None,
     operating_point: str | None = None,
     power_cap: float | str | None = None,
+    optimize: str = "latency",
 ) -> SimulationResult:
     """Simulate one inference (or one LLM request) of ``workload`` on ``spec``.
 
@@ -217,14 +238,22 @@ def simulate(
         operating_point: run at the spec's operating point of this name.
         power_cap: power cap in W (or "200 W") replacing the spec's power.cap; ops that
             would draw more run at the highest operating point that fits.
+        optimize: what each op's mapping search minimises, ``latency`` (default) or
+            ``energy``.
 
     Returns:
         The SimulationResult; latency in s, energy in J, FLOPs = 2 x MACs + non-MAC ops.
     """
     prof = spec.profile(None) if profile is None else profile
     power = power_settings(spec, clock=clock, operating_point=operating_point, power_cap=power_cap)
+    if optimize not in OBJECTIVES:
+        raise SimulationError(
+            f"`optimize`: {optimize!r} is not one of {', '.join(OBJECTIVES)}",
+            params=("optimize",),
+        )
+    runner = partial(_run_phase, power=power, objective=optimize)
     if isinstance(workload, DecoderWorkload):
-        r = _simulate_decoder(workload, spec, prof, strict_memory, power=power)
+        r = _simulate_decoder(workload, spec, prof, strict_memory, runner=runner, power=power)
         if not r.fits:
             from hwsim.engine.parallel import smallest_fitting_tp
 
@@ -233,7 +262,9 @@ def simulate(
                 hint = f"split it with tensor parallelism: tp {need} or more on a system"
                 r = replace(r, warnings=(*r.warnings, hint))
         return check_result(r)
-    return check_result(_simulate_graph(workload, spec, prof, strict_memory, power=power))
+    return check_result(
+        _simulate_graph(workload, spec, prof, strict_memory, runner=runner, power=power)
+    )
 
 
 def _quantity(value: float | str | None, dim: Dimension, field: str) -> float | None:

@@ -56,15 +56,35 @@ OFF_CHIP_KINDS = ("dram", "hbm", "flash")
 _BOTH: tuple[Residency, ...] = ("weights", "activations")
 
 
-class ArrayShape(Frozen):
-    """Spatial MAC array: reduction dim maps onto rows, output channels onto cols."""
+LoopDim = Literal["C", "FX", "FY", "K", "OX", "OY", "B"]
+"""Loop dims of a conv/GEMM that an array axis may unroll: C input channels, FX/FY kernel
+width/height, K output channels, OX/OY output pixels, B batch (a GEMM is C = reduction,
+K = output features, OX = rows)."""
 
-    rows: int = Field(
-        ge=1, le=MAX_ARRAY_DIM, description="PE rows (the reduction dimension K is mapped here)"
+
+class ArrayShape(Frozen):
+    """Spatial MAC array: which loop dims each axis unrolls (spatial utilisation follows)."""
+
+    rows: int = Field(ge=1, le=MAX_ARRAY_DIM, description="PE rows")
+    cols: int = Field(ge=1, le=MAX_ARRAY_DIM, description="PE columns")
+    row_dims: list[LoopDim] = Field(
+        default_factory=lambda: list[LoopDim](["C", "FX", "FY"]),
+        description="loop dims unrolled over the rows (their product, like im2col); default "
+        "the whole reduction C x FX x FY; ZigZag's tpu_like unrolls C only",
     )
-    cols: int = Field(
-        ge=1, le=MAX_ARRAY_DIM, description="PE columns (output channels / N are mapped here)"
+    col_dims: list[LoopDim] = Field(
+        default_factory=lambda: list[LoopDim](["K"]),
+        description="loop dims unrolled over the columns (default K, the output channels)",
     )
+
+    @model_validator(mode="after")
+    def _check_dims(self) -> ArrayShape:
+        both = sorted(set(self.row_dims) & set(self.col_dims))
+        if both:
+            raise ValueError(f"row_dims and col_dims share {', '.join(both)}")
+        if not self.row_dims or not self.col_dims:
+            raise ValueError("row_dims and col_dims need at least one loop dim each")
+        return self
 
 
 class ComputeUnit(Frozen):
@@ -106,7 +126,27 @@ class ComputeUnit(Frozen):
     )
     register_file: Bytes | None = Field(
         default=None,
-        description="operand storage inside ONE instance (registers / PE scratchpads), bytes",
+        description="operand storage inside ONE instance (registers / PE scratchpads), bytes; "
+        "on a unit with 'cores' (a GPU), the register file of one core (SM)",
+    )
+    cores: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_INSTANCES,
+        description="independent cores one instance is made of (a GPU's SMs), sharing its "
+        "peak evenly: output tiles are spread over them in waves",
+    )
+    simd_bits: int | None = Field(
+        default=None,
+        ge=8,
+        le=65_536,
+        description="SIMD register width in bits of a CPU core (lanes = bits / dtype bits): "
+        "the innermost output dim is padded to whole lanes",
+    )
+    mapper: Literal["array", "gpu", "cpu"] | None = Field(
+        default=None,
+        description="how ops are mapped onto the unit (default from kind: mac_array and "
+        "npu_core -> array, tensor_core -> gpu, cpu_core, dsp and vector -> cpu)",
     )
     description: str = Field(default="", description="free text")
 
@@ -120,6 +160,17 @@ class ComputeUnit(Frozen):
         if self.vector_peak is not None and self.energy_per_vector_op is None:
             raise ValueError("energy_per_vector_op is required when vector_peak is given")
         return self
+
+    @property
+    def mapper_kind(self) -> str:
+        """The mapper this unit uses: array, gpu or cpu."""
+        if self.mapper is not None:
+            return self.mapper
+        if self.kind == "tensor_core":
+            return "gpu"
+        if self.kind in ("mac_array", "npu_core") and self.array is not None:
+            return "array"
+        return "cpu"
 
     def total_peak(self, dtype: str) -> float:
         """Peak op/s (2 op per MAC) of all instances for ``dtype``; 0 when unsupported."""
@@ -145,6 +196,11 @@ class MemoryLevel(Frozen):
         default=None, description="write energy per byte (defaults to energy)"
     )
     latency: Seconds = Field(default=0.0, description="access latency, s")
+    duplex: bool | None = Field(
+        default=None,
+        description="reads and writes use separate ports, so a level's busy time is the "
+        "larger of the two instead of their sum (default: true for registers only)",
+    )
     instances: int = Field(
         default=1,
         ge=1,
@@ -181,6 +237,11 @@ class MemoryLevel(Frozen):
     def write_j_per_byte(self) -> float:
         """Write energy, J/B."""
         return self.write_energy if self.write_energy is not None else self.energy
+
+    @property
+    def separate_ports(self) -> bool:
+        """True when reads and writes do not share a port (see ``duplex``)."""
+        return self.duplex if self.duplex is not None else self.kind == "register"
 
     @property
     def off_chip(self) -> bool:
@@ -328,6 +389,13 @@ class SoftwareProfile(Frozen):
         default=0.0,
         description="fixed cost once per inference / request before the first op (host "
         "launch, input upload, synchronisation, runtime setup)",
+    )
+    prefetch_weights: bool | None = Field(
+        default=None,
+        description="the next op's weights are fetched while the current op computes when "
+        "the level they are staged in can hold them twice (double buffering across ops); "
+        "default: on for chips with DMA engines (npu, accelerator, mobile_soc), off for "
+        "gpu, cpu and mcu (a kernel or loop starts its loads when it starts)",
     )
     fold_batchnorm: bool = Field(
         default=True,

@@ -37,10 +37,19 @@ def _bound_label(layer: Mapping[str, Any]) -> str:
     return k.replace("memory:", "mem: ") if k.startswith("memory:") else k
 
 
-TOP_LAYERS_DROP_ORDER = ("unit", "op", "other %", "other")
+TOP_LAYERS_DROP_ORDER = ("unit", "op", "other %", "other", "util")
 """Columns of the top-layers table left out, in this order, when the terminal is narrow:
 the compute unit, the op type, then the share and the value of the quantity the table is
-not sorted by (energy in the latency table, latency in the energy table)."""
+not sorted by (energy in the latency table, latency in the energy table), then the
+utilisation."""
+
+
+def _util(u: Any) -> str:
+    """Achieved / peak compute of a layer as a percentage ('-' when it has none)."""
+    if u is None:
+        return "-"
+    v = float(u)
+    return f"{v:.0%}" if v >= 0.01 else f"{v:.1%}" if v >= 0.001 else "<0.1%"
 
 
 def top_layers_table(
@@ -76,7 +85,7 @@ def top_layers_table(
         for q in ("latency", "energy"):
             key = "other" if q == other else q
             cols += [(key, q), (f"{key} %", "time %" if q == "latency" else "energy %")]
-        cols.append(("bound", "bound"))
+        cols += [("util", "util"), ("bound", "bound")]
         keep = [c for c in cols if c[0] not in dropped]
         for key, head in keep:
             if key == "layer":
@@ -97,6 +106,7 @@ def top_layers_table(
                 "latency %": _share(layer["latency_s"], total_t),
                 "energy": format_quantity(layer["energy_j"], Dimension.JOULES),
                 "energy %": _share(layer["energy_j"], total_e),
+                "util": _util(layer.get("utilization")),
                 "bound": _bound_label(layer),
             }
             values["other"] = values[other]
@@ -110,7 +120,7 @@ def top_layers_table(
 def time_shares(result: ResultLike) -> dict[str, float]:
     """Share (0..1) of the summed layer latency per limiter, largest first.
 
-    Keys are ``compute``, ``overhead`` and ``memory:<level>``.
+    Keys are ``compute``, ``overhead``, ``fused`` and ``memory:<level>``.
     """
     d = as_result_dict(result)
     acc: dict[str, float] = {}
@@ -134,6 +144,7 @@ def verdict(result: ResultLike) -> str:
         "compute": shares.get("compute", 0.0),
         "memory": mem_total,
         "overhead": shares.get("overhead", 0.0),
+        "fused": shares.get("fused", 0.0),
     }
     main = max(groups, key=lambda g: groups[g])
     if main == "memory":
@@ -145,7 +156,9 @@ def verdict(result: ResultLike) -> str:
             head = f"memory-bound: {mem_total:.0%} of layer time waits on memory ({parts})"
     elif main == "compute":
         head = f"compute-bound: {groups['compute']:.0%} of layer time is limited by compute"
-    else:
+    elif main == "overhead":
         head = f"overhead-bound: {groups['overhead']:.0%} of layer time is fixed per-op overhead"
+    else:
+        head = f"fused: {groups['fused']:.0%} of layer time runs in producers' epilogues"
     rest = [f"{groups[g]:.0%} {g}-bound" for g in groups if g != main and groups[g] >= 0.005]
     return head + (f"; {', '.join(rest)}" if rest else "")

@@ -293,8 +293,13 @@ class DecoderCosts:
         self.kv_lo = max(0, p_min - 1)
         self.kv_hi = max(max_context - 2, self.kv_lo + 1)
 
-        def run(w: Workload) -> np.ndarray:
-            r = runner(w) if runner is not None else simulate(w, spec, profile=prof)
+        # The stack's per-run overhead is paid once per request, with its prefill (as in
+        # simulate's TTFT), not again by every decode step.
+        step_prof = prof.model_copy(update={"overhead_per_run": 0.0})
+
+        def run(w: Workload, step: bool = False) -> np.ndarray:
+            p = step_prof if step else prof
+            r = runner(w) if runner is not None else simulate(w, spec, profile=p)
             self.dtype = self.dtype or r.dtype
             for msg in r.warnings:
                 if msg not in self.warnings:
@@ -305,8 +310,8 @@ class DecoderCosts:
         for b in self.grid:
             w = source.build(b, prompt_len=prompt_at_max, gen_len=gen_max)
             assert isinstance(w, DecoderWorkload)
-            lo = run(w.decode_step(self.kv_lo))
-            hi = run(w.decode_step(self.kv_hi))
+            lo = run(w.decode_step(self.kv_lo), step=True)
+            hi = run(w.decode_step(self.kv_hi), step=True)
             slope = (hi - lo) / (b * (self.kv_hi - self.kv_lo))
             s_rows.append(slope)
             a_rows.append(lo - slope * b * self.kv_lo)

@@ -59,7 +59,7 @@ def test_run_json_has_the_contract_fields(tmp_path: Path) -> None:
     assert CONTRACT <= set(d)
     assert all(LAYER <= set(layer) for layer in d["layers"])
     assert set(d["energy_breakdown_j"]) == {"compute", "static", "weight_regs", "sram", "dram"}
-    assert set(d["bound_counts"]) == {"compute", "memory", "overhead"}
+    assert set(d["bound_counts"]) == {"compute", "memory", "overhead", "fused"}
     assert d["flops"] == 2 * d["macs"] + sum(
         op.vector_ops for op in hwsim.load_workload("lenet5").ops
     )

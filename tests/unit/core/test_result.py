@@ -35,7 +35,7 @@ def test_json_round_trips_through_the_model(cnn: SimulationResult, llm: Simulati
 
 def test_json_carries_the_schema_version(cnn: SimulationResult) -> None:
     d = cnn.to_dict()
-    assert d["schema_version"] == 1
+    assert d["schema_version"] == 2  # 2: per-layer mapping, utilization, resource_s; bound "fused"
     assert list(d)[:3] == ["schema_version", "hardware", "workload"]
 
 

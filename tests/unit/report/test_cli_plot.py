@@ -112,8 +112,8 @@ def test_run_writes_csv_and_trace_and_prints_verdict(tmp_path: Path) -> None:
     assert "top 10 layers by latency" in res.output
     r = hwsim.simulate("lenet5", "tpu-like", dtype="int8")
     total = sum(layer.latency_s for layer in r.layers)
-    dram = sum(x.latency_s for x in r.layers if x.bound_level == "dram") / total
-    assert f"verdict: memory-bound: {dram:.0%} of layer time waits on dram" in res.output
+    comp = sum(x.latency_s for x in r.layers if x.bound == "compute") / total
+    assert f"verdict: compute-bound: {comp:.0%} of layer time is limited by compute" in res.output
     with c.open(newline="") as f:
         assert len(list(csv.DictReader(f))) == 12
     events = json.loads(t.read_text())["traceEvents"]

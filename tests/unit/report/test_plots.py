@@ -13,6 +13,7 @@ from matplotlib.collections import PathCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
+import hwsim
 from hwsim.engine.result import SimulationResult
 from hwsim.report import (
     MAX_LAYER_BARS,
@@ -37,7 +38,11 @@ def _layer_points(fig: Figure) -> dict[str, np.ndarray]:
     }
 
 
-def test_roofline_points_are_the_layers(lenet: SimulationResult) -> None:
+def test_roofline_points_are_the_layers() -> None:
+    # tpu-like with activations kept in its SRAM between layers: some layers then move
+    # no off-chip bytes (infinite intensity) and sit at the right edge.
+    spec = hwsim.override(hwsim.load_hardware("tpu-like"), {"memory.sram.holds": ["activations"]})
+    lenet = hwsim.simulate("lenet5", spec, dtype="int8")
     fig = plot_roofline(lenet)
     groups = _layer_points(fig)
     drawn = np.concatenate(list(groups.values()))

@@ -38,13 +38,14 @@ def test_table_rows_and_narrow_width(lenet: SimulationResult) -> None:
     # LeNet's short names fit 80 columns with the op type; the unit goes first.
     narrow = top_layers_table(lenet, "energy", width=80)
     assert [c.header for c in narrow.columns] == [
-        "#", "layer", "op", "latency", "time %", "energy", "energy %", "bound"
+        "#", "layer", "op", "latency", "time %", "energy", "energy %", "util", "bound"
     ]  # fmt: skip
     assert max(len(line) for line in _text(narrow, 80).splitlines()) <= 80
-    # Narrower: then the op type, then the share of the quantity not sorted by.
+    # Narrower: then the op type, then the share and value of the quantity not sorted by;
+    # the utilisation goes last.
     narrower = top_layers_table(lenet, "energy", width=60)
     assert [c.header for c in narrower.columns] == [
-        "#", "layer", "latency", "energy", "energy %", "bound"
+        "#", "layer", "energy", "energy %", "util", "bound"
     ]  # fmt: skip
     assert max(len(line) for line in _text(narrower, 60).splitlines()) <= 60
 
@@ -53,11 +54,15 @@ def test_time_shares_and_verdict(lenet: SimulationResult) -> None:
     shares = time_shares(lenet)
     assert sum(shares.values()) == pytest.approx(1.0)
     mem = sum(x.latency_s for x in lenet.layers if x.bound == "memory")
+    comp = sum(x.latency_s for x in lenet.layers if x.bound == "compute")
     total = sum(x.latency_s for x in lenet.layers)
     assert shares["memory:dram"] == pytest.approx(mem / total)
+    assert comp + mem == pytest.approx(total)  # fused layers take no time on tpu-like
+    # C (1 and 6 input channels) on the 32 rows leaves LeNet's convs compute-bound
+    assert comp > mem
     assert verdict(lenet) == (
-        f"memory-bound: {mem / total:.0%} of layer time waits on dram; "
-        f"{1 - mem / total:.0%} compute-bound"
+        f"compute-bound: {comp / total:.0%} of layer time is limited by compute; "
+        f"{mem / total:.0%} memory-bound"
     )
 
 

@@ -129,8 +129,11 @@ def test_decode_cost_interpolates_between_batch_sizes() -> None:
         prompt_at_max=300,
     )
     assert costs.grid == batch_grid(40) == [1, 4, 16, 40]
+    # a decode step pays no per-run overhead (the request pays it once, with its prefill)
+    step_prof = prof.model_copy(update={"overhead_per_run": 0.0})
     for b, kv in ((8, 150), (24, 350), (16, 200)):
-        direct = simulate(tiny_decoder(b, 300, 100).decode_step(kv), spec).latency_s
+        step = tiny_decoder(b, 300, 100).decode_step(kv)
+        direct = simulate(step, spec, profile=step_prof).latency_s
         assert costs.decode_time(b, b * kv) == pytest.approx(direct, rel=0.02)
     pre = costs.prefill(np.array([100, 300]))
     for i, p in enumerate((100, 300)):

@@ -153,19 +153,20 @@ def test_local_pool_and_any_executor_match_sequential(tiny: Path) -> None:
 
 
 def test_invalid_combination_becomes_an_error_row(write_sweep: Any, tmp_path: Path) -> None:
-    # Each value is valid alone, but sram=[] with dram=[weights] leaves no level that
-    # holds activations: that point's rows carry the error and no figures. It is the
-    # first point, so the up-front check moves on to the next one instead of stopping.
+    # Each value is valid alone, but an off-chip kind for the SRAM level together with an
+    # on-chip kind for the DRAM level puts an on-chip level after an off-chip one: that
+    # point's rows carry the error and no figures. It is the first point, so the up-front
+    # check moves on to the next one instead of stopping.
     data = copy.deepcopy(TINY)
     data["axes"] = {
-        "memory.sram.holds": [[], ["activations"]],
-        "memory.dram.holds": [["weights"], ["weights", "activations"]],
+        "memory.sram.kind": ["dram", "sram"],
+        "memory.dram.kind": ["sram", "dram"],
     }
     out = tmp_path / "out"
     df = sweep(write_sweep(data), out=out, jobs=1)
     assert df.attrs["failed"] == 1
     bad = df[df["error"].notna()]
-    assert len(bad) == 1 and "activations" in bad["error"].iloc[0]
+    assert len(bad) == 1 and "nearest first" in bad["error"].iloc[0]
     assert bad["latency_s"].isna().all()
     assert df.loc[df["error"].isna(), "latency_s"].notna().all()
     # Failed points are kept too: a rerun computes nothing.
