@@ -62,7 +62,12 @@ class Placement:
 
 
 def place(
-    spec: HardwareSpec, weight_bytes: float, activation_bytes: float, state_bytes: float = 0.0
+    spec: HardwareSpec,
+    weight_bytes: float,
+    activation_bytes: float,
+    state_bytes: float = 0.0,
+    *,
+    activations_first: bool = False,
 ) -> Placement:
     """Put weights, peak activations and KV state on the nearest levels that can hold them.
 
@@ -70,7 +75,8 @@ def place(
     nearest level that ``holds`` activations and has room for them plus whatever already
     lives there; KV-cache state next to the weights when it fits, else with the activations.
     When nothing fits, the tensor goes to the farthest level allowed and the fit report
-    says ``fits: false``.
+    says ``fits: false``. ``activations_first`` places the activations before the weights
+    (a deployment that keeps the activation arena on chip and streams the weights).
     """
     levels = spec.memory
     used = [0.0] * len(levels)
@@ -82,10 +88,16 @@ def place(
                 return i
         return allowed[-1]
 
-    w = choose("weights", weight_bytes)
-    used[w] += weight_bytes
-    a = choose("activations", activation_bytes)
-    used[a] += activation_bytes
+    if activations_first:
+        a = choose("activations", activation_bytes)
+        used[a] += activation_bytes
+        w = choose("weights", weight_bytes)
+        used[w] += weight_bytes
+    else:
+        w = choose("weights", weight_bytes)
+        used[w] += weight_bytes
+        a = choose("activations", activation_bytes)
+        used[a] += activation_bytes
     s = w
     if state_bytes > 0:
         if used[w] + state_bytes <= levels[w].capacity:
@@ -99,3 +111,20 @@ def place(
         if used[i] > 0 or i in (w, a)
     }
     return Placement(w, a, s, fit)
+
+
+def placements(
+    spec: HardwareSpec, weight_bytes: float, activation_bytes: float, state_bytes: float = 0.0
+) -> list[Placement]:
+    """The distinct placements a deployment can choose between: weights first (the default
+    of :func:`place`), then activations first when that differs. The engine simulates each
+    and keeps the fastest, so more capacity never makes a model slower (a level big enough
+    for the weights no longer pushes the activations off chip)."""
+    first = place(spec, weight_bytes, activation_bytes, state_bytes)
+    other = place(spec, weight_bytes, activation_bytes, state_bytes, activations_first=True)
+    same = (first.weight_level, first.act_level, first.state_level) == (
+        other.weight_level,
+        other.act_level,
+        other.state_level,
+    )
+    return [first] if same else [first, other]
