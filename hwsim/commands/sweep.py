@@ -70,6 +70,15 @@ def sweep_command(
         int | None, typer.Option(help="points per task (default: ~4 tasks per worker, <= 64)")
     ] = None,
     progress: Annotated[bool, typer.Option(help="show a progress bar on stderr")] = True,
+    tls_ca_file: Annotated[
+        Path | None, typer.Option(help="TLS: CA certificate of the Dask cluster (tls://)")
+    ] = None,
+    tls_cert: Annotated[
+        Path | None, typer.Option(help="TLS: this client's certificate (tls://)")
+    ] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option(help="TLS: this client's private key (tls://)")
+    ] = None,
 ) -> None:
     """Simulate every point of a hardware sweep x its workloads; a tidy table + Pareto front."""
     from rich.progress import (
@@ -82,6 +91,7 @@ def sweep_command(
     )
 
     from hwsim.sweep import SweepProgress, load_sweep_file, sweep
+    from hwsim.sweep.run import dask_security
 
     if jobs is not None and jobs < 1:
         raise fail("--jobs must be at least 1")
@@ -93,6 +103,9 @@ def sweep_command(
         r"(tcp|tls|inproc|ucx)://[^\s/]+(:\d+)?/?", scheduler
     ):
         raise fail(f"--scheduler expects an address like tcp://HOST:PORT, got {scheduler!r}")
+    tls = [str(p) if p is not None else None for p in (tls_ca_file, tls_cert, tls_key)]
+    if any(tls) and (scheduler is None or not scheduler.startswith("tls://")):
+        raise fail("--tls-ca-file/--tls-cert/--tls-key need --scheduler tls://HOST:PORT")
     if scheduler is not None and jobs is not None:
         raise fail("--jobs and --scheduler exclude each other (Dask decides the workers)")
     try:
@@ -135,6 +148,7 @@ def sweep_command(
                 jobs=jobs,
                 scheduler=scheduler,
                 chunk_size=chunk_size,
+                security=dask_security(*tls) if any(tls) else None,
                 progress=on_progress,
             )
     except HwsimError as exc:

@@ -23,7 +23,7 @@ from hwsim.sweep.columns import bound_columns
 from hwsim.sweep.pareto import area_terms
 from hwsim.sweep.plan import SweepError, SweepPlan, WorkloadDef, _hash, _si, parse_sweep
 from hwsim.sweep.rows import batch_problem, row_problem
-from hwsim.textio import MiB, atomic_path, check_input_file, write_atomic
+from hwsim.textio import MiB, atomic_path, check_input_file, shorten, write_atomic
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -258,34 +258,65 @@ def _task(plan: SweepPlan, base_key: str, items: Sequence[_Item]) -> dict[str, A
     }
 
 
+_Opened = tuple[cf.Executor | None, Callable[[], None], int, Callable[[], int] | None]
+
+
 def _open_executor(
-    executor: cf.Executor | None, jobs: int | None, scheduler: str | None
-) -> tuple[cf.Executor | None, Callable[[], None], int]:
-    """(executor or None for in-process, closer, worker count)."""
+    executor: cf.Executor | None,
+    jobs: int | None,
+    scheduler: str | None,
+    security: Any = None,
+) -> _Opened:
+    """(executor or None for in-process, closer, worker count, live-worker counter or None)."""
     if executor is not None:
         if scheduler is not None:
             raise SweepError("pass either an executor or a scheduler address, not both")
         workers = getattr(executor, "_max_workers", None) or jobs or os.cpu_count() or 1
-        return executor, lambda: None, int(workers)
+        return executor, lambda: None, int(workers), None
     if scheduler is not None:
-        return _dask_executor(scheduler)
+        return _dask_executor(scheduler, security)
+    if security is not None:
+        raise SweepError("security (TLS) settings need a Dask scheduler address")
     n = jobs if jobs is not None else (os.cpu_count() or 1)
     if n < 1:
         raise SweepError(f"jobs must be >= 1, got {n}")
     if n == 1:
-        return None, lambda: None, 1
+        return None, lambda: None, 1, None
     pool = cf.ProcessPoolExecutor(
-        max_workers=n, mp_context=_mp_context(), initializer=_ignore_sigint
+        max_workers=n,
+        mp_context=_mp_context(),
+        initializer=_worker_init,
+        initargs=(os.getpid(),),
     )
-    return pool, lambda: pool.shutdown(wait=True, cancel_futures=True), n
+    return pool, lambda: pool.shutdown(wait=True, cancel_futures=True), n, None
 
 
-def _ignore_sigint() -> None:
+PARENT_POLL_S = 1.0
+"""How often a local pool worker checks that the process that started the sweep lives."""
+
+
+def _worker_init(parent_pid: int) -> None:
     """Workers leave Ctrl-C to the main process, which cancels the rest and keeps the
-    finished points (no traceback from every worker)."""
+    finished points (no traceback from every worker); and they exit on their own when that
+    process is gone (killed with SIGKILL, it cannot shut its pool down)."""
     import signal
+    import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        import time
+
+        while True:
+            time.sleep(PARENT_POLL_S)
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except OSError:  # pragma: no cover - exists but not ours (EPERM): alive
+                pass
+
+    threading.Thread(target=watch, name="hwsim-parent-watch", daemon=True).start()
 
 
 def _mp_context() -> Any:
@@ -329,20 +360,63 @@ def _check_not_bootstrapping() -> None:
         )
 
 
-def _dask_executor(address: str) -> tuple[cf.Executor, Callable[[], None], int]:
+def dask_security(
+    ca_file: str | None = None, cert: str | None = None, key: str | None = None
+) -> Any:
+    """A ``distributed.Security`` for TLS with the given CA, client certificate and key
+    (the Dask config's ``distributed.comm.tls`` settings fill what is not given).
+
+    Raises:
+        SweepError: a file is missing, or dask[distributed] is not installed.
+    """
+    try:
+        from distributed.security import Security
+    except ImportError:
+        raise SweepError("TLS to a Dask scheduler needs dask[distributed]") from None
+    for what, f in (("CA file", ca_file), ("certificate", cert), ("key", key)):
+        if f is not None and not Path(f).is_file():
+            raise SweepError(f"TLS {what} {shorten(f)}: no such file")
+    kw = {"tls_ca_file": ca_file, "tls_client_cert": cert, "tls_client_key": key}
+    return Security(require_encryption=True, **{k: v for k, v in kw.items() if v is not None})  # type: ignore[no-untyped-call]
+
+
+def _dask_executor(address: str, security: Any = None) -> _Opened:
     try:
         from distributed import Client
     except ImportError:
         raise SweepError(
             "a Dask scheduler needs dask[distributed]: pip install 'hwsim[dask]'"
         ) from None
+    if address.startswith("tls://") and security is None:
+        security = dask_security()  # from the Dask config (distributed.comm.tls.*)
     try:
-        client = Client(address, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)  # type: ignore[no-untyped-call]
-    except (OSError, TimeoutError) as exc:
-        raise SweepError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+        client = Client(  # type: ignore[no-untyped-call]
+            address, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False, security=security
+        )
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise SweepError(
+            f"cannot reach the Dask scheduler at {address}: {_first_line(exc)}"
+        ) from None
     workers = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
     executor = client.get_executor(pure=False)  # type: ignore[no-untyped-call]
-    return executor, client.close, max(1, workers)
+
+    def alive() -> int:
+        try:
+            return len(client.nthreads())  # type: ignore[no-untyped-call]
+        except Exception:  # the scheduler itself is gone: no workers either
+            return 0
+
+    return executor, client.close, max(1, workers), alive
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return (lines[0] if lines else type(exc).__name__)[:300]
+
+
+NO_WORKERS_TIMEOUT_S = 60.0
+"""How long a Dask sweep waits with no worker before it fails (finished points are kept)."""
+_POLL_S = 2.0
 
 
 def _build_plan(plan: Any, kwargs: Mapping[str, Any]) -> SweepPlan:
@@ -451,6 +525,7 @@ def sweep(
     scheduler: str | None = None,
     chunk_size: int | None = None,
     progress: ProgressCallback | None = None,
+    security: Any = None,
 ) -> pd.DataFrame:
     """Simulate every (point x workload) of a sweep; one tidy row each (latency in s, energy in J).
 
@@ -464,8 +539,12 @@ def sweep(
         executor: any ``concurrent.futures.Executor``; it is not shut down here.
         jobs: worker processes of the default local pool (default ``os.cpu_count()``;
             1 runs in this process).
-        scheduler: ``tcp://HOST:PORT`` of a Dask distributed scheduler (needs
-            ``hwsim[dask]``; workers must have hwsim installed).
+        scheduler: ``tcp://HOST:PORT`` or ``tls://HOST:PORT`` of a Dask distributed
+            scheduler (needs ``hwsim[dask]``; workers must have hwsim installed). Workers
+            are trusted as much as this process (docs/sweeps.md, "Trust"); every row they
+            return is checked.
+        security: TLS settings for the scheduler: a ``distributed.Security`` (see
+            :func:`dask_security`); default for ``tls://`` the Dask config's.
         chunk_size: items per task (default: about four tasks per worker, 1 to 64).
         progress: called with a :class:`SweepProgress` at the start and after each batch.
 
@@ -539,7 +618,7 @@ def sweep(
         _preflight(the_plan, base_key, todo, report)
         todo = [it for it in todo if it.key not in store.rows]
         if todo:
-            _run(the_plan, base_key, todo, executor, jobs, scheduler, chunk_size, report)
+            _run(the_plan, base_key, todo, executor, jobs, scheduler, chunk_size, report, security)
     finally:
         store.close()
     missing = [it for it in items if it.key not in store.rows]
@@ -596,6 +675,36 @@ def _preflight(
             raise SweepError(f"{plan.source}: workload {label!r} at {it.point or 'base'}: {err}")
 
 
+def _completed(
+    futures: Mapping[cf.Future[Any], Any], alive: Callable[[], int] | None
+) -> Iterable[cf.Future[Any]]:
+    """Futures as they finish; with ``alive`` (Dask), fail when no worker has been there for
+    :data:`NO_WORKERS_TIMEOUT_S` instead of waiting forever."""
+    import time
+
+    if alive is None:
+        yield from cf.as_completed(futures)
+        return
+    pending = set(futures)
+    alone_since: float | None = None
+    while pending:
+        done, pending = cf.wait(pending, timeout=_POLL_S, return_when=cf.FIRST_COMPLETED)
+        yield from done
+        if done:
+            alone_since = None
+            continue
+        if alive() > 0:
+            alone_since = None
+        elif alone_since is None:
+            alone_since = time.monotonic()
+        elif time.monotonic() - alone_since > NO_WORKERS_TIMEOUT_S:
+            raise SweepError(
+                f"the Dask cluster has had no worker for {NO_WORKERS_TIMEOUT_S:.0f} s "
+                f"({len(pending)} batch(es) left); finished points are kept when --out is "
+                "given: start workers and rerun to resume"
+            )
+
+
 def _run(
     plan: SweepPlan,
     base_key: str,
@@ -605,8 +714,9 @@ def _run(
     scheduler: str | None,
     chunk_size: int | None,
     report: Callable[[list[tuple[str, dict[str, Any]]]], None],
+    security: Any = None,
 ) -> None:
-    ex, close, workers = _open_executor(executor, jobs, scheduler)
+    ex, close, workers, alive = _open_executor(executor, jobs, scheduler, security)
     size = chunk_size or _chunk_size(len(todo), workers)
     batches = _batches(todo, size)
     try:
@@ -616,7 +726,7 @@ def _run(
             return
         futures = {ex.submit(run_batch, _task(plan, base_key, b)): b for b in batches}
         try:
-            for fut in cf.as_completed(futures):
+            for fut in _completed(futures, alive):
                 pairs = fut.result()
                 problem = batch_problem(pairs, [it.key for it in futures[fut]])
                 if problem is not None:
