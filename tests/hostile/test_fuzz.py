@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import tempfile
 import math
+import tempfile
 from pathlib import Path
 from typing import Any
 
