@@ -87,7 +87,7 @@ def test_bad_arguments(cli: Any, tmp_path: Path, args: list[str], needles: tuple
     assert any(n.lower() in line.lower() for n in needles), (needles, line)
 
 
-@pytest.mark.parametrize("flag", ["--json", "--csv", "--trace"])
+@pytest.mark.parametrize("flag", ["--json", "--csv", "--trace", "--html"])
 def test_outputs_replace_a_symlink_and_never_write_through_it(
     cli: Any, tmp_path: Path, flag: str
 ) -> None:
