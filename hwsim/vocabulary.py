@@ -103,7 +103,9 @@ def parse_dtype(dtype: str) -> tuple[str, str]:
     """
     key = dtype.lower().strip()
     if key not in PRECISIONS:
-        raise WorkloadError(f"unknown dtype {dtype!r}; choose from {', '.join(PRECISIONS)}")
+        raise WorkloadError(
+            f"unknown dtype {str(dtype)[:40]!r}; choose from {', '.join(PRECISIONS)}"
+        )
     return PRECISIONS[key]
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from hwsim.errors import WorkloadError
+from hwsim.textio import shorten
 from hwsim.workload.frontend import formats, load_model_file
 from hwsim.workload.ir import DecoderWorkload, Source, Workload
 
@@ -160,7 +161,10 @@ def _cache_key(key: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
         st = Path(key).stat()
     except (OSError, ValueError):
         return None
-    if not Path(key).is_file():
+    try:
+        if not Path(key).is_file():
+            return None
+    except (OSError, ValueError):
         return None
     return ("file", str(Path(key).resolve()), st.st_mtime_ns, st.st_size, frozen)
 
@@ -201,10 +205,14 @@ def _build(name_or_path: str | Path, params: dict[str, Any]) -> AnyWorkload:
                 f"{', '.join(sorted(entry.defaults))}"
             )
         return entry.builder(**_coerce(key, entry.defaults, params))
-    loaded = load_model_file(Path(key), **params)
+    try:
+        loaded = load_model_file(Path(key), **params)
+    except (OSError, ValueError) as exc:  # a name the OS refuses (too long, NUL bytes)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise WorkloadError(f"workload {shorten(key)}: {reason}") from None
     if loaded is None:
         raise WorkloadError(
-            f"unknown workload {key!r}; built-in: {', '.join(entries)} (or a model file: "
+            f"unknown workload {shorten(key)}; built-in: {', '.join(entries)} (or a model file: "
             f"{formats()})"
         )
     return loaded
