@@ -69,7 +69,7 @@ CASES: list[tuple[str, list[str], tuple[str, ...]]] = [
         ["run", "x" * 300 + ".onnx", "-H", "tpu-like"],
         ("too long",),
     ),
-    ("workload-nul-byte", ["run", "a\x00b.onnx", "-H", "tpu-like"], ("workload",)),
+    ("workload-nul-byte", ["run", "a\x00b.onnx", "-H", "tpu-like"], ("no such file",)),
     ("dtype-huge", ["profile", "lenet5", "--dtype", "x" * 100_000], ("unknown dtype",)),
     ("missing-hardware", ["run", "lenet5"], ("--hardware",)),
     ("profile-unknown", [*RUN, "--profile", "tensorrt"], ("tensorrt",)),
