@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -127,11 +128,10 @@ def print_cross_validation(cv: object, console: Console, title: str) -> None:
     short = {"in_sample": "in-sample", "leave_one_out": "LOO", "leave_one_chip_out": "LOCO"}
     short["k_fold"] = f"{cv.folds}-fold"
     base = cv.reports["in_sample"]
-    t = Table(title=title)
+    t = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
     t.add_column("id", no_wrap=True)
-    t.add_column("workload / chip / profile", overflow="fold")
-    t.add_column("metric", overflow="fold")
-    t.add_column("measured", justify="right")
+    t.add_column("model / chip / profile", overflow="fold", ratio=1)
+    t.add_column("measured", justify="right", no_wrap=True)
     for k in schemes:
         t.add_column(short[k], justify="right", no_wrap=True)
     for i, r in enumerate(base.rows):
@@ -141,8 +141,7 @@ def print_cross_validation(cv: object, console: Console, title: str) -> None:
         wl = Path(m.workload).stem if m.workload.endswith((".yaml", ".yml")) else m.workload
         t.add_row(
             m.id,
-            f"{wl} / {m.hardware} / {r.profile}",
-            m.metric,
+            f"{wl} {m.hardware} {r.profile}",
             f"{_num(m.value)} {METRICS[m.metric].unit}",
             *[_ratio_cell(cv.reports[k].rows[i]) for k in schemes],
         )
@@ -158,17 +157,31 @@ def print_cross_validation(cv: object, console: Console, title: str) -> None:
         for r in base.skipped:
             s.add_row(r.measurement.id, r.reason)
         console.print(s)
-    f = Table(title="joint fits (one per software stack, from the priors)")
-    for col in ("stack", "chips", "rows", "dof", "fitted"):
-        f.add_column(col, overflow="fold", justify="right" if col in ("rows", "dof") else "left")
+    f = Table(
+        title="joint fits (one per software stack, from the priors; dof = rows - parameters)",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    f.add_column("stack / chips", overflow="fold")
+    f.add_column("rows", justify="right")
+    f.add_column("dof", justify="right", overflow="fold")
+    f.add_column("fitted", overflow="fold", ratio=1)
     for fit in cv.fits.values():
         chips = ", ".join(sorted({c for c, _ in fit.members}))
-        dof = "exactly determined" if fit.exactly_determined else str(fit.dof)
-        f.add_row(fit.stack, chips, str(len(fit.rows)), dof, fit.label())
+        dof = "0, exactly determined" if fit.exactly_determined else str(fit.dof)
+        f.add_row(f"{fit.stack}: {chips}", str(len(fit.rows)), dof, fit.label())
     console.print(f)
-    summary = Table(title="summary per scheme and class (|error| = |pred - meas| / meas)")
+    summary = Table(
+        title="summary per scheme and class (|error| = |pred - meas| / meas)",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
     for col in ("scheme", "class", "rows", "median |error|", "<=1.25x", "<=2x", "bias", "worst"):
-        summary.add_column(col, justify="left" if col in ("scheme", "class") else "right")
+        summary.add_column(
+            col,
+            justify="left" if col in ("scheme", "class") else "right",
+            no_wrap=col == "worst",
+        )
     for k in schemes:
         rep = cv.reports[k]
         groups = list(rep.by_class().items()) + [("overall", rep.overall())]
@@ -178,15 +191,20 @@ def print_cross_validation(cv: object, console: Console, title: str) -> None:
                 f"[bold]{name}[/]" if name == "overall" else name,
                 str(st.n),
                 _pct(st.median_abs_error),
-                _pct(st.share_within_125),
-                _pct(st.share_within_2x),
+                "-" if not st.n else f"{st.share_within_125:.0%}",
+                "-" if not st.n else f"{st.share_within_2x:.0%}",
                 "-" if math.isnan(st.geomean_ratio) else f"{st.geomean_ratio:.3f}",
-                f"{st.worst_id} {st.worst_factor:.2f}x" if st.n else "-",
+                f"{st.worst_factor:.2f}x {st.worst_id}" if st.n else "-",
                 end_section=j == len(groups) - 1,
             )
     console.print(summary)
     for k in schemes:
-        console.print(f"{short[k]}: {LABELS[k]}", soft_wrap=True)
+        label = (
+            LABELS[k]
+            if k != "k_fold"
+            else f"rows dealt into {cv.folds} folds (row i in fold i mod {cv.folds})"
+        )
+        console.print(f"{short[k]}: {label}", soft_wrap=True)
     console.print(
         f"definition: {ERROR_DEFINITION}; bias = geometric mean of the ratios", soft_wrap=True
     )
