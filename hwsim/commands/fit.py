@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from hwsim.commands.base import DtypeOpt, ProfileOpt, app, err, fail, out
+from hwsim.commands.base import ProfileOpt, app, err, fail, out
 from hwsim.errors import HwsimError
 
 
@@ -30,7 +30,9 @@ def fit(
         str, typer.Argument(help="built-in model with width/resolution, e.g. mobilenet_v2")
     ],
     hardware: Annotated[str, typer.Option("--hardware", "-H", help="built-in chip or spec YAML")],
-    dtype: DtypeOpt = "int8",
+    dtype: Annotated[
+        str, typer.Option(help="dtype of the configurations (int8: MCU deployments)")
+    ] = "int8",
     profile: ProfileOpt = None,
     widths: Annotated[
         str | None, typer.Option(help="width multipliers to try, comma-separated")
@@ -54,8 +56,7 @@ def fit(
 ) -> None:
     """Search a model family's width x resolution for what fits the chip's memories.
 
-    Each configuration is simulated like ``hwsim run``; one whose activations overflow SRAM is
-    retried with patch-based execution of its first stages. Listed largest (most MACs) first.
+    Simulated like hwsim run; what overflows SRAM is retried with patches. Most MACs first.
     """
     from hwsim.api import load
     from hwsim.sweep.fit import RESOLUTIONS, config_label, family_axes, fit_search, plot_fit
