@@ -45,21 +45,20 @@ class OpCost:
     notes: tuple[str, ...] = field(default=())
     mapping: Mapping | None = None
     prefetch_s: tuple[float, ...] = ()
+    # Derived once in __post_init__ (read many times by the engine and the result):
+    bytes_by_level: tuple[float, ...] = field(init=False, repr=False, compare=False)
+    """Read + written bytes per level."""
+    latency_s: float = field(init=False, repr=False, compare=False)
+    """Isolated latency: overhead + max(compute, slowest memory level), s."""
+    energy_j: float = field(init=False, repr=False, compare=False)
+    """Dynamic energy: compute + every memory level, J."""
 
-    @property
-    def bytes_by_level(self) -> tuple[float, ...]:
-        """Read + written bytes per level."""
-        return tuple(r + w for r, w in zip(self.read_bytes, self.write_bytes))
-
-    @property
-    def latency_s(self) -> float:
-        """Isolated latency: overhead + max(compute, slowest memory level)."""
-        return self.overhead_s + max(self.compute_s, max(self.mem_s, default=0.0))
-
-    @property
-    def energy_j(self) -> float:
-        """Dynamic energy: compute + every memory level."""
-        return self.compute_j + sum(self.mem_j)
+    def __post_init__(self) -> None:
+        bytes_by_level = tuple(r + w for r, w in zip(self.read_bytes, self.write_bytes))
+        latency = self.overhead_s + max(self.compute_s, max(self.mem_s, default=0.0))
+        object.__setattr__(self, "bytes_by_level", bytes_by_level)
+        object.__setattr__(self, "latency_s", latency)
+        object.__setattr__(self, "energy_j", self.compute_j + sum(self.mem_j))
 
     def bound(self, level_names: tuple[str, ...]) -> tuple[str, str | None]:
         """The dominating resource: ('compute' | 'memory' | 'overhead' | 'fused', level

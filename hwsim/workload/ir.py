@@ -254,6 +254,10 @@ class Workload:
         return self.memory_profile("liveness").peak_bytes
 
 
+_GRAPHS_KEPT = 16
+"""Most graphs a DecoderWorkload keeps (the prefill and a few sampled decode steps)."""
+
+
 @dataclass(frozen=True)
 class DecoderWorkload:
     """A decoder LLM request: a prefill graph and decode steps whose cost depends on KV length.
@@ -277,6 +281,11 @@ class DecoderWorkload:
 
     family: str = "decoder"
     source: Source | None = None
+    _graphs: dict[int, Workload] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """Graphs built so far: -1 the prefill, k >= 0 the decode step over k cached tokens
+    (graphs are immutable, so a workload loaded again builds none of them twice)."""
 
     def shard(self, tp: int = 1, pp: int = 1, stage: int = 0) -> DecoderWorkload:
         """One device's share: tensor-parallel degree ``tp``, pipeline stage ``stage`` of
@@ -289,11 +298,20 @@ class DecoderWorkload:
 
     def prefill(self) -> Workload:
         """The prefill graph over ``prompt_len`` tokens."""
-        return self.build_prefill()
+        return self._graph(-1)
 
     def decode_step(self, kv_len: int) -> Workload:
         """One decode step attending over ``kv_len`` cached tokens."""
-        return self.build_decode_step(kv_len)
+        return self._graph(kv_len)
+
+    def _graph(self, key: int) -> Workload:
+        g = self._graphs.get(key)
+        if g is None:
+            g = self.build_prefill() if key < 0 else self.build_decode_step(key)
+            if len(self._graphs) >= _GRAPHS_KEPT:
+                del self._graphs[next(iter(self._graphs))]  # the oldest
+            self._graphs[key] = g
+        return g
 
     def kv_cache_bytes(self, tokens: int | None = None) -> float:
         """KV-cache bytes for ``tokens`` tokens of every sequence in the batch.
