@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from hwsim.hardware.models import Estimate, Frozen, Source
+from hwsim.hardware.models import MAX_INSTANCES, Estimate, Frozen, Source
 from hwsim.hardware.quantity import BytesPerSecond, JoulesPerByte, Seconds
 
 LinkKind = Literal["nvlink", "pcie", "infiniband", "ethernet", "chip_to_chip"]
@@ -48,11 +48,11 @@ class SystemSpec(Frozen):
     kind: Literal["system"] = Field(description="'system'")
     description: str = Field(default="", description="one-line summary")
     device: str = Field(description="the chip: a built-in chip name or a spec file path")
-    count: int = Field(ge=1, description="number of devices")
+    count: int = Field(ge=1, le=MAX_INSTANCES, description="number of devices")
     topology: Topology = Field(description="switch, ring or two_level")
     link: Link = Field(description="the link inside a node (or of every device)")
     devices_per_node: int | None = Field(
-        default=None, ge=1, description="two_level: devices per node"
+        default=None, ge=1, le=MAX_INSTANCES, description="two_level: devices per node"
     )
     inter_node_link: Link | None = Field(default=None, description="two_level: between nodes")
     sources: list[Source] = Field(default_factory=list, description="where the numbers came from")

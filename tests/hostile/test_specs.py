@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from hwsim.resources import builtin_dir
+
 from .cases import deep_yaml, laughs, setter, spec_text
 from .conftest import (
     Directory,
@@ -181,3 +183,79 @@ def test_extreme_but_sane_spec_gives_finite_results(
     d = json.loads(out.stdout)
     for k in ("latency_s", "energy_j", "throughput_per_s", "avg_power_w"):
         assert math.isfinite(d[k]) and d[k] > 0, (k, d[k])
+
+
+PROFILE = """schema_version: 1
+name: mine
+efficiency: {gemm: 0.5}
+overhead_per_op: 5 us
+"""
+
+PROFILE_CASES: list[tuple[str, FileSpec, tuple[str, ...]]] = [
+    ("efficiency-above-one", PROFILE.replace("0.5", "5"), ("gemm",)),
+    ("efficiency-negative", PROFILE.replace("0.5", "-0.5"), ("gemm",)),
+    ("overhead-year", PROFILE.replace("5 us", "1e9 s"), ("overhead_per_op", "sane range")),
+    ("overhead-bare-number", PROFILE.replace("5 us", "5"), ("overhead_per_op",)),
+    ("overhead-empty", PROFILE.replace("5 us", ""), ("overhead_per_op", "empty value")),
+    ("unknown-field", PROFILE + "turbo: true\n", ("turbo",)),
+    ("nested-deep", deep_yaml(3000, "efficiency"), ("invalid YAML",)),
+    ("laughs", laughs(), ("through aliases",)),
+    ("fifo", Fifo(), ("not a regular file",)),
+]
+
+
+@pytest.mark.parametrize(
+    ("content", "needles"), [pytest.param(c, n, id=i) for i, c, n in PROFILE_CASES]
+)
+def test_bad_profile_file(
+    cli: Any, tmp_path: Path, content: FileSpec, needles: tuple[str, ...]
+) -> None:
+    make_files(tmp_path, {"prof.yaml": content})
+    out = cli(
+        [
+            "run",
+            "lenet5",
+            "-H",
+            "tpu-like",
+            "--dtype",
+            "int8",
+            "--profile",
+            str(tmp_path / "prof.yaml"),
+        ]
+    )
+    assert_clean_error(out, *needles)
+
+
+SYSTEM = (builtin_dir("hardware_specs") / "systems" / "dgx-a100.yaml").read_text(encoding="utf-8")
+
+SYSTEM_CASES: list[tuple[str, str, tuple[str, ...]]] = [
+    (
+        "link-bw-1e-300",
+        SYSTEM.replace("bandwidth: 300 GB/s", "bandwidth: 1e-300 B/s"),
+        ("bandwidth",),
+    ),
+    (
+        "link-bw-millibytes",
+        SYSTEM.replace("bandwidth: 300 GB/s", "bandwidth: 300 mB/s"),
+        ("did you mean",),
+    ),
+    ("count-10e400", SYSTEM.replace("count: 8", "count: 1" + "0" * 400), ("count",)),
+    ("count-zero", SYSTEM.replace("count: 8", "count: 0"), ("count",)),
+    ("device-unknown", SYSTEM.replace("device: a100-80gb-sxm", "device: quantum"), ("quantum",)),
+    ("latency-empty", SYSTEM.replace("latency: 1 us", "latency:"), ("latency",)),
+    (
+        "energy-huge",
+        SYSTEM.replace("energy_per_byte: 104 pJ/B", "energy_per_byte: 1 J/B"),
+        ("energy_per_byte",),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("content", "needles"), [pytest.param(c, n, id=i) for i, c, n in SYSTEM_CASES]
+)
+def test_bad_system_file(cli: Any, tmp_path: Path, content: str, needles: tuple[str, ...]) -> None:
+    make_files(tmp_path, {"sys.yaml": content})
+    assert_clean_error(
+        cli(["run", "gpt2", "-H", str(tmp_path / "sys.yaml"), "--tp", "2"]), *needles
+    )
