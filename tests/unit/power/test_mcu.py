@@ -88,3 +88,17 @@ def test_mcu_energy_at_a_lower_point_by_hand(tmp_path: Path) -> None:
     # Half the clock: the run current halves, the time doubles (run energy unchanged); the
     # leakage drops to 1 mW x 1.0/1.2 but is paid for twice as long.
     assert low.energy_j == pytest.approx(run_top * t + leak_top * (1.0 / 1.2) * 2 * t, rel=1e-9)
+
+
+# STM32H743 (DS12117 Table 119, rev V; copied from the spec's source): IDD typ from flash,
+# cache ON, LDO, peripherals off: 110 mA at 480 MHz (VOS0), 34.5 mA at 200 MHz (VOS3).
+def test_h743_voltage_scale_lowers_energy_by_the_datasheet_currents() -> None:
+    top = hwsim.simulate("mlperf-tiny-resnet8", "stm32h743", dtype="int8")
+    low = hwsim.simulate("mlperf-tiny-resnet8", "stm32h743", dtype="int8", operating_point="vos3")
+    assert top.idle_power_w == pytest.approx(3.3 * 0.110, rel=1e-3)
+    assert low.idle_power_w == pytest.approx(3.3 * 0.0345, rel=1e-3)
+    assert low.latency_s / top.latency_s == pytest.approx(480 / 200, rel=0.02)
+    # compute-bound: E = VDD x (I/f) x f x t with t ~ 1/f, so E scales with the current per MHz
+    per_mhz = (34.5 / 200) / (110 / 480)  # 0.753
+    assert low.energy_j / top.energy_j == pytest.approx(per_mhz, rel=0.02)
+    assert low.voltage_v == 1.0 and top.voltage_v == 1.35
