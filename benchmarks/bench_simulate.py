@@ -1,7 +1,7 @@
 """Speed and memory of simulate() itself (prints figures; no asserts).
 
-Targets (issue: simulation core): ResNet-50 on a100-80gb-sxm <= 20 ms wall; Llama-2-7B
-prefill 1024 + decode 512 <= 200 ms; memory grows with ops only.
+Targets (issue 12, cost model v2, mapping search on): ResNet-50 on a100-80gb-sxm <= 10 ms
+median; Llama-2-7B prefill 1024 + decode 512 <= 100 ms; memory grows with ops only.
 
     python benchmarks/bench_simulate.py
 """

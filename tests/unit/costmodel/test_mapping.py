@@ -231,3 +231,18 @@ def test_cli_optimize_flag() -> None:
     bad = runner.invoke(app, ["run", "lenet5", "-H", "tpu-like", "--optimize", "speed"])
     assert bad.exit_code == 2
     assert "--optimize: 'speed' is not one of latency, energy" in bad.output
+
+
+def test_simd_lanes_pad_the_output_dim_on_a_cpu() -> None:
+    # Raspberry Pi 5 (Cortex-A76 NEON, 128-bit): int8 runs 16 lanes, so 20 output features
+    # take two vectors (32 lanes) and use 20/32 of them; 32 features fill both.
+    spec = hwsim.load_hardware("raspberry-pi-5")
+    utils = {}
+    for n in (20, 32):
+        g = GraphBuilder("simd", weight_dtype="int8", act_dtype="int8")
+        x = g.input("x", (64, 64))
+        y = g.linear(x, n, bias=False)
+        layer = hwsim.simulate(g.build([y]), spec).layers[0]
+        assert layer.mapping is not None and layer.mapping["mapper"] == "cpu"
+        utils[n] = layer.mapping["utilization"]
+    assert utils == {20: pytest.approx(20 / 32), 32: 1.0}
