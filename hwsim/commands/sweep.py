@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from hwsim.commands.base import app, err, fail, out
@@ -15,37 +16,61 @@ from hwsim.errors import HwsimError
 FRONT_ROWS = 12
 
 
-def _front_table(df: Any, axes: list[str]) -> list[Table]:
-    from hwsim.sweep import pareto_front
-    from hwsim.units import Dimension, format_quantity
+def _front_table(df: Any, axes: list[str], cost: str) -> tuple[list[Table], str | None]:
+    """Pareto-front tables per workload and a note on the cost axis (or None)."""
+    from rich import box
+
+    from hwsim.report import fmt
+    from hwsim.sweep.pareto import COST_LABELS, cost_blind_axes, pareto_front
 
     ok = df[df["error"].isna()]
     if ok.empty:
-        return []
-    front = pareto_front(ok)
+        return [], None
+    label = COST_LABELS.get(cost, cost)
+    front = pareto_front(ok, ("latency_s", "energy_j", cost))
     tables = []
     for wl, rows in front.groupby("workload", sort=False):
         t = Table(
-            title=f"{wl}: Pareto front (latency x energy x area proxy), "
-            f"{len(rows)} of {int((ok['workload'] == wl).sum())} points"
+            title=f"{wl}: Pareto front (latency x energy x {label}), "
+            f"{len(rows)} of {int((ok['workload'] == wl).sum())} points",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+            collapse_padding=True,
         )
         for a in axes:
             parts = a.split(".")
             t.add_column(".".join(parts[-2:]) if len(parts) > 2 else a, justify="right")
-        for c in ("latency", "energy", "area proxy", "fits"):
-            t.add_column(c, justify="right")
+        for c in ("latency", "energy", label, "fits"):
+            t.add_column(c, justify="right", no_wrap=True)
         for _, r in rows.sort_values("latency_s").head(FRONT_ROWS).iterrows():
+            value = r[cost]
+            if cost.endswith("_w"):
+                cost_text = fmt.power(value)
+            elif cost.endswith("_bytes"):
+                cost_text = fmt.size(value)
+            else:
+                cost_text = f"{value:.4g}"
             t.add_row(
-                *(str(r[a]) for a in axes),
-                format_quantity(r["latency_s"], Dimension.SECONDS),
-                format_quantity(r["energy_j"], Dimension.JOULES),
-                f"{r['area_proxy']:.4g}",
+                *(escape(str(r[a])) for a in axes),
+                fmt.duration(r["latency_s"]),
+                fmt.energy(r["energy_j"]),
+                cost_text,
                 "yes" if r["fits"] else "[red]no[/]",
             )
         if len(rows) > FRONT_ROWS:
             t.caption = f"... {len(rows) - FRONT_ROWS} more (fastest first)"
         tables.append(t)
-    return tables
+    blind = cost_blind_axes(ok, cost, axes)
+    note = None
+    if blind:
+        note = (
+            f"cost axis: {label} ({cost}); it does not change with {', '.join(blind)}, so the "
+            "front takes the fastest, most frugal value of that axis: choose another cost with "
+            "--cost power, --cost peak-power or --cost COLUMN"
+        )
+    else:
+        note = f"cost axis: {label} ({cost})"
+    return tables, note
 
 
 @app.command("sweep")
@@ -79,6 +104,13 @@ def sweep_command(
     tls_key: Annotated[
         Path | None, typer.Option(help="TLS: this client's private key (tls://)")
     ] = None,
+    cost: Annotated[
+        str,
+        typer.Option(
+            help="third Pareto objective beside latency and energy: area (area_proxy), "
+            "power (avg_power_w), peak-power (peak_power_w) or a column name"
+        ),
+    ] = "area",
 ) -> None:
     """Simulate every point of a hardware sweep x its workloads; a tidy table + Pareto front."""
     from rich.progress import (
@@ -172,8 +204,17 @@ def sweep_command(
             "well-formed rows; their points were recomputed",
             soft_wrap=True,
         )
-    for t in _front_table(df, axes):
+    from hwsim.sweep.pareto import cost_column
+
+    try:
+        cost_col = cost_column(cost, list(df.columns))
+    except KeyError as exc:
+        raise fail(str(exc.args[0])) from None
+    tables, note = _front_table(df, axes, cost_col)
+    for t in tables:
         out.print(t)
+    if note:
+        out.print(escape(note))
     if out_dir is not None:
         out.print(f"wrote {', '.join(a['written'])}", soft_wrap=True)
         out.print(f"plots: hwsim plot {out_dir}", soft_wrap=True)

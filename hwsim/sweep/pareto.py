@@ -159,3 +159,47 @@ def pareto_front(
         for rows in df.groupby(keys, sort=False, dropna=False).indices.values():
             mask[rows] = pareto_mask(costs[rows])
     return df[mask]
+
+
+COST_AXES = {"area": "area_proxy", "power": "avg_power_w", "peak-power": "peak_power_w"}
+"""Named cost axes of the Pareto front (the third objective beside latency and energy)."""
+
+COST_LABELS = {
+    "area_proxy": "area proxy",
+    "avg_power_w": "average power",
+    "peak_power_w": "peak power",
+}
+
+
+def cost_column(cost: str, columns: Sequence[str]) -> str:
+    """The table column of a cost axis: ``area`` (area_proxy), ``power`` (avg_power_w),
+    ``peak-power`` (peak_power_w) or any numeric column of the table by name.
+
+    Raises:
+        KeyError: no such cost axis or column (the message lists the choices).
+    """
+    col = COST_AXES.get(cost, cost)
+    if col not in columns:
+        raise KeyError(
+            f"cost {cost!r}: choose {', '.join(COST_AXES)} or a column of the table "
+            f"(e.g. onchip_bytes, mac_units, energy_dram_j)"
+        )
+    return col
+
+
+def cost_blind_axes(df: pd.DataFrame, cost: str, axes: Sequence[str]) -> list[str]:
+    """Axes the cost column does not change: with every other axis (and the workload)
+    held, the cost is the same for all of the axis' values. A Pareto front then simply
+    takes the axis' best value for latency and energy (e.g. the highest bandwidth when the
+    cost is the area proxy, which counts no bandwidth)."""
+    blind = []
+    for a in axes:
+        if a not in df.columns or df[a].nunique() < 2:
+            continue
+        keys = [c for c in axes if c != a and c in df.columns]
+        if "workload" in df.columns:
+            keys.append("workload")
+        groups = df.groupby(keys, dropna=False, sort=False) if keys else [(None, df)]
+        if all(g[cost].nunique(dropna=False) <= 1 for _, g in groups):
+            blind.append(a)
+    return blind

@@ -111,6 +111,39 @@ def _fmt_number(x: float, digits: int) -> str:
     return f"{x:.{digits}g}"
 
 
+_BINARY_BYTES = (("B", 1.0), ("KiB", 2.0**10), ("MiB", 2.0**20), ("GiB", 2.0**30), ("TiB", 2.0**40))
+_SI_PREFIXES = ("p", "n", "u", "m", "", "k", "M", "G", "T", "P")
+
+
+def _unit_family(unit: str, factor: float) -> list[tuple[str, float]]:
+    """Units of the same kind as ``unit`` with other prefixes, smallest first: binary
+    sizes for KiB/MiB/GiB, SI prefixes for the rest (GB/s -> kB/s, MB/s, GB/s, TB/s)."""
+    if unit in {u for u, _ in _BINARY_BYTES}:
+        return list(_BINARY_BYTES)
+    one = quantity_dimension(f"1 {unit}")
+    base = unit
+    if len(unit) > 1 and unit[0] in _SI_PREFIXES and one is not None:
+        rest = quantity_dimension(f"1 {unit[1:]}")
+        if rest is not None and rest[1] is one[1] and rest[0] != one[0]:
+            base = unit[1:]
+    family = []
+    for p in _SI_PREFIXES:
+        q = quantity_dimension(f"1 {p}{base}")
+        if q is not None and one is not None and q[1] is one[1]:
+            family.append((f"{p}{base}", q[0]))
+    return sorted(family, key=lambda uf: uf[1]) or [(unit, factor)]
+
+
+def _best_unit(unit: str, factor: float, x: float) -> tuple[str, float]:
+    """The unit of ``unit``'s family in which ``x`` (SI) reads as 1 <= value < 1000 (1024)."""
+    family = _unit_family(unit, factor)
+    best = family[0]
+    for u, f in family:
+        if abs(x) >= f * (1 - 1e-12):
+            best = (u, f)
+    return best
+
+
 GRID_DIGITS = (4, 12)
 """Generated grid values get the fewest significant digits in this range that keep them
 distinct (``"4.979 GB/s"``, not ``"4.978770358 GB/s"``)."""
@@ -150,12 +183,14 @@ class Axis:
 
     def from_si(self, x: float, digits: int = SAMPLE_DIGITS) -> Any:
         """A generated SI value written like the axis' own values (``"37.5 GB/s"``),
-        rounded to ``digits`` significant digits."""
+        rounded to ``digits`` significant digits, in the unit of the axis' family that
+        reads best (``"8 MiB"``, not ``"8192 KiB"`` or ``"1.638e+04 KiB"``)."""
         if self.integer:
             return int(round(x))
         if self.unit is None:
             return float(_fmt_number(x, digits))
-        return f"{_fmt_number(x / self.unit_factor, digits)} {self.unit}"
+        unit, factor = _best_unit(self.unit, self.unit_factor, x)
+        return f"{_fmt_number(x / factor, digits)} {unit}"
 
     def draw(self, rng: np.random.Generator, n: int) -> list[Any]:
         """``n`` values drawn uniformly (log-uniformly for ``log``) from a continuous range."""
@@ -430,6 +465,12 @@ def _parse_axis(path: Any, raw: Any, source: str) -> Axis:
             values = list(dict.fromkeys(axis.from_si(float(x), digits) for x in xs))
             if axis.integer or len(values) == len(xs):
                 break
+        # The endpoints are the values as written: exact, never rounded
+        # ({log: [512 KiB, 16 MiB]} ends at 16 MiB, not 16,773,120 B).
+        if values and len(values) == len(xs):
+            values[0] = ends[0]
+            if len(values) > 1:
+                values[-1] = ends[1]
         return Axis(
             path,
             tuple(values),

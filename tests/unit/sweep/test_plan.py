@@ -40,8 +40,9 @@ def test_linear_and_log_ranges_keep_units() -> None:
     )
     bw, cap, cnt = plan.axes
     assert bw.values == ("25 GB/s", "50 GB/s", "75 GB/s", "100 GB/s")
-    # Generated values are written in the start's unit.
-    assert cap.values == ("512 KiB", "1024 KiB", "2048 KiB", "4096 KiB", "8192 KiB")
+    # Generated values are written in the unit of the start's family that reads best;
+    # the endpoints exactly as given.
+    assert cap.values == ("512 KiB", "1 MiB", "2 MiB", "4 MiB", "8 MiB")
     assert cnt.values == (1, 2, 4, 8, 16)
     assert len(plan.points()) == 4 * 5 * 5
 

@@ -391,3 +391,55 @@ def test_sweep_plot_colours_points_by_bound(tmp_path: Path) -> None:
     labels = [t.get_text() for t in legend.get_texts()]
     assert "memory: dram" in labels
     assert legend.get_title().get_text() == "bound"
+
+
+# 7. Sweep results that looked like bugs.
+
+
+def test_log_axis_endpoints_are_exact_and_labelled_in_the_axis_unit() -> None:
+    from hwsim.sweep import parse_sweep
+
+    plan = parse_sweep(
+        {
+            "hardware": "tpu-like",
+            "workloads": ["lenet5"],
+            "axes": {"memory.sram.capacity": {"log": ["512 KiB", "16 MiB"], "count": 6}},
+        }
+    )
+    (axis,) = plan.axes
+    # 512 KiB x 2^k for k = 0..5: every value a power of two, the last one 16 MiB exactly.
+    assert axis.values == ("512 KiB", "1 MiB", "2 MiB", "4 MiB", "8 MiB", "16 MiB")
+    sizes = [p["memory.sram.capacity"] for p in plan.points()]
+    assert sizes[-1] == "16 MiB"
+    assert hwsim.override(hwsim.load_hardware("tpu-like"), {"memory.sram.capacity": sizes[-1]})
+    plan = parse_sweep(
+        {
+            "hardware": "tpu-like",
+            "workloads": ["lenet5"],
+            "axes": {"memory.dram.bandwidth": {"log": ["500 MB/s", "2 TB/s"], "count": 5}},
+        }
+    )
+    values = plan.axes[0].values
+    assert values[0] == "500 MB/s" and values[-1] == "2 TB/s"
+    assert not any("e+" in v for v in values)
+
+
+def test_pareto_cost_axis_is_explicit() -> None:
+    pytest.importorskip("pandas")
+    from hwsim.sweep.pareto import cost_blind_axes
+
+    sweep_file = str(ROOT / "examples" / "tpu-like-sweep.yaml")
+    res = runner.invoke(app, ["sweep", sweep_file, "--jobs", "1", "--no-progress"])
+    assert res.exit_code == 0, res.output
+    # The area proxy counts on-chip bytes and MAC units, never DRAM bandwidth: the output
+    # names the cost axis and says which swept axis it cannot see.
+    assert "x energy x area proxy" in res.output
+    assert "does not change with" in res.output and "memory.dram.bandwidth" in res.output
+    res = runner.invoke(app, ["sweep", sweep_file, "-j", "1", "--no-progress", "--cost", "power"])
+    assert res.exit_code == 0, res.output
+    assert "x energy x average power" in res.output
+    df = hwsim.sweep(sweep_file, jobs=1)
+    axes = ["memory.dram.bandwidth", "memory.sram.capacity", "compute.pe_array.count"]
+    assert cost_blind_axes(df, "area_proxy", axes) == ["memory.dram.bandwidth"]
+    res = runner.invoke(app, ["sweep", sweep_file, "-j", "1", "--no-progress", "--cost", "nope"])
+    assert res.exit_code == 2 and "choose area, power" in res.output
