@@ -443,3 +443,29 @@ def test_pareto_cost_axis_is_explicit() -> None:
     assert cost_blind_axes(df, "area_proxy", axes) == ["memory.dram.bandwidth"]
     res = runner.invoke(app, ["sweep", sweep_file, "-j", "1", "--no-progress", "--cost", "nope"])
     assert res.exit_code == 2 and "choose area, power" in res.output
+
+
+# 8. The README stays right: two quick-start commands, extras named, validate cross-validated.
+
+
+def test_readme_quick_start_has_exactly_two_commands() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick = text[
+        text.index("## Quick start") : text.index("\n## ", text.index("## Quick start") + 5)
+    ]
+    blocks = re.findall(r"```bash\n(.*?)```", quick, flags=re.S)
+    commands = [ln for b in blocks for ln in b.splitlines() if ln.strip()]
+    assert commands == [
+        "pip install . && hwsim run resnet50 --hardware a100-80gb-sxm --dtype fp16",
+        'pip install -e ".[test]" && python -m pytest',
+    ]
+    assert '".[sweep]"' in quick and '".[onnx]"' in quick
+
+
+def test_readme_validate_example_is_not_in_sample() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    line = next(ln for ln in text.splitlines() if ln.startswith("hwsim validate"))
+    assert "cross-validated" in line
+    para = text[text.index("`hwsim validate` fits") :][:600]
+    assert "leave-one-out" in para and "in-sample" in para  # in-sample is named as such
+    assert "0.0%" not in para
