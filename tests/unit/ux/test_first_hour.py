@@ -243,6 +243,7 @@ NARROW_COMMANDS = [
     ["run", "resnet18", "-H", "tpu-like"],
     ["run", "gpt2", "-H", "a100-80gb-sxm", "--prompt-len", "128", "--gen-len", "4"],
     ["compare", "lenet5", "mobilenet_v2", "-H", "tpu-like", "-H", "stm32f746"],
+    ["serve", "lenet5", "-H", "tpu-like", "--rate", "1000", "--requests", "200"],  # int8 default
 ]
 
 
