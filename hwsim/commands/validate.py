@@ -149,7 +149,7 @@ def print_cross_validation(cv: object, console: Console, title: str) -> None:
     for r in base.rows:
         for w in r.warnings if r.ok else ():
             if " has no " in w:  # a dtype the chip lacks: which one the row ran in
-                console.print(f"dtype: {r.measurement.id}: {w}", soft_wrap=True)
+                console.print(f"dtype: {r.measurement.id}: {w}")
     if base.skipped:
         s = Table(title="skipped rows")
         s.add_column("id")
@@ -204,10 +204,8 @@ def print_cross_validation(cv: object, console: Console, title: str) -> None:
             if k != "k_fold"
             else f"rows dealt into {cv.folds} folds (row i in fold i mod {cv.folds})"
         )
-        console.print(f"{short[k]}: {label}", soft_wrap=True)
-    console.print(
-        f"definition: {ERROR_DEFINITION}; bias = geometric mean of the ratios", soft_wrap=True
-    )
+        console.print(f"{short[k]}: {label}")
+    console.print(f"definition: {ERROR_DEFINITION}; bias = geometric mean of the ratios")
     st = cv.headline.overall()
     met = (
         st.n > 0
@@ -220,7 +218,6 @@ def print_cross_validation(cv: object, console: Console, title: str) -> None:
         f"bias {st.geomean_ratio:.3f}; goal (median <= {GOAL_CV_MEDIAN:.0%}, >= "
         f"{GOAL_CV_SHARE_2X:.0%} within 2x): "
         + ("[green]met[/]" if met else "[bold red]not met[/]"),
-        soft_wrap=True,
     )
 
 
