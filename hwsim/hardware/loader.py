@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import functools
 from collections.abc import Mapping
 from pathlib import Path
@@ -214,7 +213,7 @@ def override(spec: HardwareSpec, changes: Mapping[str, Any]) -> HardwareSpec:
     ``profiles.tensorrt.efficiency.gemm``. Values are unit strings (``"100 GB/s"``) or
     plain numbers for plain fields (``count``).
     """
-    data = copy.deepcopy(spec.model_dump(mode="json", exclude_none=True))
+    data = spec.model_dump(mode="json", exclude_none=True)  # a fresh tree: edited in place
     for path, value in changes.items():
         _set_path(data, path, value)
     try:

@@ -103,10 +103,15 @@ def deployed_aliases(workload: Workload, deployment: Deployment) -> dict[int, st
 def deployed_profile(
     workload: Workload, deployment: Deployment = DEFAULT_DEPLOYMENT
 ) -> MemoryProfile:
-    """Live activation bytes per op of ``workload`` as ``deployment`` runs it."""
-    return workload.memory_profile(
-        deployment.planning, aliases=deployed_aliases(workload, deployment)
-    )
+    """Live activation bytes per op of ``workload`` as ``deployment`` runs it (computed
+    once per deployment: the workload is immutable and keeps it)."""
+    key = ("deployed", deployment)
+    got = workload._profiles.get(key)
+    if got is None:
+        got = workload._profiles[key] = workload.memory_profile(
+            deployment.planning, aliases=deployed_aliases(workload, deployment)
+        )
+    return got
 
 
 def plan_memory(
