@@ -260,6 +260,9 @@ def atomic_path(target: str | Path, *, suffix: str = "") -> Iterator[Path]:
     the temporary file is removed and ``target`` is left as it was.
     """
     target = Path(target)
+    if _is_stream(target):
+        yield target  # /dev/stdout, a named pipe: a stream cannot be replaced, only written
+        return
     folder = target.parent
     fd, tmp = tempfile.mkstemp(
         prefix=f".{target.name}.", suffix=suffix or target.suffix or ".tmp", dir=folder
@@ -278,6 +281,16 @@ def atomic_path(target: str | Path, *, suffix: str = "") -> Iterator[Path]:
         with contextlib.suppress(OSError):
             tmp_path.unlink()
         raise
+
+
+def _is_stream(target: Path) -> bool:
+    """True when ``target`` (after symlinks) is a character device, FIFO or socket, such as
+    ``/dev/stdout``: renaming a file over it would replace the device node, not write to it."""
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
 
 
 def _umask() -> int:

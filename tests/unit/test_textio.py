@@ -118,3 +118,22 @@ def test_shorten_never_formats_the_whole_value() -> None:
     for _ in range(1000):
         nested = [nested, nested]
     assert len(textio.shorten(nested)) < 80
+
+
+def test_a_stream_target_is_written_not_replaced(tmp_path: Path) -> None:
+    """``--json /dev/stdout`` or a named pipe: the data goes into the stream, the node stays."""
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    textio.write_atomic(fifo, "streamed\n")
+    reader.join(timeout=10)
+    assert got == [b"streamed\n"]
+    assert fifo.is_fifo()
+    link = tmp_path / "out"
+    link.symlink_to("/dev/null")
+    textio.write_atomic(link, "x")
+    assert link.is_symlink()
