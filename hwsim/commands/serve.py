@@ -53,7 +53,8 @@ def _summary_table(res: Any, console: Console) -> None:
     where = res.hardware
     if res.parallel:
         p = res.parallel
-        where = f"{p['system']} (tp {p['tp']} x pp {p['pp']} of {p['device']})"
+        reps = f"{p['replicas']} x " if p.get("replicas", 1) > 1 else ""
+        where = f"{p['system'] or p['device']} ({reps}tp {p['tp']} x pp {p['pp']} of {p['device']})"
     t = Table(
         title=f"serving {res.workload} on {where} ({res.profile}, {res.dtype}): "
         f"{res.batching} batching, max batch {res.max_batch}, {res.arrival} at {res.rate:.4g} req/s"
@@ -163,6 +164,9 @@ def serve_cmd(
     chunk_size: Annotated[
         int | None, typer.Option(help="chunked prefill: tokens per iteration (LLM)")
     ] = None,
+    replicas: Annotated[
+        int, typer.Option(help="data-parallel copies of the model, round robin (LLM)")
+    ] = 1,
     rates: Annotated[
         str | None, typer.Option(help="also run these rates, e.g. 10,20,40,80 (for the plots)")
     ] = None,
@@ -212,6 +216,7 @@ def serve_cmd(
             tp=tp,
             pp=pp,
             chunk_size=chunk_size,
+            replicas=replicas,
             **params,
         )
     except HwsimError as exc:

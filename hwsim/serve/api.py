@@ -13,7 +13,7 @@ import numpy as np
 from hwsim.hardware.loader import load_hardware, resolve_profile
 from hwsim.hardware.models import HardwareSpec, SoftwareProfile
 from hwsim.hardware.operating import nominal_idle_power
-from hwsim.serve.chunked import chunked_batching
+from hwsim.serve.chunked import chunked_batching, merge_replicas
 from hwsim.serve.costs import (
     BatchCosts,
     Builder,
@@ -36,7 +36,7 @@ from hwsim.serve.requests import (
     trace_from_times,
 )
 from hwsim.serve.result import ServingResult
-from hwsim.serve.server import Timeline, continuous_batching, dynamic_batching
+from hwsim.serve.server import ContinuousStats, Timeline, continuous_batching, dynamic_batching
 from hwsim.serve.system import SystemRunner, fullest_stage
 from hwsim.units import Dimension, UnitError, parse_quantity
 from hwsim.workload.ir import DecoderWorkload, Workload
@@ -76,6 +76,7 @@ class _Setup:
     kv_batch: int | None = None
     batch_limit: str | None = None
     chunk_size: int | None = None
+    replicas: int = 1
 
 
 def _int_at_least(name: str, value: Any, low: int) -> int:
@@ -153,6 +154,7 @@ def serve_rates(
     tp: int = 1,
     pp: int = 1,
     chunk_size: int | None = None,
+    replicas: int = 1,
     **params: Any,
 ) -> list[ServingResult]:
     """Serve the same request stream at several offered rates (step costs computed once).
@@ -172,10 +174,12 @@ def serve_rates(
         assert not isinstance(hardware, HardwareSpec)
         sys_spec, spec = load_system(hardware)
         prof = resolve_profile(spec, profile)
-        if tp * pp > sys_spec.count:
+        replicas = _int_at_least("replicas", replicas, 1)
+        if tp * pp * replicas > sys_spec.count:
             raise ServingError(
-                f"`tp` x `pp` = {tp * pp} devices exceeds the {sys_spec.count} of {sys_spec.name}",
-                params=("tp", "pp"),
+                f"`tp` x `pp` x `replicas` = {tp * pp * replicas} devices exceeds the "
+                f"{sys_spec.count} of {sys_spec.name}",
+                params=("tp", "pp", "replicas"),
             )
         runner = SystemRunner(sys_spec, spec, prof, tp, pp)
     else:
@@ -230,6 +234,12 @@ def serve_rates(
     if runner is not None and not decoder and (tp, pp) != (1, 1):
         raise ServingError(f"{source.name}: `tp` and `pp` split decoder LLMs", params=("tp", "pp"))
     source.tp = tp
+    replicas = _int_at_least("replicas", replicas, 1)
+    if replicas > 1 and not decoder:
+        raise ServingError(
+            f"{source.name}: `replicas` applies to decoder LLMs (continuous batching)",
+            params=("replicas",),
+        )
     warnings: list[str] = []
     if decoder:
         mb = DEFAULT_MAX_SEQS if max_batch is None else _int_at_least("max_batch", max_batch, 1)
@@ -252,6 +262,7 @@ def serve_rates(
         batch_costs = BatchCosts(source, spec, prof)
         return [_run_dynamic(st, batch_costs, t, r) for t, r, _ in runs]
     max_prefill_tokens = _int_at_least("max_prefill_tokens", max_prefill_tokens, 1)
+    st.replicas = replicas
     if chunk_size is not None:
         chunk_size = _int_at_least("chunk_size", chunk_size, 1)
     st.chunk_size = chunk_size
@@ -345,7 +356,8 @@ def serve(
             ``requests`` or ``duration`` (s), ``seed``, ``max_batch``, ``max_wait`` (s),
             ``prompt_len``/``gen_len`` or ``prompt_dist``/``gen_dist`` (e.g. "uniform:64,512"),
             ``kv_budget`` (bytes or "40 GiB"), ``max_prefill_tokens``, ``chunk_size`` (chunked
-            prefill: tokens per iteration), ``tp``/``pp`` (on a system), ``dtype``, ``profile``
+            prefill: tokens per iteration), ``tp``/``pp`` (on a system), ``replicas``
+            (data-parallel copies, round robin; decoders), ``dtype``, ``profile``
             and model parameters (``resolution``, ``seq_len``, ...).
 
     Returns:
@@ -397,32 +409,38 @@ def _run_continuous(
 ) -> ServingResult:
     n = times.size
     p, g, pre = plen[:n], glen[:n], prefill[:n]
-    if st.chunk_size is not None:
-        tl, stats = chunked_batching(
-            times,
-            p,
-            g,
-            costs.prefill_time,
-            p + g,
-            budget_tokens=budget_tokens,
-            max_batch=costs.b_max,
-            chunk_size=st.chunk_size,
-            time_a=costs.time_a,
-            time_s=costs.time_s,
-        )
-    else:
-        tl, stats = continuous_batching(
-            times,
-            p,
-            g,
-            pre,
-            p + g,
+
+    def one(idx: np.ndarray) -> tuple[Timeline, ContinuousStats]:
+        """One replica's server on the requests ``idx``."""
+        if st.chunk_size is not None:
+            return chunked_batching(
+                times[idx],
+                p[idx],
+                g[idx],
+                costs.prefill_time,
+                p[idx] + g[idx],
+                budget_tokens=budget_tokens,
+                max_batch=costs.b_max,
+                chunk_size=st.chunk_size,
+                time_a=costs.time_a,
+                time_s=costs.time_s,
+            )
+        return continuous_batching(
+            times[idx],
+            p[idx],
+            g[idx],
+            pre[idx],
+            p[idx] + g[idx],
             budget_tokens=budget_tokens,
             max_batch=costs.b_max,
             max_prefill_tokens=max_prefill_tokens,
             time_a=costs.time_a,
             time_s=costs.time_s,
         )
+
+    # Data-parallel replicas: request j goes to replica j mod R (round robin in arrival order).
+    parts = [np.arange(k, n, st.replicas) for k in range(min(st.replicas, n))]
+    tl, stats = merge_replicas([one(idx) for idx in parts], parts, times)
     total = costs.decode_total(stats.counts, stats.kv_sums) + costs.prefill_total(p)
     grid = costs.grid
     fields = _fields(st, costs.dtype, "continuous", rate, tl, total, costs.warnings, costs.layout)
@@ -465,16 +483,18 @@ def _fields(
 ) -> dict[str, Any]:
     nu = len(layout.units)
     duration = float(tl.finish_s.max())
-    idle = max(0.0, duration - tl.busy_s)
-    devices = st.runner.devices if st.runner is not None else 1
+    idle = max(0.0, duration - tl.busy_s)  # busy_s: mean over replicas
+    reps = st.replicas
+    devices = (st.runner.devices if st.runner is not None else 1) * reps
     static = nominal_idle_power(st.spec) * devices
     parallel = None
-    if st.runner is not None:
+    if st.runner is not None or reps > 1:
         parallel = {
-            "system": st.runner.sys_spec.name,
+            "system": st.runner.sys_spec.name if st.runner is not None else None,
             "device": st.spec.name,
-            "tp": st.runner.tp,
-            "pp": st.runner.pp,
+            "tp": st.runner.tp if st.runner is not None else 1,
+            "pp": st.runner.pp if st.runner is not None else 1,
+            "replicas": reps,
             "devices": devices,
         }
     return {
@@ -495,8 +515,8 @@ def _fields(
         "energy_j": float(total[1]) + static * idle,
         "busy_s": tl.busy_s,
         "static_power_w": static,
-        "unit_busy_s": {u: float(total[2 + i]) for i, u in enumerate(layout.units)},
-        "level_busy_s": {lv: float(total[2 + nu + i]) for i, lv in enumerate(layout.levels)},
+        "unit_busy_s": {u: float(total[2 + i]) / reps for i, u in enumerate(layout.units)},
+        "level_busy_s": {lv: float(total[2 + nu + i]) / reps for i, lv in enumerate(layout.levels)},
         "steps": tl.steps,
         "step_requests": tl.step_requests,
         "advances": tl.advances,

@@ -187,3 +187,31 @@ def chunked_batching(
     stats.counts = np.asarray(counts, dtype=np.float64)
     stats.kv_sums = np.asarray(kv_sums, dtype=np.float64)
     return tl, stats
+
+
+def merge_replicas(
+    runs: list[tuple[Timeline, ContinuousStats]], parts: list[np.ndarray], times: np.ndarray
+) -> tuple[Timeline, ContinuousStats]:
+    """One timeline of ``len(runs)`` independent replicas that served ``parts`` of the
+    requests: per-request times put back in place (the queue follows from them), iteration
+    counts added, busy time averaged (a replica's busy fraction)."""
+    if len(runs) == 1:
+        return runs[0]
+    n = times.size
+    tl = Timeline(times.copy(), np.empty(n), np.empty(n), np.empty(n))
+    assert tl.first_token_s is not None
+    width = max(len(st.counts) for _, st in runs)
+    stats = ContinuousStats(np.zeros(width), np.zeros(width))
+    for (t, st), idx in zip(runs, parts):
+        tl.start_s[idx] = t.start_s
+        tl.finish_s[idx] = t.finish_s
+        assert t.first_token_s is not None
+        tl.first_token_s[idx] = t.first_token_s
+        tl.busy_s += t.busy_s / len(runs)
+        tl.steps += t.steps
+        tl.step_requests += t.step_requests
+        tl.advances += t.advances
+        stats.counts[: len(st.counts)] += st.counts
+        stats.kv_sums[: len(st.kv_sums)] += st.kv_sums
+        stats.prefill_only += st.prefill_only
+    return tl, stats

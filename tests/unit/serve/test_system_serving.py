@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from hwsim import simulate
@@ -60,3 +61,21 @@ def test_pp_serving_adds_stage_hops_and_splits_the_weights() -> None:
 def test_tp_needs_a_system() -> None:
     with pytest.raises(ServingError, match="need a system"):
         serve("llama-2-7b", "a100-80gb-sxm", rate=1.0, requests=5, tp=2)
+
+
+def test_replicas_round_robin_of_constant_arrivals_match_one_replica() -> None:
+    # constant arrivals at 2 x 3 req/s, round robin: each replica sees constant 3 req/s
+    # (replica 1 shifted by half a gap), so every latency is one of the single run's.
+    kw = dict(arrival="constant", prompt_len=128, gen_len=16)
+    one = serve("llama-2-7b", "a100-80gb-sxm", rate=3.0, requests=30, **kw)
+    two = serve("llama-2-7b", "a100-80gb-sxm", rate=6.0, requests=60, replicas=2, **kw)
+    assert two.parallel is not None and two.parallel["replicas"] == 2
+    expected = np.sort(np.concatenate([one.latency_s, one.latency_s]))
+    assert np.sort(two.latency_s) == pytest.approx(expected)
+    assert two.requests_per_s == pytest.approx(2 * one.requests_per_s, rel=0.05)
+    assert two.energy_j == pytest.approx(2 * one.energy_j, rel=0.05)
+
+
+def test_replicas_count_against_the_system() -> None:
+    with pytest.raises(ServingError, match="exceeds the 8 of dgx-a100"):
+        serve("llama-2-7b", "dgx-a100", rate=1.0, requests=5, tp=4, replicas=3)
