@@ -17,6 +17,7 @@ def test_tp_serving_uses_the_shard_step_costs_and_per_device_kv() -> None:
         "device": "a100-80gb-sxm",
         "tp": 2,
         "pp": 1,
+        "replicas": 1,
         "devices": 2,
     }
     # decode at batch 1 costs what a tp-2 run's TPOT costs (same shard graph, same links)
