@@ -70,6 +70,7 @@ def simulate(
     tp: int = 1,
     pp: int = 1,
     microbatches: int = 1,
+    ep: bool = False,
     clock: float | str | None = None,
     operating_point: str | None = None,
     power_cap: float | str | None = None,
@@ -96,6 +97,7 @@ def simulate(
         tp: tensor-parallel devices (needs a system: dgx-a100, dgx-h100, ...).
         pp: pipeline-parallel stages (consecutive layer ranges on successive devices).
         microbatches: micro-batches the batch is split into for the pipeline.
+        ep: expert parallelism for MoE models: experts spread whole over the tp devices.
         clock: run at this clock (Hz, or "140 MHz"), at the voltage of the operating point
             that supports it; None: the nominal (highest) clock.
         operating_point: run at the spec's operating point of this name.
@@ -120,7 +122,7 @@ def simulate(
     is_system = isinstance(hardware, SystemSpec) or (
         not isinstance(hardware, HardwareSpec) and find_system(hardware) is not None
     )
-    if is_system or (tp, pp, microbatches) != (1, 1, 1):
+    if is_system or (tp, pp, microbatches) != (1, 1, 1) or ep:
         if not is_system:
             name = hardware.name if isinstance(hardware, HardwareSpec) else str(hardware)
             raise SimulationError(
@@ -156,6 +158,7 @@ def simulate(
             tp=tp,
             pp=pp,
             microbatches=microbatches,
+            ep=ep,
             micro=micro,
             strict_memory=strict_memory,
         )

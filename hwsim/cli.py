@@ -327,6 +327,9 @@ def run(
     tp: Annotated[int, typer.Option(help="tensor-parallel devices (on a system)")] = 1,
     pp: Annotated[int, typer.Option(help="pipeline-parallel stages (on a system)")] = 1,
     microbatches: Annotated[int, typer.Option(help="pipeline micro-batches (--pp)")] = 1,
+    ep: Annotated[
+        bool, typer.Option(help="expert parallelism: MoE experts spread over the --tp devices")
+    ] = False,
     clock: ClockOpt = None,
     operating_point: OperatingPointOpt = None,
     power_cap: PowerCapOpt = None,
@@ -403,6 +406,7 @@ def run(
                 tp=tp,
                 pp=pp,
                 microbatches=microbatches,
+                ep=ep,
                 clock=clock,
                 operating_point=operating_point,
                 power_cap=_watts(power_cap),

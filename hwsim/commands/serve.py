@@ -167,6 +167,9 @@ def serve_cmd(
     replicas: Annotated[
         int, typer.Option(help="data-parallel copies of the model, round robin (LLM)")
     ] = 1,
+    ep: Annotated[
+        bool, typer.Option(help="expert parallelism: MoE experts spread over the --tp devices")
+    ] = False,
     rates: Annotated[
         str | None, typer.Option(help="also run these rates, e.g. 10,20,40,80 (for the plots)")
     ] = None,
@@ -217,6 +220,7 @@ def serve_cmd(
             pp=pp,
             chunk_size=chunk_size,
             replicas=replicas,
+            ep=ep,
             **params,
         )
     except HwsimError as exc:

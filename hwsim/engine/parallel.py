@@ -274,7 +274,7 @@ def _relabel_link_energy(r: SimulationResult, scale: float) -> SimulationResult:
     )
 
 
-def simulate_parallel(
+def _simulate_parallel(
     workload: Workload | DecoderWorkload,
     sys_spec: SystemSpec,
     spec: HardwareSpec,
@@ -283,6 +283,7 @@ def simulate_parallel(
     tp: int = 1,
     pp: int = 1,
     microbatches: int = 1,
+    ep: bool = False,
     micro: DecoderWorkload | None = None,
     strict_memory: bool = False,
 ) -> SimulationResult:
@@ -292,6 +293,7 @@ def simulate_parallel(
         workload: the whole model (a decoder is sharded here) or one shard's graph.
         sys_spec: the system; ``spec`` is its device chip, ``prof`` the software profile.
         tp: tensor-parallel degree; pp: pipeline stages; microbatches: pipeline micro-batches.
+        ep: expert parallelism: a MoE layer's experts spread whole over the tp devices.
         micro: the decoder at batch / microbatches (required when ``microbatches`` > 1).
         strict_memory: passed to each device's run.
 
@@ -334,8 +336,8 @@ def simulate_parallel(
             params=("microbatches",),
         )
     micro = micro or full
-    shards = [micro.shard(tp, pp, s) for s in range(pp)]
-    mems = [device_memory(full.shard(tp, pp, s), spec, prof) for s in range(pp)]
+    shards = [micro.shard(tp, pp, s, ep) for s in range(pp)]
+    mems = [device_memory(full.shard(tp, pp, s, ep), spec, prof) for s in range(pp)]
     worst = max(mems, key=lambda m: m.required_bytes)
     if not worst.fits:
         need = smallest_fitting_tp(full, spec, prof, limit=sys_spec.count * 8)
@@ -488,3 +490,45 @@ def _pipelined(
         llm=llm,
         parallel=_parallel_dict(sys_spec, tp, pp, m, bubble, comm_t, results, mems, link_j, link),
     )
+
+
+def simulate_parallel(
+    workload: Workload | DecoderWorkload,
+    sys_spec: SystemSpec,
+    spec: HardwareSpec,
+    prof: SoftwareProfile,
+    *,
+    tp: int = 1,
+    pp: int = 1,
+    microbatches: int = 1,
+    ep: bool = False,
+    micro: DecoderWorkload | None = None,
+    strict_memory: bool = False,
+) -> SimulationResult:
+    """One LLM request (or one graph shard) on ``tp`` x ``pp`` devices of ``sys_spec``.
+
+    Args:
+        workload: the whole model (a decoder is sharded here) or one shard's graph.
+        sys_spec: the system; ``spec`` is its device chip, ``prof`` the software profile.
+        tp: tensor-parallel degree; pp: pipeline stages; microbatches: pipeline micro-batches.
+        ep: expert parallelism: a MoE layer's experts spread whole over the tp devices.
+        micro: the decoder at batch / microbatches (required when ``microbatches`` > 1).
+        strict_memory: passed to each device's run.
+
+    Raises:
+        SimulationError: tp x pp exceeds the system, a bad tp/pp/microbatches, or the shard
+            does not fit a device (the message names the smallest tp that fits).
+    """
+    r = _simulate_parallel(
+        workload,
+        sys_spec,
+        spec,
+        prof,
+        tp=tp,
+        pp=pp,
+        microbatches=microbatches,
+        ep=ep,
+        micro=micro,
+        strict_memory=strict_memory,
+    )
+    return replace(r, parallel={**r.parallel, "ep": ep}) if ep else r

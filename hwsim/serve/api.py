@@ -155,6 +155,7 @@ def serve_rates(
     pp: int = 1,
     chunk_size: int | None = None,
     replicas: int = 1,
+    ep: bool = False,
     **params: Any,
 ) -> list[ServingResult]:
     """Serve the same request stream at several offered rates (step costs computed once).
@@ -234,6 +235,7 @@ def serve_rates(
     if runner is not None and not decoder and (tp, pp) != (1, 1):
         raise ServingError(f"{source.name}: `tp` and `pp` split decoder LLMs", params=("tp", "pp"))
     source.tp = tp
+    source.ep = bool(ep)
     replicas = _int_at_least("replicas", replicas, 1)
     if replicas > 1 and not decoder:
         raise ServingError(
@@ -288,7 +290,7 @@ def serve_rates(
     w_pre = source.build_full(1, prompt_len=p_max, gen_len=1) if p_max != plen[big] else w_long
     assert isinstance(w_pre, DecoderWorkload)
     if tp * pp > 1:
-        w_pre = fullest_stage(w_pre, tp, pp)  # KV budget of the fullest device
+        w_pre = fullest_stage(w_pre, tp, pp, bool(ep))  # KV budget of the fullest device
     kv = kv_memory(w_pre, spec, prof, _budget(kv_budget))
     budget_tokens = int(kv.budget_bytes // kv.bytes_per_token) if kv.bytes_per_token > 0 else n_max
     if kv.bytes_per_token <= 0:
@@ -357,7 +359,8 @@ def serve(
             ``prompt_len``/``gen_len`` or ``prompt_dist``/``gen_dist`` (e.g. "uniform:64,512"),
             ``kv_budget`` (bytes or "40 GiB"), ``max_prefill_tokens``, ``chunk_size`` (chunked
             prefill: tokens per iteration), ``tp``/``pp`` (on a system), ``replicas``
-            (data-parallel copies, round robin; decoders), ``dtype``, ``profile``
+            (data-parallel copies, round robin; decoders), ``ep`` (MoE experts spread over
+            the tp devices), ``dtype``, ``profile``
             and model parameters (``resolution``, ``seq_len``, ...).
 
     Returns:

@@ -60,6 +60,7 @@ class ModelSource:
                 "pass dtype and model parameters to the workload builder, not to serve()"
             )
         self.tp = 1  # tensor-parallel shards are built when > 1 (serving on a system)
+        self.ep = False  # with tp: MoE experts spread whole over the devices
         self.first = self.build(1)
         self.name = self.first.name
 
@@ -73,7 +74,7 @@ class ModelSource:
         tensor-parallel shard when ``tp`` > 1)."""
         w = self.build_full(batch, **lens)
         if self.tp > 1 and isinstance(w, DecoderWorkload):
-            return w.shard(self.tp)
+            return w.shard(self.tp, ep=self.ep)
         return w
 
     def build_full(self, batch: int, **lens: int) -> AnyWorkload:

@@ -59,7 +59,7 @@ class SystemRunner:
         )
 
 
-def fullest_stage(w: DecoderWorkload, tp: int, pp: int) -> DecoderWorkload:
+def fullest_stage(w: DecoderWorkload, tp: int, pp: int, ep: bool = False) -> DecoderWorkload:
     """The stage shard with the most weight bytes (its device has the least room for KV)."""
-    stages = [w.shard(tp, pp, s) for s in range(pp)]
+    stages = [w.shard(tp, pp, s, ep) for s in range(pp)]
     return max(stages, key=lambda s: s.prefill().weight_bytes)

@@ -364,6 +364,7 @@ class GraphBuilder:
         experts: int,
         top_k: int,
         tokens: int,
+        held: int | None = None,
         name: str = "experts",
     ) -> str:
         """The same projection in each of ``experts`` MoE experts (no bias), top-k routed.
@@ -373,16 +374,19 @@ class GraphBuilder:
         tokens x top_k x in x out (only the routed experts compute). Weights read = the
         experts that receive at least one token: with uniform independent routing, the
         expected number touched by ``tokens`` tokens is E x (1 - (1 - k/E)^tokens)
-        (= k for one token, -> E for many).
+        (= k for one token, -> E for many). Under expert parallelism a device ``held`` only
+        ``held`` of the experts (whole): params and the touched share scale by held / E, and
+        ``x`` holds the rows routed to this device.
         """
         shp = self.shape(x)
         k_in = shp[-1]
         rows = math.prod(shp[:-1])
         if top_k < 1 or top_k > experts:
             raise WorkloadError(f"{self.name}: {name}: top_k {top_k} not in 1..{experts}")
-        touched = experts * (1.0 - (1.0 - top_k / experts) ** tokens)
+        held = experts if held is None else held
+        touched = held * (1.0 - (1.0 - top_k / experts) ** tokens)
         per_expert = k_in * out_features
-        groups = max(1, min(experts, math.ceil(touched - 1e-9)))
+        groups = max(1, min(held, math.ceil(touched - 1e-9)))
         return self._emit(
             name,
             "linear",
@@ -390,12 +394,12 @@ class GraphBuilder:
             (x,),
             (*shp[:-1], out_features),
             macs=rows * per_expert,
-            params=experts * per_expert,
+            params=held * per_expert,
             weight_read_bytes=self._wbytes(per_expert) * touched,
             gemm=GemmShape(groups, max(1, rows // groups), out_features, k_in),
             experts=experts,
             top_k=top_k,
-            active_params=top_k * per_expert,
+            active_params=top_k * per_expert * held // experts,
         )
 
     def collective(self, x: str, kind: str, *, group: int, name: str | None = None) -> str:

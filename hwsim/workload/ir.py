@@ -277,7 +277,7 @@ class DecoderWorkload:
     build_prefill: Callable[[], Workload]
     build_decode_step: Callable[[int], Workload]
     params_used: Mapping[str, Any] = field(default_factory=dict)
-    build_shard: Callable[[int, int, int], DecoderWorkload] | None = None
+    build_shard: Callable[..., DecoderWorkload] | None = None
 
     family: str = "decoder"
     source: Source | None = None
@@ -287,14 +287,14 @@ class DecoderWorkload:
     """Graphs built so far: -1 the prefill, k >= 0 the decode step over k cached tokens
     (graphs are immutable, so a workload loaded again builds none of them twice)."""
 
-    def shard(self, tp: int = 1, pp: int = 1, stage: int = 0) -> DecoderWorkload:
+    def shard(self, tp: int = 1, pp: int = 1, stage: int = 0, ep: bool = False) -> DecoderWorkload:
         """One device's share: tensor-parallel degree ``tp``, pipeline stage ``stage`` of
         ``pp`` (its graphs hold that device's weights, KV heads and collectives)."""
         if tp == 1 and pp == 1:
-            return self
+            return self  # ep over one device changes nothing
         if self.build_shard is None:
             raise WorkloadError(f"{self.name}: this model cannot be split (tp, pp)")
-        return self.build_shard(tp, pp, stage)
+        return self.build_shard(tp, pp, stage, ep)
 
     def prefill(self) -> Workload:
         """The prefill graph over ``prompt_len`` tokens."""

@@ -12,11 +12,13 @@ Modelling choices are listed in docs/assumptions.md ("Transformers and frontends
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hwsim.errors import WorkloadError
@@ -797,11 +799,14 @@ def _gpt2_arch(cfg: GPT2Config, path: Path, name: str) -> _DecoderArch:
 class Partition:
     """How one device's share of a decoder is cut: tensor-parallel degree ``tp`` (heads, MLP
     width and vocabulary split ``tp`` ways, all-reduce after attention and MLP) and pipeline
-    stage ``stage`` of ``pp`` (a contiguous range of layers)."""
+    stage ``stage`` of ``pp`` (a contiguous range of layers). With ``ep`` (expert
+    parallelism) a MoE layer's experts are spread over the ``tp`` devices whole (E / tp each)
+    instead of each being split ``tp`` ways."""
 
     tp: int = 1
     pp: int = 1
     stage: int = 0
+    ep: bool = False
 
 
 def _shard_dims(arch: _DecoderArch, part: Partition) -> dict[str, int]:
@@ -817,9 +822,19 @@ def _shard_dims(arch: _DecoderArch, part: Partition) -> dict[str, int]:
         raise WorkloadError(
             f"{arch.name}: tp {tp} and the {arch.kv_heads} KV heads must divide one another"
         )
+    if part.ep and arch.moe is None:
+        raise WorkloadError(
+            f"{arch.name}: `ep` (expert parallelism) needs a mixture-of-experts model",
+            params=("ep",),
+        )
+    if part.ep and arch.moe is not None and arch.moe.experts % tp:
+        raise WorkloadError(
+            f"{arch.name}: `tp` {tp} must divide the {arch.moe.experts} experts with `ep`",
+            params=("tp", "ep"),
+        )
     widths = [("inter", arch.inter)]
     if arch.moe is not None:
-        widths = [("moe_intermediate_size", arch.moe.inter)]
+        widths = [] if part.ep else [("moe_intermediate_size", arch.moe.inter)]
         if arch.moe.dense_layers:
             widths.append(("inter", arch.inter))
         if arch.moe.shared_inter:
@@ -831,7 +846,10 @@ def _shard_dims(arch: _DecoderArch, part: Partition) -> dict[str, int]:
         "heads": arch.heads // tp,
         "kv_heads": max(1, arch.kv_heads // tp),
         "inter": arch.inter // tp,
-        "moe_inter": arch.moe.inter // tp if arch.moe else 0,
+        "moe_inter": (arch.moe.inter if part.ep else arch.moe.inter // tp) if arch.moe else 0,
+        "experts_held": (arch.moe.experts // tp if part.ep else arch.moe.experts)
+        if arch.moe
+        else 0,
         "shared_inter": arch.moe.shared_inter // tp if arch.moe else 0,
         "vocab": -(-arch.vocab // tp),
     }
@@ -891,6 +909,8 @@ def _decoder(
     }
     if part.tp > 1 or part.pp > 1:
         used.update(tp=part.tp, pp=part.pp, stage=part.stage)
+    if part.ep:
+        used.update(ep=True)
     layers = _stage_layers(arch.layers, part)
     suffix = f"[tp{part.tp}" + (f" pp{part.stage}/{part.pp}]" if part.pp > 1 else "]")
     gname = arch.name + (suffix if part.tp > 1 or part.pp > 1 else "")
@@ -932,8 +952,8 @@ def _decoder(
             dims,
         )
 
-    def shard(tp: int, pp: int, stage: int) -> DecoderWorkload:
-        return _decoder(arch, cfg, path, dict(params), Partition(tp, pp, stage))
+    def shard(tp: int, pp: int, stage: int, ep: bool = False) -> DecoderWorkload:
+        return _decoder(arch, cfg, path, dict(params), Partition(tp, pp, stage, ep))
 
     kv_per_token = len(layers) * 2 * dims["kv_heads"] * arch.head_dim * DTYPE_BYTES[kvdt]
     return DecoderWorkload(
@@ -1093,18 +1113,21 @@ def _mlp(
     e, k = moe.experts, moe.top_k
     logits = g.linear(h, e, bias=False, name=f"{pre}.router")
     g.softmax(logits, name=f"{pre}.router_softmax")  # top-k selection: see assumptions.md
-    rows = (*shp[:-1][:-1], shp[-2] * k, d)
+    held = dims["experts_held"]
+    if held < e:
+        # Expert parallelism: this device computes its E/tp experts for the tokens routed to
+        # them; the step waits for the busiest device (expected maximum load).
+        rows: tuple[int, ...] = (busiest_device_rows(tokens, e, k, e // held), d)
+    else:
+        rows = (*shp[:-1][:-1], shp[-2] * k, d)
     xs = g.data_copy([h], rows, op_type="dispatch", name=f"{pre}.dispatch")
     inter = dims["moe_inter"]
-    gate = g.expert_linear(
-        xs, inter, experts=e, top_k=k, tokens=tokens, name=f"{pre}.experts.gate_proj"
-    )
-    up = g.expert_linear(
-        xs, inter, experts=e, top_k=k, tokens=tokens, name=f"{pre}.experts.up_proj"
-    )
+    ex = {"experts": e, "top_k": k, "tokens": tokens, "held": held}
+    gate = g.expert_linear(xs, inter, **ex, name=f"{pre}.experts.gate_proj")
+    up = g.expert_linear(xs, inter, **ex, name=f"{pre}.experts.up_proj")
     gate = g.activation(gate, arch.act, name=f"{pre}.experts.act")
     y = g.binary(gate, up, "mul", name=f"{pre}.experts.gate_mul")
-    y = g.expert_linear(y, d, experts=e, top_k=k, tokens=tokens, name=f"{pre}.experts.down_proj")
+    y = g.expert_linear(y, d, **ex, name=f"{pre}.experts.down_proj")
     # Combine: weight each routed output by its router probability and sum (k mul + add).
     out = g.binary_const(y, (1,), "mul", name=f"{pre}.combine_scale")
     out = g.data_copy([out], shp, op_type="combine", name=f"{pre}.combine")
@@ -1312,3 +1335,24 @@ def _t5(cfg: T5Config, path: Path, name: str, params: dict[str, Any]) -> Decoder
         build_decode_step=decode_step,
         params_used=used,
     )
+
+
+EP_TRIALS = 32
+"""Routing draws (fixed seed) behind the expected busiest-device load under expert parallelism."""
+EP_MAX_TOKENS = 4096
+"""Beyond this many tokens the busiest device's excess over the mean is taken from this size."""
+
+
+def busiest_device_rows(tokens: int, experts: int, top_k: int, devices: int) -> int:
+    """Expected routed (token, expert) rows on the busiest of ``devices`` devices holding
+    ``experts / devices`` experts each, each token picking ``top_k`` distinct experts
+    uniformly at random: the mean of the maximum over :data:`EP_TRIALS` draws (seed 0, so
+    the count is deterministic), rounded to whole rows."""
+    mean = tokens * top_k / devices
+    t = min(tokens, EP_MAX_TOKENS)
+    rng = np.random.default_rng(0)
+    picks = rng.random((EP_TRIALS, t, experts)).argsort(axis=-1)[..., :top_k]
+    per_expert = np.stack([np.bincount(p.ravel(), minlength=experts) for p in picks])
+    per_device = per_expert.reshape(EP_TRIALS, devices, experts // devices).sum(axis=-1)
+    ratio = float(per_device.max(axis=1).mean()) / (t * top_k / devices)
+    return max(1, int(mean * ratio + 0.5))

@@ -336,3 +336,38 @@ def test_t5_decode_reads_the_encoder_cache_and_its_own_tokens(tmp_path: Path) ->
     pre = w.prefill()
     writes = [op.state_write_bytes for op in pre.ops if op.name.endswith("cross.attn")]
     assert writes == [100 * per_token] * 6
+
+
+# ---- expert parallelism ------------------------------------------------------------------
+def test_busiest_device_load_by_hand() -> None:
+    from hwsim.workload.frontends.hf_config import busiest_device_rows
+
+    # one token, top-2 of 8 experts, one expert per device: the busiest device has 1 row
+    assert busiest_device_rows(1, 8, 2, 8) == 1
+    # two experts per device: both picks land on one device with probability
+    # 4 x C(2,2) / C(8,2) = 1/7, so the expected maximum is 1 + 1/7 -> 1 row
+    assert busiest_device_rows(1, 8, 2, 4) == 1
+    # many tokens: the maximum approaches the mean T k / devices from above
+    rows = busiest_device_rows(4096, 8, 2, 8)
+    assert 1024 <= rows <= 1024 * 1.1
+
+
+def test_ep_shard_holds_whole_experts_and_the_busiest_rows() -> None:
+    w = _decoder(load_workload("mixtral-8x7b", batch=4, prompt_len=64, gen_len=2))
+    tp_shard = w.shard(8).prefill()
+    ep_shard = w.shard(8, ep=True).prefill()
+    gate_tp = next(op for op in tp_shard.ops if op.name == "layers.0.experts.gate_proj")
+    gate_ep = next(op for op in ep_shard.ops if op.name == "layers.0.experts.gate_proj")
+    # TP: 8 experts of 14336/8 columns; EP: 1 expert of 14336 columns: same bytes
+    assert gate_tp.params == 8 * 4096 * (14336 // 8)
+    assert gate_ep.params == 1 * 4096 * 14336
+    # EP rows: the busiest device's routed tokens (256 tokens x 2 / 8 devices = 64 on average)
+    rows = ep_shard.tensors[gate_ep.inputs[0]].shape[0]
+    assert 64 <= rows <= 64 * 1.5
+    assert gate_ep.macs == rows * 4096 * 14336
+
+
+def test_ep_needs_a_moe_model() -> None:
+    w = _decoder(load_workload("llama-2-7b", gen_len=2))
+    with pytest.raises(WorkloadError, match="`ep`"):
+        w.shard(2, ep=True)
