@@ -12,7 +12,6 @@ Modelling choices are listed in docs/assumptions.md ("Transformers and frontends
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
