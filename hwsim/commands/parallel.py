@@ -19,6 +19,8 @@ def print_parallel(result: SimulationResult, console: Console) -> None:
     t.add_column("metric")
     t.add_column("value", justify="right")
     t.add_row("devices", str(p.get("devices", p["tp"] * p["pp"])))
+    if p.get("ep"):
+        t.add_row("experts", f"spread over the {p['tp']} devices (expert parallel)")
     if "comm_time_s" in p:
         t.add_row(f"communication time ({p['link']})", f"{p['comm_time_s'] * 1e3:.4g} ms")
         t.add_row("sent per device", format_bytes_iec(p["comm_bytes_per_device"]))
