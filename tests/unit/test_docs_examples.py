@@ -22,7 +22,7 @@ def test_readme_python_example_runs(capsys) -> None:  # type: ignore[no-untyped-
 
 def test_readme_quick_start_names_exist() -> None:
     text = (ROOT / "README.md").read_text()
-    from hwsim.hardware.system import find_system, load_system
+    from hwsim.hardware.loader import find_system, load_system
 
     for chip in set(re.findall(r"(?:--hardware|-H) ([\w.-]+)", text)):
         if find_system(chip) is not None:  # a system of chips (docs/systems.md)
