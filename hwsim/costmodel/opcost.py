@@ -156,8 +156,17 @@ def _efficiency(profile: SoftwareProfile, op_class: OpClass) -> float:
     return profile.efficiency.of(op_class)
 
 
-def free_cost(ctx: CostContext, op: Op, unit: ComputeUnit, dtype: str) -> OpCost:
-    """An op the software removed (a batch norm folded into the preceding conv's weights)."""
+def _zero_cost(
+    ctx: CostContext,
+    op: Op,
+    unit: ComputeUnit,
+    dtype: str,
+    *,
+    fused: bool,
+    notes: tuple[str, ...] = (),
+    mapping: Mapping | None = None,
+) -> OpCost:
+    """An op that takes no time and moves no data (keeps its MAC/FLOP counts for reporting)."""
     zeros = tuple(0.0 for _ in ctx.spec.memory)
     return OpCost(
         name=op.name,
@@ -174,8 +183,16 @@ def free_cost(ctx: CostContext, op: Op, unit: ComputeUnit, dtype: str) -> OpCost
         mem_s=zeros,
         compute_j=0.0,
         mem_j=zeros,
-        fused=True,
-        notes=("folded into the preceding conv/linear",),
+        fused=fused,
+        notes=notes,
+        mapping=mapping,
+    )
+
+
+def free_cost(ctx: CostContext, op: Op, unit: ComputeUnit, dtype: str) -> OpCost:
+    """An op the software removed (a batch norm folded into the preceding conv's weights)."""
+    return _zero_cost(
+        ctx, op, unit, dtype, fused=True, notes=("folded into the preceding conv/linear",)
     )
 
 
@@ -318,27 +335,14 @@ def op_cost(
     """Cost of ``op`` on ``unit`` in ``dtype`` (``fused``: its first input comes from the
     producer's registers and its output replaces the producer's, so neither moves;
     ``act_level``: where this op's activations live, default the graph's placement)."""
-    spec, prof, pl = ctx.spec, ctx.profile, ctx.placement
-    act = pl.act_level if act_level is None else act_level
-    nlev = len(spec.memory)
-    overhead = 0.0 if (fused or op.view) else prof.overhead_per_op
+    act = ctx.placement.act_level if act_level is None else act_level
     if op.view:
-        zeros = tuple(0.0 for _ in range(nlev))
-        return OpCost(
-            name=op.name,
-            op_type=op.op_type,
-            op_class=op.op_class,
-            unit=unit.name,
-            dtype=dtype,
-            macs=op.macs,
-            flops=op.flops,
-            compute_s=0.0,
-            overhead_s=overhead,
-            read_bytes=zeros,
-            write_bytes=zeros,
-            mem_s=zeros,
-            compute_j=0.0,
-            mem_j=zeros,
+        # A view (reshape, transpose the backend folds away) moves no data and costs no dispatch.
+        return _zero_cost(
+            ctx,
+            op,
+            unit,
+            dtype,
             fused=fused,
             mapping=Mapping(mapper="view", dataflow="view (no data moves)"),
         )
