@@ -103,8 +103,9 @@ def fit(
         t.add_row(
             config_label(r),
             f"{r.macs / 1e6:.1f} M",
-            format_quantity(r.weight_bytes, Dimension.BYTES),
-            format_quantity(r.peak_bytes, Dimension.BYTES),
+            # Same binary units as the capacities in the title, so they compare at a glance.
+            format_bytes_iec(r.weight_bytes),
+            format_bytes_iec(r.peak_bytes),
             format_quantity(r.latency_s, Dimension.SECONDS),
         )
     console.print(t)
@@ -113,7 +114,6 @@ def fit(
         f"{len(rows)} of {tried} configurations fit ({n_patched} only with patches)"
         + (f", showing {min(top, len(rows))}" if len(rows) > top else "")
         + ("" if axes.get("resolution") != RESOLUTIONS else "; grid: --widths, --resolutions"),
-        soft_wrap=True,
     )
     if rows:
         first = rows[0]
