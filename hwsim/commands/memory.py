@@ -95,7 +95,6 @@ def print_patches(
     console.print(
         f"stage output (held in full): {s.last_stage_op}; the halo each patch recomputes "
         "follows from the kernels and strides of the stage's ops.",
-        soft_wrap=True,
     )
     if s.peak_after_stage:
         console.print(
@@ -106,7 +105,6 @@ def print_patches(
                 else " (in-place depthwise and element-wise ops can: --planning inplace, or a "
                 "profile that plans in place such as tinyengine)"
             ),
-            soft_wrap=True,
         )
 
 

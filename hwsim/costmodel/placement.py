@@ -48,9 +48,10 @@ class Placement:
             first, got = spec.memory[allowed[0]], spec.memory[idx]
             if not self.fit[got.name].fits:
                 continue  # the misfit warning says it
+            kind = "" if got.kind == got.name else f"{got.kind}, "
             out.append(
                 f"{what} do not fit {first.name} ({format_bytes_iec(first.capacity)}): placed in "
-                f"{got.name} ({got.kind}, {format_bytes_iec(got.capacity)}, "
+                f"{got.name} ({kind}{format_bytes_iec(got.capacity)}, "
                 f"{format_quantity(got.read_bw, Dimension.BYTES_PER_S)} read), which costs its "
                 "slower reads and higher energy per byte"
             )
