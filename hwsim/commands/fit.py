@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from hwsim.commands.base import ProfileOpt, app, err, fail, out
+from hwsim.commands.base import ProfileOpt, app, err, fail, out, write_json
 from hwsim.errors import HwsimError
 
 
@@ -60,7 +59,6 @@ def fit(
     """
     from hwsim.api import load
     from hwsim.sweep.fit import RESOLUTIONS, config_label, family_axes, fit_search, plot_fit
-    from hwsim.textio import write_atomic
     from hwsim.units import Dimension, format_bytes_iec, format_quantity
     from hwsim.workload.patches import parse_grid
 
@@ -136,10 +134,6 @@ def fit(
 
             save_figure(plot_fit(rows, f"{family} on {spec.name}: configurations that fit"), plot)
         if json_out:
-            text = json.dumps([r.to_dict() for r in rows], indent=2, allow_nan=False) + "\n"
-            if json_out == "-":
-                typer.echo(text, nl=False)
-            else:
-                write_atomic(json_out, text)
+            write_json([r.to_dict() for r in rows], json_out)
     except OSError as exc:
         raise fail(f"cannot write output: {exc}") from None
