@@ -35,6 +35,7 @@ class OneLineErrors(TyperGroup):
         windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
+        """Run the command line; a usage error prints one line and exits with status 2."""
         if not standalone_mode:
             return super().main(
                 args, prog_name, complete_var, standalone_mode, windows_expand_args, **extra

@@ -85,7 +85,7 @@ def print_report(report: object, console: Console, title: str = "validation") ->
     summary.add_column("class")
     for col in ("rows", "median |error|", "max |error|", "worst", "within 2x", "bias (geo-mean)"):
         summary.add_column(col, justify="right")
-    groups = list(report.by_class().items()) + [("overall", report.overall())]
+    groups = [*report.by_class().items(), ("overall", report.overall())]
     for name, st in groups:
         summary.add_row(
             f"[bold]{name}[/]" if name == "overall" else name,
@@ -184,7 +184,7 @@ def print_cross_validation(cv: object, console: Console, title: str) -> None:
         )
     for k in schemes:
         rep = cv.reports[k]
-        groups = list(rep.by_class().items()) + [("overall", rep.overall())]
+        groups = [*rep.by_class().items(), ("overall", rep.overall())]
         for j, (name, st) in enumerate(groups):
             summary.add_row(
                 short[k] if j == 0 else "",

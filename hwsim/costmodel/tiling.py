@@ -61,7 +61,9 @@ def gemm_refetch(
     """Refetch factors of a GEMM's operands across one buffer boundary.
 
     Args:
-        m, n, k: GEMM dims of one group.
+        m: rows of A and C (GEMM dims of one group).
+        n: columns of B and C.
+        k: the reduction dim (columns of A, rows of B).
         el_bytes: bytes per element of A, B, C.
         buffers: for A, B, C the index into ``capacities`` of the buffer that holds its
             tile, or -1 when the operand does not cross this boundary (no constraint, factor 1).

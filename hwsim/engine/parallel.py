@@ -234,7 +234,7 @@ def smallest_fitting_tp(
     for tp in range(1, limit + 1):
         try:
             shard = w.shard(tp)
-        except Exception:  # noqa: BLE001 - a degree the model cannot be split into
+        except Exception:  # a degree the model cannot be split into
             continue
         if device_memory(shard, spec, prof).fits:
             return tp
@@ -291,8 +291,12 @@ def _simulate_parallel(
 
     Args:
         workload: the whole model (a decoder is sharded here) or one shard's graph.
-        sys_spec: the system; ``spec`` is its device chip, ``prof`` the software profile.
-        tp: tensor-parallel degree; pp: pipeline stages; microbatches: pipeline micro-batches.
+        sys_spec: the system.
+        spec: its device chip.
+        prof: the software profile.
+        tp: tensor-parallel degree.
+        pp: pipeline stages.
+        microbatches: pipeline micro-batches.
         ep: expert parallelism: a MoE layer's experts spread whole over the tp devices.
         micro: the decoder at batch / microbatches (required when ``microbatches`` > 1).
         strict_memory: passed to each device's run.
@@ -509,8 +513,12 @@ def simulate_parallel(
 
     Args:
         workload: the whole model (a decoder is sharded here) or one shard's graph.
-        sys_spec: the system; ``spec`` is its device chip, ``prof`` the software profile.
-        tp: tensor-parallel degree; pp: pipeline stages; microbatches: pipeline micro-batches.
+        sys_spec: the system.
+        spec: its device chip.
+        prof: the software profile.
+        tp: tensor-parallel degree.
+        pp: pipeline stages.
+        microbatches: pipeline micro-batches.
         ep: expert parallelism: a MoE layer's experts spread whole over the tp devices.
         micro: the decoder at batch / microbatches (required when ``microbatches`` > 1).
         strict_memory: passed to each device's run.

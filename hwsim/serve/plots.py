@@ -138,7 +138,7 @@ def plot_latency_throughput(results: ServingResult | Sequence[ServingResult]) ->
         ax.axvline(top, color="#888888", linestyle=":", linewidth=1)
         ax.set_xlabel("throughput (requests/s)")
         ax.xaxis.set_major_formatter(EngFormatter())
-        lo, hi = ax.get_xlim()
+        _lo, hi = ax.get_xlim()
         ax.set_xlim(0, hi)
     axes[0].text(
         top,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from functools import cached_property
@@ -236,7 +237,7 @@ class ServingResult:
         if max_points is not None and t.size > max_points:
             edges = np.linspace(0, t.size, max(0, max_points) + 1).astype(np.int64)
             idx = np.asarray(
-                [lo + int(np.argmax(w[lo:hi])) for lo, hi in zip(edges[:-1], edges[1:]) if hi > lo],
+                [lo + int(np.argmax(w[lo:hi])) for lo, hi in itertools.pairwise(edges) if hi > lo],
                 dtype=np.int64,
             )
             t, w, r = t[idx], w[idx], r[idx]

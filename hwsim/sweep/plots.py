@@ -302,7 +302,8 @@ def plot_heatmap(
 
     Args:
         df: sweep table.
-        x_axis, y_axis: dotted paths on the columns and rows of the map.
+        x_axis: dotted path on the columns of the map.
+        y_axis: dotted path on the rows of the map.
         metric: result column shown as colour.
         workload: which workload (default: the first in the table).
         axes: all axis columns of the table (default: the dotted-path columns).

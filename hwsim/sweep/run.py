@@ -475,9 +475,8 @@ def _table(plan: SweepPlan, items: Sequence[_Item], rows: Mapping[str, dict[str,
 
 
 _FIXED = frozenset(
-    ["hardware", "profile", "batch", "dtype", "onchip_bytes", "mac_units", "area_proxy", "error"]
-    + list(RESULT_FIELDS)
-)
+    ("hardware", "profile", "batch", "dtype", "onchip_bytes", "mac_units", "area_proxy", "error")
+) | frozenset(RESULT_FIELDS)
 
 
 def _write_outputs(folder: Path, plan: SweepPlan, df: pd.DataFrame) -> list[Path]:
@@ -533,6 +532,15 @@ def sweep(
         plan: a sweep YAML path, its contents as a dict, a SweepPlan, or None to use the
             keyword arguments ``hardware``, ``workloads``, ``axes``, ... (same keys as the
             file). ``sample``/``seed`` given here override the file's.
+        hardware: the base chip (name, path or spec), without a plan.
+        workloads: workloads to run at every point, without a plan.
+        axes: dotted spec path -> values (a list, a range or a distribution).
+        constraints: expressions a point must satisfy to be simulated.
+        sample: simulate this many random points of the grid instead of all.
+        seed: seed of the random sample.
+        profile: software profile for every workload.
+        batch: batch size for every workload.
+        dtype: dtype for every workload.
         out: folder for ``results.csv`` (+ ``results.parquet`` with pyarrow),
             ``sweep.json`` and ``points.jsonl``; finished rows found there are reused, so
             an interrupted sweep resumes and a finished one computes nothing.

@@ -15,6 +15,7 @@ its memory profile uses per-patch buffers for the stage (:func:`per_patch_live`)
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -200,7 +201,7 @@ def check_cut(
 
 def _split(size: int, parts: int) -> list[tuple[int, int]]:
     bounds = [k * size // parts for k in range(parts + 1)]
-    return list(zip(bounds[:-1], bounds[1:]))
+    return list(itertools.pairwise(bounds))
 
 
 def patch_regions(w: Workload, stage_ops: int, grid: tuple[int, int]) -> list[dict[str, Region]]:
@@ -387,7 +388,7 @@ class PatchSummary:
 
 def parse_grid(text: str) -> tuple[int, int]:
     """``"4x4"`` -> (4, 4); ``"4"`` -> (4, 4)."""
-    parts = text.lower().replace("×", "x").split("x")
+    parts = text.lower().replace("×", "x").split("x")  # noqa: RUF001, RUF003 (4×4 reads as 4x4)
     try:
         nums = tuple(int(p) for p in parts)
     except ValueError:

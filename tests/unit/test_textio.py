@@ -108,7 +108,7 @@ def test_c_loader_gives_the_same_dicts_as_the_python_loader() -> None:
     assert files
     for f in files:
         text = f.read_text(encoding="utf-8")
-        assert textio.load_yaml_text(text) == yaml.load(text, Loader=Py), f.name  # noqa: S506
+        assert textio.load_yaml_text(text) == yaml.load(text, Loader=Py), f.name
 
 
 def test_shorten_never_formats_the_whole_value() -> None:

@@ -19,7 +19,7 @@ def test_battery_strings() -> None:
     assert parse_battery("2 Ah @ 3 V").energy_j == pytest.approx(2 * 3600 * 3.0)
     assert parse_battery("3.7 Wh").energy_j == pytest.approx(3.7 * 3600)
     for bad in ("1000 mAh", "3.7V", "-1 Wh", "1000 mA@3.7V", ""):
-        with pytest.raises(SimulationError, match="^`battery`"):
+        with pytest.raises(SimulationError, match=r"^`battery`"):
             parse_battery(bad)
 
 
@@ -40,7 +40,7 @@ def test_duty_cycle_and_battery_life_by_hand() -> None:
 
 
 def test_rate_above_what_the_chip_can_do_is_refused() -> None:
-    with pytest.raises(SimulationError, match="^`rate`: 100/s needs"):
+    with pytest.raises(SimulationError, match=r"^`rate`: 100/s needs"):
         hwsim.simulate("mlperf-tiny-resnet8", "stm32h7a3", dtype="int8", rate=100.0)
     with pytest.raises(SimulationError, match="`battery` needs `rate`"):
         hwsim.simulate("mlperf-tiny-resnet8", "stm32h7a3", dtype="int8", battery="1 Wh")

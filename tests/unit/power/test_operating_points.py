@@ -89,11 +89,11 @@ def test_a_cap_below_the_lowest_point_warns(dvfs_path: Path) -> None:
 
 
 def test_bad_clock_and_point_name_the_parameter(dvfs_path: Path) -> None:
-    with pytest.raises(SimulationError, match="^`clock`: .*above"):
+    with pytest.raises(SimulationError, match=r"^`clock`: .*above"):
         hwsim.simulate(gemm(), dvfs_path, clock="2 GHz")
     with pytest.raises(SimulationError, match="no operating point 'turbo'"):
         hwsim.simulate(gemm(), dvfs_path, operating_point="turbo")
-    with pytest.raises(SimulationError, match="^`power_cap`: "):
+    with pytest.raises(SimulationError, match=r"^`power_cap`: "):
         hwsim.simulate(gemm(), dvfs_path, power_cap="5 J")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -81,7 +82,7 @@ def test_events_on_one_thread_never_overlap(fixture: str, request: pytest.Fixtur
     assert by_tid
     for spans in by_tid.values():
         spans.sort()
-        for (_, end), (start, _) in zip(spans, spans[1:]):
+        for (_, end), (start, _) in itertools.pairwise(spans):
             assert start >= end - 1e-9
 
 

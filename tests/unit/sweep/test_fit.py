@@ -34,7 +34,7 @@ def test_mcunet_mbv2_baseline_counts() -> None:
 
 
 def test_search_fits_flash_and_sram() -> None:
-    w, spec, prof = load("mobilenet_v2", "stm32f746")
+    _w, spec, prof = load("mobilenet_v2", "stm32f746")
     axes = {"width": (0.35,), "resolution": (96, 144, 224), "head": ("full", "scaled")}
     rows = fit_search("mobilenet_v2", spec, prof, axes=axes)
     # the full head never fits 1 MiB of flash; 96 and 144 fit as defined, 224 only patched

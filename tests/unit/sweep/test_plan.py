@@ -173,7 +173,7 @@ def test_wrong_unit_message_says_what_was_expected() -> None:
     ],
 )
 def test_bad_sweep_files(changes: dict[str, Any], needle: str) -> None:
-    with pytest.raises(SweepError, match="t.yaml") as info:
+    with pytest.raises(SweepError, match=r"t.yaml") as info:
         _plan(**changes)
     assert needle in str(info.value)
 
@@ -204,7 +204,7 @@ def test_no_point_runs_when_the_file_is_bad(write_sweep: Any, tmp_path: Any) -> 
     data = copy.deepcopy(TINY)
     data["axes"]["memory.dram.bandwith"] = ["8 GB/s"]
     seen: list[Any] = []
-    with pytest.raises(SweepError, match="memory.dram.bandwith"):
+    with pytest.raises(SweepError, match=r"memory.dram.bandwith"):
         sweep(write_sweep(data), out=tmp_path / "out", jobs=1, progress=seen.append)
     assert seen == []
     assert not (tmp_path / "out").exists()

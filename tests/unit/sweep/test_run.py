@@ -176,7 +176,7 @@ def test_invalid_combination_becomes_an_error_row(write_sweep: Any, tmp_path: Pa
 def test_first_point_failure_stops_the_sweep(write_sweep: Any) -> None:
     data = copy.deepcopy(TINY)
     data["dtype"] = "fp32"  # tpu-like only runs int8
-    with pytest.raises(SweepError, match="workload 'lenet5'.*fp32"):
+    with pytest.raises(SweepError, match=r"workload 'lenet5'.*fp32"):
         sweep(write_sweep(data), jobs=1)
 
 

@@ -99,7 +99,7 @@ def test_malformed_rows_name_file_line_and_column(tmp_path: Path, body: str, mat
 def test_missing_columns_and_empty_file(tmp_path: Path) -> None:
     p = tmp_path / "m.csv"
     p.write_text("id,workload,hardware\nA,lenet5,tpu-like\n")
-    with pytest.raises(MeasurementError, match="missing column.*metric, value"):
+    with pytest.raises(MeasurementError, match=r"missing column.*metric, value"):
         read_measurements(p)
     p.write_text("")
     with pytest.raises(MeasurementError, match="empty file"):

@@ -155,7 +155,7 @@ def test_kv_heads_default_to_heads_and_head_dim_override(tmp_path: Path) -> None
     wide = load_hf_config(_write(tmp_path, {**TINY_LLAMA, "head_dim": 32}), dtype="fp16")
     assert isinstance(wide, DecoderWorkload)
     assert wide.kv_bytes_per_token == 2 * 2 * 2 * 32 * 2
-    q_proj = [op for op in wide.prefill().ops if op.name == "layers.0.q_proj"][0]
+    q_proj = next(op for op in wide.prefill().ops if op.name == "layers.0.q_proj")
     assert q_proj.params == 64 * 4 * 32
 
 
@@ -193,7 +193,7 @@ def test_llama_swiglu_mlp_structure(tmp_path: Path) -> None:
         "down_proj",
         "mlp_residual",
     ]
-    act = [op for op in layer0 if op.name.endswith(".act")][0]
+    act = next(op for op in layer0 if op.name.endswith(".act"))
     assert act.op_type == "silu"
 
 

@@ -109,14 +109,14 @@ def test_mobilenet_v2_int8_4x4_patches() -> None:
     # recompute: MCUNetV2 reports ~10 % for its setting; the same order here
     assert 0.05 < s.extra_macs_ratio < 0.15
     assert p.params == w.params
-    auto, s_auto = patch(w, (4, 4), "auto", TINYENGINE)
+    _auto, s_auto = patch(w, (4, 4), "auto", TINYENGINE)
     assert s_auto.peak_bytes == s.peak_bytes
     assert s_auto.stage_ops <= s.stage_ops
 
 
 def test_errors_name_the_field() -> None:
     w = load_workload("mlperf-tiny-resnet8", dtype="int8")
-    with pytest.raises(PatchError, match="`patch_stages`: op .* cannot run per spatial patch"):
+    with pytest.raises(PatchError, match=r"`patch_stages`: op .* cannot run per spatial patch"):
         apply_patches(w, (2, 2), len(w.ops))
     with pytest.raises(PatchError, match="`patches`: 64x64 patches over a 32x32"):
         apply_patches(w, (64, 64), 1)

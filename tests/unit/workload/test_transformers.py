@@ -123,7 +123,7 @@ def test_prefill_writes_the_prompt_into_the_kv_cache() -> None:
     assert sum(op.state_read_bytes for op in attn) == 0
     assert sum(op.state_write_bytes for op in attn) == 200 * w.kv_bytes_per_token
     # logits only for the last prompt token
-    head = [op for op in pre.ops if op.name == "lm_head"][0]
+    head = next(op for op in pre.ops if op.name == "lm_head")
     assert head.macs == 4096 * 128256
 
 
@@ -186,10 +186,10 @@ def test_causal_prefill_attention_grows_about_4x_when_prompt_doubles() -> None:
 def test_gpt2_tied_head_counts_params_once_but_reads_the_matrix() -> None:
     w = load_workload("gpt2")
     step = w.decode_step(10)
-    head = [op for op in step.ops if op.name == "lm_head"][0]
+    head = next(op for op in step.ops if op.name == "lm_head")
     assert head.params == 0
     assert head.weights_read == 50257 * 768 * 4
-    emb = [op for op in step.ops if op.name == "embed_tokens"][0]
+    emb = next(op for op in step.ops if op.name == "embed_tokens")
     assert emb.params == 50257 * 768
 
 

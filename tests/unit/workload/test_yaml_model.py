@@ -97,7 +97,7 @@ def test_parameters(tmp_path: Path) -> None:
     assert w.batch == 4 and w.weight_dtype == "int8"
     assert w.tensors[w.inputs[0]].shape == (4, 3, 16, 16)
     assert w.macs == 4 * 4 * 16 * 16 * 27
-    with pytest.raises(WorkloadError, match="unknown parameter.*width"):
+    with pytest.raises(WorkloadError, match=r"unknown parameter.*width"):
         _model(tmp_path, layers, width=0.5)
     with pytest.raises(WorkloadError, match="dtype"):
         _model(tmp_path, layers, dtype="fp7")
