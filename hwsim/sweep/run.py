@@ -708,8 +708,9 @@ def _completed(
         elif time.monotonic() - alone_since > NO_WORKERS_TIMEOUT_S:
             raise SweepError(
                 f"the Dask cluster has had no worker for {NO_WORKERS_TIMEOUT_S:.0f} s "
-                f"({len(pending)} batch(es) left); finished points are kept when --out is "
-                "given: start workers and rerun to resume"
+                f"({len(pending)} batch(es) left); finished points are kept when `out` is "
+                "given: start workers and rerun to resume",
+                params=("out",),
             )
 
 
