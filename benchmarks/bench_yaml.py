@@ -40,10 +40,10 @@ def main() -> None:
     model = "schema_version: 1\nname: big\ninput: {shape: [1, 64]}\nlayers:\n" + layers
     print(f"libyaml C loader available: {textio._Loader.__mro__[1].__name__}")
     for label, text in (("a100-80gb-sxm spec", spec), ("1,000-layer YAML model", model)):
-        assert textio.load_yaml_text(text) == yaml.load(text, Loader=_PyLoader)  # noqa: S506
+        assert textio.load_yaml_text(text) == yaml.load(text, Loader=_PyLoader)
         runs = _interleaved(
             {
-                "python SafeLoader": lambda t=text: yaml.load(t, Loader=_PyLoader),  # noqa: S506
+                "python SafeLoader": lambda t=text: yaml.load(t, Loader=_PyLoader),
                 "hwsim read_yaml": lambda t=text: textio.load_yaml_text(t),
             }
         )

@@ -52,7 +52,7 @@ def test_tls_options_without_a_tls_scheduler_are_refused() -> None:
 
 def test_missing_tls_files_are_named(tmp_path: Path) -> None:
     pytest.importorskip("distributed")
-    with pytest.raises(SweepError, match="CA file .*no such file"):
+    with pytest.raises(SweepError, match=r"CA file .*no such file"):
         sweep_run.dask_security(str(tmp_path / "ca.pem"))
 
 
