@@ -241,8 +241,11 @@ def continuous_batching(
             running += 1
             head += 1
         if running == 0:
-            if nxt == n:  # only requests whose KV reservation never fits are left
-                break
+            if head < nxt:  # nothing runs, so the oldest request's KV can never fit
+                raise ValueError(
+                    f"request {head} reserves {need[head]} KV tokens, more than the budget "
+                    f"of {budget_tokens}"
+                )
             now = arr[nxt]
             continue
         b = b_dec
