@@ -93,8 +93,8 @@ def compare(
                 failures.append(f"{wl} on {hw}: {exc.spelled(FLAGS)}")
     console = err if json_out == "-" else out
     for r in results:
-        for w in r.warnings:
-            err.print(f"[bold yellow]warning:[/] {escape(w)}", soft_wrap=True)
+        for w in r.warnings:  # several runs: say which one each warning is about
+            err.print(f"[bold yellow]warning:[/] {escape(f'{r.workload} on {r.hardware}: {w}')}")
     if results:
         console.print(_table(compare_rows(results), console.width))
     for f in failures:

@@ -470,3 +470,15 @@ def test_readme_validate_example_is_not_in_sample() -> None:
     para = text[text.index("`hwsim validate` fits") :][:600]
     assert "leave-one-out" in para and "in-sample" in para  # in-sample is named as such
     assert "0.0%" not in para
+
+
+def test_compare_warnings_name_their_run() -> None:
+    """ResNet-50's activations overflow the Orin's 4 MiB L2 (and fit the A100's 40 MiB): the
+    warning must say it is about the Orin run."""
+    res = runner.invoke(
+        app, ["compare", "resnet50", "-H", "a100-80gb-sxm", "-H", "jetson-agx-orin"]
+    )
+    assert res.exit_code == 0, res.output
+    warnings = [ln for ln in res.output.splitlines() if ln.startswith("warning:")]
+    assert warnings and all(ln.startswith("warning: resnet50 on ") for ln in warnings)
+    assert any("jetson-agx-orin" in ln for ln in warnings)
