@@ -287,24 +287,7 @@ def _simulate_parallel(
     micro: DecoderWorkload | None = None,
     strict_memory: bool = False,
 ) -> SimulationResult:
-    """One LLM request (or one graph shard) on ``tp`` x ``pp`` devices of ``sys_spec``.
-
-    Args:
-        workload: the whole model (a decoder is sharded here) or one shard's graph.
-        sys_spec: the system.
-        spec: its device chip.
-        prof: the software profile.
-        tp: tensor-parallel degree.
-        pp: pipeline stages.
-        microbatches: pipeline micro-batches.
-        ep: expert parallelism: a MoE layer's experts spread whole over the tp devices.
-        micro: the decoder at batch / microbatches (required when ``microbatches`` > 1).
-        strict_memory: passed to each device's run.
-
-    Raises:
-        SimulationError: tp x pp exceeds the system, a bad tp/pp/microbatches, or the shard
-            does not fit a device (the message names the smallest tp that fits).
-    """
+    """The work of :func:`simulate_parallel` (which adds the ``ep`` flag to the result)."""
     for name, v in (("tp", tp), ("pp", pp), ("microbatches", microbatches)):
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise SimulationError(f"`{name}` must be an integer >= 1, got {v!r}", params=(name,))
