@@ -217,27 +217,41 @@ def _roof_lines(ds: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return roofs
 
 
-def plot_roofline(results: ResultLike | Sequence[ResultLike]) -> Figure:
-    """Roofline: attained FLOP/s against arithmetic intensity (FLOP per off-chip byte), log-log.
+def _run_color(r: int) -> str:
+    """Colour of run ``r`` in a plot of several runs."""
+    return _RUN_COLORS[r % len(_RUN_COLORS)]
 
-    One compute roof (peak) and one bandwidth roof per memory level; each layer is a point
-    coloured by what bounds it (several runs: coloured by run, marker by bound). Layers
-    without off-chip bytes (infinite intensity) sit at the right edge as triangles.
+
+def _plural(n: int, word: str) -> str:
+    """``n`` and ``word``, with an ``s`` unless ``n`` is 1."""
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def _peaks(ds: Sequence[Mapping[str, Any]]) -> list[float]:
+    """Peak FLOP/s of every run (0 where the run has no roofline)."""
+    return [float((d.get("roofline") or {}).get("peak_ops_per_s") or 0) for d in ds]
+
+
+def _roofline_limits(
+    ax: Axes,
+    roofs: Sequence[Mapping[str, Any]],
+    per_run: Sequence[Sequence[Mapping[str, Any]]],
+    peaks: Sequence[float],
+) -> tuple[float, float, float, float]:
+    """Set log-log scales and limits that hold every point, ridge and peak.
+
+    Args:
+        ax: The roofline axes.
+        roofs: The bandwidth roofs drawn (their ridges must be visible).
+        per_run: Roofline points of each run.
+        peaks: Peak FLOP/s of each run.
+
+    Returns:
+        ``(xlo, x_edge, xhi, ylo)``: layers with infinite intensity are drawn at ``x_edge``.
     """
-    ds = _results(results)
-    multi = len(ds) > 1
-    fig = _figure(10.5, 6.2)
-    ax = fig.add_subplot()
-    per_run = [roofline_points(d) for d in ds]
-    roofs = _roof_lines(ds)
-    if multi:  # one roof pair per run (peak and off-chip bandwidth), described in the legend
-        roofs = [x for x in roofs if x["main"]]
-
-    # axis limits from points, ridges and peaks
     xs = [x["peak"] / x["bw"] for x in roofs]
     xs += [p["intensity_flop_per_byte"] for pts in per_run for p in pts]
     xs = [x for x in xs if x] or [1.0]
-    peaks = [float((d.get("roofline") or {}).get("peak_ops_per_s") or 0) for d in ds]
     ys = [p["flops_per_s"] for pts in per_run for p in pts] + [p for p in peaks if p > 0]
     xlo, x_edge = _log_bounds(xs)
     xhi = x_edge * 2.0  # layers with infinite intensity are drawn at x_edge
@@ -246,19 +260,36 @@ def plot_roofline(results: ResultLike | Sequence[ResultLike]) -> Figure:
     ax.set_yscale("log")
     ax.set_xlim(xlo, xhi)
     ax.set_ylim(ylo, yhi)
+    return xlo, x_edge, xhi, ylo
+
+
+def _draw_bandwidth_roofs(
+    ax: Axes,
+    ds: Sequence[Mapping[str, Any]],
+    roofs: Sequence[Mapping[str, Any]],
+    multi: bool,
+    limits: tuple[float, float, float, float],
+) -> None:
+    """Draw the bandwidth roofs, labelled along the line (one run only).
+
+    Close parallel roofs get staggered labels.
+
+    Args:
+        ax: The roofline axes.
+        ds: Result dicts of the runs.
+        roofs: The bandwidth roofs to draw, from ``_roof_lines``.
+        multi: Whether several runs are plotted (coloured by run, no labels).
+        limits: ``(xlo, x_edge, xhi, ylo)`` from ``_roofline_limits``.
+    """
+    xlo, _, xhi, ylo = limits
     dx = math.log10(xhi / xlo)
-
-    def run_color(r: int) -> str:
-        return _RUN_COLORS[r % len(_RUN_COLORS)]
-
-    # bandwidth roofs, labelled along the line; close parallel roofs get staggered labels
     previous: float | None = None
     stagger = 0
     for roof in sorted(roofs, key=lambda x: x["bw"]):
         d = ds[roof["run"]]
         bw, peak, main = roof["bw"], roof["peak"], roof["main"]
         key = f"memory:{roof['levels'][-1]}"
-        color = run_color(roof["run"]) if multi else _bound_color(key, memory_levels(d))
+        color = _run_color(roof["run"]) if multi else _bound_color(key, memory_levels(d))
         ax.plot(
             [xlo, peak / bw],
             [bw * xlo, peak],
@@ -291,19 +322,40 @@ def plot_roofline(results: ResultLike | Sequence[ResultLike]) -> Figure:
             )
         )
 
-    # compute roofs with their peak label above, ridge points marked
+
+def _draw_compute_roofs(
+    ax: Axes,
+    ds: Sequence[Mapping[str, Any]],
+    roofs: Sequence[Mapping[str, Any]],
+    peaks: Sequence[float],
+    multi: bool,
+    limits: tuple[float, float, float, float],
+) -> None:
+    """Draw each run's compute roof from its leftmost ridge, and mark the ridge point.
+
+    With one run the peak (and ridge) is written above the roof, where no layer can be.
+
+    Args:
+        ax: The roofline axes.
+        ds: Result dicts of the runs.
+        roofs: The bandwidth roofs drawn, from ``_roof_lines``.
+        peaks: Peak FLOP/s of each run.
+        multi: Whether several runs are plotted (coloured by run, no labels).
+        limits: ``(xlo, x_edge, xhi, ylo)`` from ``_roofline_limits``.
+    """
+    xlo, _, xhi, _ = limits
+    dx = math.log10(xhi / xlo)
     for r, (d, peak) in enumerate(zip(ds, peaks)):
         if peak <= 0:
             continue
         ridges = [x["peak"] / x["bw"] for x in roofs if x["run"] == r]
         left = min(ridges, default=xlo)
-        ax.plot([left, xhi], [peak, peak], color=run_color(r) if multi else "black", lw=1.6)
+        ax.plot([left, xhi], [peak, peak], color=_run_color(r) if multi else "black", lw=1.6)
         roof = d.get("roofline") or {}
         ridge_x = roof.get("ridge_flops_per_byte")
         if ridge_x:
             ax.plot([ridge_x], [peak], marker="D", color="black", ms=6, zorder=5)
         if not multi:
-            # one label above the compute roof, where no layer can be
             text = f"peak {_si(peak, 'FLOP/s')}"
             at = ridge_x or max(left, xlo)
             if ridge_x:
@@ -319,7 +371,26 @@ def plot_roofline(results: ResultLike | Sequence[ResultLike]) -> Figure:
                 va="bottom",
             )
 
-    # layers
+
+def _draw_layer_points(
+    ax: Axes,
+    ds: Sequence[Mapping[str, Any]],
+    per_run: Sequence[Sequence[Mapping[str, Any]]],
+    multi: bool,
+    x_edge: float,
+) -> None:
+    """Scatter the layers, one collection per run, bound and finiteness.
+
+    Layers without off-chip bytes sit at ``x_edge`` as triangles, left of which a dotted
+    line separates them from the finite intensities.
+
+    Args:
+        ax: The roofline axes.
+        ds: Result dicts of the runs.
+        per_run: Roofline points of each run.
+        multi: Whether several runs are plotted (coloured by run, marker by bound).
+        x_edge: Where layers of infinite intensity are drawn.
+    """
     for r, (d, pts) in enumerate(zip(ds, per_run)):
         groups: dict[tuple[str, bool], list[tuple[float, float]]] = {}
         for p in pts:
@@ -336,57 +407,85 @@ def plot_roofline(results: ResultLike | Sequence[ResultLike]) -> Figure:
                 arr[:, 1],
                 s=36,
                 marker=marker,
-                color=run_color(r) if multi else _bound_color(key, memory_levels(d)),
+                color=_run_color(r) if multi else _bound_color(key, memory_levels(d)),
                 edgecolors="black",
                 linewidths=0.5,
                 zorder=4,
                 gid=f"layers:{r}:{key}:{'edge' if inf else 'xy'}",
             )
+    if any(p["intensity_flop_per_byte"] is None for pts in per_run for p in pts):
+        ax.axvline(x_edge / 1.4, color="0.75", lw=0.8, ls=":")
 
-    # legend: bounds (one run) or runs and marker meanings (several runs)
+
+def _bound_handles(d: Mapping[str, Any], pts: Sequence[Mapping[str, Any]]) -> list[Any]:
+    """Legend entries of one run: a colour per bound, with its number of layers."""
+    levels = memory_levels(d)
+    keys = _union([[p["bound"] for p in pts]])
     handles: list[Any] = []
+    for k in sorted(keys, key=lambda k: (k != "compute", k)):
+        n = sum(1 for p in pts if p["bound"] == k)
+        handles.append(
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="o",
+                color=_bound_color(k, levels),
+                mec="black",
+                mew=0.5,
+                label=f"{_bound_text(k)}: {_plural(n, 'layer')}",
+            )
+        )
+    return handles
+
+
+def _run_handles(
+    ds: Sequence[Mapping[str, Any]], pts: Sequence[Mapping[str, Any]], peaks: Sequence[float]
+) -> list[Any]:
+    """Legend entries of several runs: a colour per run (peak, roof, ridge), a marker per bound."""
+    handles: list[Any] = []
+    for r, d in enumerate(ds):
+        roof = d.get("roofline") or {}
+        ridge = roof.get("ridge_flops_per_byte")
+        level = roof.get("ridge_level")
+        bw = (roof.get("bandwidth_bytes_per_s") or {}).get(level)
+        extra = f"\n  peak {_si(peaks[r], 'FLOP/s')}" if peaks[r] > 0 else ""
+        if ridge and bw:
+            extra += f", {level} {_si(bw, 'B/s')}\n  ridge {ridge:.3g} FLOP/B"
+        handles.append(Patch(color=_run_color(r), label=f"{short_label(d)}{extra}"))
+    for k in sorted({p["bound"].split(":")[0] for p in pts if p["intensity_flop_per_byte"]}):
+        handles.append(
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker=_BOUND_MARKERS[k],
+                color="white",
+                mec="black",
+                label=f"{k}-bound",
+            )
+        )
+    return handles
+
+
+def _roofline_legend(
+    ax: Axes,
+    ds: Sequence[Mapping[str, Any]],
+    per_run: Sequence[Sequence[Mapping[str, Any]]],
+    peaks: Sequence[float],
+) -> None:
+    """Legend right of the axes: bounds (one run) or runs and marker meanings (several runs).
+
+    It also counts the layers at the right edge and the layers not shown.
+
+    Args:
+        ax: The roofline axes.
+        ds: Result dicts of the runs.
+        per_run: Roofline points of each run.
+        peaks: Peak FLOP/s of each run.
+    """
     all_pts = [p for pts in per_run for p in pts]
-    if not multi:
-        levels = memory_levels(ds[0])
-        keys = _union([[p["bound"] for p in all_pts]])
-        for k in sorted(keys, key=lambda k: (k != "compute", k)):
-            n = sum(1 for p in all_pts if p["bound"] == k)
-            handles.append(
-                Line2D(
-                    [],
-                    [],
-                    ls="",
-                    marker="o",
-                    color=_bound_color(k, levels),
-                    mec="black",
-                    mew=0.5,
-                    label=f"{_bound_text(k)}: {n} layer{'s' if n != 1 else ''}",
-                )
-            )
-    else:
-        for r, d in enumerate(ds):
-            roof = d.get("roofline") or {}
-            ridge = roof.get("ridge_flops_per_byte")
-            level = roof.get("ridge_level")
-            bw = (roof.get("bandwidth_bytes_per_s") or {}).get(level)
-            extra = f"\n  peak {_si(peaks[r], 'FLOP/s')}" if peaks[r] > 0 else ""
-            if ridge and bw:
-                extra += f", {level} {_si(bw, 'B/s')}\n  ridge {ridge:.3g} FLOP/B"
-            handles.append(Patch(color=run_color(r), label=f"{short_label(d)}{extra}"))
-        for k in sorted(
-            {p["bound"].split(":")[0] for p in all_pts if p["intensity_flop_per_byte"]}
-        ):
-            handles.append(
-                Line2D(
-                    [],
-                    [],
-                    ls="",
-                    marker=_BOUND_MARKERS[k],
-                    color="white",
-                    mec="black",
-                    label=f"{k}-bound",
-                )
-            )
+    handles = _bound_handles(ds[0], all_pts) if len(ds) == 1 else _run_handles(ds, all_pts, peaks)
     n_inf = sum(1 for p in all_pts if p["intensity_flop_per_byte"] is None)
     if n_inf:
         handles.append(
@@ -397,18 +496,14 @@ def plot_roofline(results: ResultLike | Sequence[ResultLike]) -> Figure:
                 marker=_NO_OFFCHIP_MARKER,
                 color="white",
                 mec="black",
-                label=f"no off-chip bytes: {n_inf} layer{'s' if n_inf != 1 else ''},\n  drawn at the right edge",
+                label=f"no off-chip bytes: {_plural(n_inf, 'layer')},\n  drawn at the right edge",
             )
         )
-        ax.axvline(x_edge / 1.4, color="0.75", lw=0.8, ls=":")
     n_skip = sum(len(d["layers"]) for d in ds) - len(all_pts)
     if n_skip:
         handles.append(
             Line2D(
-                [],
-                [],
-                ls="",
-                label=f"not shown: {n_skip} layer{'s' if n_skip != 1 else ''}\n  with 0 FLOPs or 0 s",
+                [], [], ls="", label=f"not shown: {_plural(n_skip, 'layer')}\n  with 0 FLOPs or 0 s"
             )
         )
     handles.append(Line2D([], [], marker="D", ls="", color="black", label="ridge point"))
@@ -416,6 +511,9 @@ def plot_roofline(results: ResultLike | Sequence[ResultLike]) -> Figure:
         handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False
     )
 
+
+def _style_roofline_axes(ax: Axes, ds: Sequence[Mapping[str, Any]]) -> None:
+    """Axis labels, FLOP/s tick format, unlabelled minor ticks, grid and title."""
     ax.set_xlabel("arithmetic intensity (FLOP per off-chip byte)")
     ax.set_ylabel("attained performance (FLOP/s)")
     ax.yaxis.set_major_formatter(_eng("FLOP/s"))
@@ -424,6 +522,30 @@ def plot_roofline(results: ResultLike | Sequence[ResultLike]) -> Figure:
         axis.set_minor_formatter(NullFormatter())
     ax.grid(True, which="major", alpha=0.3)
     ax.set_title(_run_titles(ds, "roofline"), fontsize=11)
+
+
+def plot_roofline(results: ResultLike | Sequence[ResultLike]) -> Figure:
+    """Roofline: attained FLOP/s against arithmetic intensity (FLOP per off-chip byte), log-log.
+
+    One compute roof (peak) and one bandwidth roof per memory level; each layer is a point
+    coloured by what bounds it (several runs: coloured by run, marker by bound). Layers
+    without off-chip bytes (infinite intensity) sit at the right edge as triangles.
+    """
+    ds = _results(results)
+    multi = len(ds) > 1
+    fig = _figure(10.5, 6.2)
+    ax = fig.add_subplot()
+    per_run = [roofline_points(d) for d in ds]
+    roofs = _roof_lines(ds)
+    if multi:  # one roof pair per run (peak and off-chip bandwidth), described in the legend
+        roofs = [x for x in roofs if x["main"]]
+    peaks = _peaks(ds)
+    limits = _roofline_limits(ax, roofs, per_run, peaks)
+    _draw_bandwidth_roofs(ax, ds, roofs, multi, limits)
+    _draw_compute_roofs(ax, ds, roofs, peaks, multi, limits)
+    _draw_layer_points(ax, ds, per_run, multi, x_edge=limits[1])
+    _roofline_legend(ax, ds, per_run, peaks)
+    _style_roofline_axes(ax, ds)
     return fig
 
 
