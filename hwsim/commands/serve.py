@@ -70,7 +70,11 @@ def _summary_table(res: Any, console: Console) -> None:
             what, pct = k[:-2].split("_")
             t.add_row(f"{what.upper()} {pct}", _fmt_s(d[k]))
         t.add_row("output tokens/s", f"{d['tokens_per_s']:,.0f}")
-        t.add_row("KV budget", d["kv_budget_source"] + (" per device" if res.parallel else ""))
+        t.add_row(
+            "KV budget",
+            d["kv_budget_source"].removeprefix("KV budget ")
+            + (" per device" if res.parallel else ""),
+        )
         t.add_row(
             "KV-limited batch",
             f"{d['kv_batch_limit']:,} sequences of the mean context (the batch is limited "
