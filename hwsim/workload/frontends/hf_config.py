@@ -1221,6 +1221,30 @@ def _t5(cfg: T5Config, path: Path, name: str, params: dict[str, Any]) -> Decoder
             h = g.activation(h, act, name=f"{pre}.act")
         return g.linear(h, cfg.d_model, bias=False, name=f"{pre}.wo")
 
+    def self_attention(
+        g: GraphBuilder, x: str, pre: str, names: tuple[str, str, str], cached: int | None
+    ) -> str:
+        """Pre-norm self-attention with its residual add. ``names``: the norm, the projection
+        prefix and the residual (T5 names them differently in encoder and decoder);
+        ``cached``: KV-cache tokens of the causal decoder, None for the bidirectional encoder."""
+        norm, proj, residual = names
+        h = g.rmsnorm(x, name=f"{pre}.{norm}")
+        q, k, v = (g.linear(h, inner, bias=False, name=f"{pre}.{proj}{w}") for w in "qkv")
+        a = g.attention(
+            q,
+            k,
+            v,
+            heads=cfg.num_heads,
+            kv_heads=cfg.num_heads,
+            head_dim=cfg.d_kv,
+            causal=cached is not None,
+            kv_cache_len=cached or 0,
+            kv_dtype=kvdt if cached is not None else None,
+            name=f"{pre}.{proj}attn",
+        )
+        o = g.linear(a, cfg.d_model, bias=False, name=f"{pre}.{proj}o")
+        return g.add(o, x, name=f"{pre}.{residual}")
+
     def decoder(g: GraphBuilder, enc: str | None, self_cached: int) -> str:
         ids = g.input("decoder_input_ids", (batch, 1), IDS_DTYPE)
         x = g.embedding(ids, cfg.vocab_size, cfg.d_model, name="decoder.embed", shared="shared")
@@ -1230,24 +1254,7 @@ def _t5(cfg: T5Config, path: Path, name: str, params: dict[str, Any]) -> Decoder
             )
         for i in range(dec_layers):
             pre = f"decoder.layers.{i}"
-            h = g.rmsnorm(x, name=f"{pre}.self_norm")
-            q = g.linear(h, inner, bias=False, name=f"{pre}.self.q")
-            k = g.linear(h, inner, bias=False, name=f"{pre}.self.k")
-            v = g.linear(h, inner, bias=False, name=f"{pre}.self.v")
-            a = g.attention(
-                q,
-                k,
-                v,
-                heads=cfg.num_heads,
-                kv_heads=cfg.num_heads,
-                head_dim=cfg.d_kv,
-                causal=True,
-                kv_cache_len=self_cached,
-                kv_dtype=kvdt,
-                name=f"{pre}.self.attn",
-            )
-            x = g.add(g.linear(a, cfg.d_model, bias=False, name=f"{pre}.self.o"), x,
-                      name=f"{pre}.self_residual")  # fmt: skip
+            x = self_attention(g, x, pre, ("self_norm", "self.", "self_residual"), self_cached)
             h = g.rmsnorm(x, name=f"{pre}.cross_norm")
             q = g.linear(h, inner, bias=False, name=f"{pre}.cross.q")
             kv: tuple[str, ...] = ()
@@ -1287,22 +1294,7 @@ def _t5(cfg: T5Config, path: Path, name: str, params: dict[str, Any]) -> Decoder
         g.parameter((cfg.relative_attention_num_buckets, cfg.num_heads), name="encoder.rel_bias")
         for i in range(cfg.num_layers):
             pre = f"encoder.layers.{i}"
-            h = g.rmsnorm(x, name=f"{pre}.attn_norm")
-            q = g.linear(h, inner, bias=False, name=f"{pre}.q")
-            k = g.linear(h, inner, bias=False, name=f"{pre}.k")
-            v = g.linear(h, inner, bias=False, name=f"{pre}.v")
-            a = g.attention(
-                q,
-                k,
-                v,
-                heads=cfg.num_heads,
-                kv_heads=cfg.num_heads,
-                head_dim=cfg.d_kv,
-                causal=False,
-                name=f"{pre}.attn",
-            )
-            x = g.add(g.linear(a, cfg.d_model, bias=False, name=f"{pre}.o"), x,
-                      name=f"{pre}.attn_residual")  # fmt: skip
+            x = self_attention(g, x, pre, ("attn_norm", "", "attn_residual"), None)
             h = g.rmsnorm(x, name=f"{pre}.ff_norm")
             x = g.add(ff(g, h, f"{pre}.ff"), x, name=f"{pre}.ff_residual")
         enc = g.rmsnorm(x, name="encoder.final_norm")
