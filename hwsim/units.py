@@ -251,7 +251,7 @@ def check_sane(value: float, dim: Dimension) -> float:
         shown = (
             format_quantity(value, dim)
             if 1e-15 <= abs(value) < 1e18
-            else f"{value:.3g} {_FORMAT_UNIT[dim]}"
+            else f"{value:.3g} {SI_UNIT[dim]}"
         )
         raise UnitError(
             f"{shown} is outside the physically sane range "
@@ -260,7 +260,7 @@ def check_sane(value: float, dim: Dimension) -> float:
     return value
 
 
-_FORMAT_UNIT = {
+SI_UNIT = {
     Dimension.BYTES: "B",
     Dimension.BYTES_PER_S: "B/s",
     Dimension.HERTZ: "Hz",
@@ -275,11 +275,12 @@ _FORMAT_UNIT = {
     Dimension.AMPERES: "A",
     Dimension.AMPERES_PER_HZ: "A/Hz",
 }
+"""The SI unit of each dimension, as written in specs and printed (plain values are in it)."""
 
 
 def format_quantity(value: float, dim: Dimension, *, digits: int = 4) -> str:
     """Format an SI float as a human string with an SI prefix, e.g. ``"2.039 TB/s"``."""
-    unit = _FORMAT_UNIT[dim]
+    unit = SI_UNIT[dim]
     if value == 0:
         return f"0 {unit}"
     exp = int(math.floor(math.log10(abs(value)) / 3) * 3)

@@ -6,23 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, ValidationInfo, WithJsonSchema
 
-from hwsim.units import Dimension, check_sane, parse_quantity
-
-_SI_UNIT = {
-    Dimension.BYTES: "B",
-    Dimension.BYTES_PER_S: "B/s",
-    Dimension.HERTZ: "Hz",
-    Dimension.SECONDS: "s",
-    Dimension.JOULES: "J",
-    Dimension.WATTS: "W",
-    Dimension.OPS_PER_S: "op/s",
-    Dimension.JOULES_PER_OP: "J/op",
-    Dimension.JOULES_PER_MAC: "J/MAC",
-    Dimension.JOULES_PER_BYTE: "J/B",
-    Dimension.VOLTS: "V",
-    Dimension.AMPERES: "A",
-    Dimension.AMPERES_PER_HZ: "A/Hz",
-}
+from hwsim.units import SI_UNIT, Dimension, check_sane, parse_quantity
 
 _EXAMPLES = {
     Dimension.BYTES: ["320 KiB", "80 GB", "16 Mbit"],
@@ -46,7 +30,7 @@ def _validator(dim: Dimension, positive: bool) -> BeforeValidator:
         strict = bool(info.context and info.context.get("strict_units"))
         if not strict and isinstance(value, float):
             # An already-normalised SI float from Python code; files always need units.
-            si = parse_quantity(f"{value!r} {_SI_UNIT[dim]}", dim, positive=positive)
+            si = parse_quantity(f"{value!r} {SI_UNIT[dim]}", dim, positive=positive)
         else:
             si = parse_quantity(value, dim, positive=positive)
         return check_sane(si, dim)
@@ -57,7 +41,7 @@ def _validator(dim: Dimension, positive: bool) -> BeforeValidator:
 def _serializer(dim: Dimension) -> PlainSerializer:
     def serialize(value: float) -> str:
         # repr() is exact, so dump -> load round-trips bit for bit.
-        return f"{value!r} {_SI_UNIT[dim]}"
+        return f"{value!r} {SI_UNIT[dim]}"
 
     return PlainSerializer(serialize, return_type=str, when_used="json")
 
