@@ -320,35 +320,22 @@ def _rows_for(
     return out
 
 
-def calibrate(
-    path_or_rows: str | Path | Iterable[Mapping[str, str]] | Iterable[Measurement],
+def _setup(
+    rows: Sequence[Measurement],
     hardware: str,
-    profile: str | None = None,
-    *,
-    fit: Sequence[str] | None = None,
-    exclude: Iterable[str] = (),
-    start: SoftwareProfile | None = None,
-) -> CalibrationResult:
-    """Fit one chip + profile's efficiency factors and overheads to the matching rows.
-
-    Args:
-        path_or_rows: measurements CSV (contract columns) or rows.
-        hardware: built-in chip name (or spec path) as it appears in the rows.
-        profile: profile name on that chip (default: the chip's default profile).
-        fit: parameters to consider (default: all of :data:`PARAMETERS`); only those the
-            rows identify are fitted.
-        exclude: row ids to leave out of the fit (for leave-one-out checks).
-        start: the profile to start from instead of the chip's (e.g. the spec author's
-            uncalibrated prior); it must carry the same name.
+    profile: str | None,
+    fit: Sequence[str] | None,
+    start: SoftwareProfile | None,
+) -> tuple[Predictor, HardwareSpec, str, SoftwareProfile, list[str], bool]:
+    """Resolve the chip, the profile and its prior, and the candidate parameters.
 
     Returns:
-        The CalibrationResult; ``result.to_yaml()`` is the standalone profile file.
+        The predictor, the chip's spec, the profile name, the prior, the candidates and
+        whether ``overhead_per_op`` was dropped because the prior has none.
 
     Raises:
-        CalibrationError: unknown chip/profile/parameter, or no usable time-like rows.
+        CalibrationError: unknown chip, profile or parameter, or a misnamed start profile.
     """
-    rows = read_measurements(path_or_rows)
-    source = str(path_or_rows) if isinstance(path_or_rows, (str, Path)) else "the given rows"
     pred = Predictor()
     probe = Measurement(
         id="-",
@@ -381,7 +368,22 @@ def calibrate(
         zero_overhead = True
     else:
         zero_overhead = False
+    return pred, spec, name, prior, candidates, zero_overhead
 
+
+def _usable_rows(
+    rows: Sequence[Measurement],
+    pred: Predictor,
+    hardware: str,
+    spec: HardwareSpec,
+    name: str,
+    exclude: Iterable[str],
+) -> tuple[list[Measurement], list[tuple[str, str]]]:
+    """The rows the fit uses, and the ignored ones of this chip + profile with the reason.
+
+    Raises:
+        CalibrationError: no usable row.
+    """
     excluded = set(exclude)
     mine = _rows_for(rows, pred, hardware, spec, name)
     ignored: list[tuple[str, str]] = []
@@ -403,13 +405,46 @@ def calibrate(
             f"{', '.join(k for k, v in METRICS.items() if v.time_like)}; ignored: "
             f"{'; '.join(f'{i}: {r}' for i, r in ignored) or 'none matched'})"
         )
+    return usable, ignored
 
-    def report(p: SoftwareProfile) -> ValidationReport:
-        pr = pred.with_overrides({(spec.name, name): p})
-        return ValidationReport(tuple(pr.predict(m) for m in usable))
 
-    def log_errors(p: SoftwareProfile) -> np.ndarray:
-        rep = report(p)
+_Attempt = tuple[float, list[str], dict[str, float], list[tuple[str, str]]]
+"""(squared log error, fitted names, their ln multipliers, the others with the reason)."""
+
+
+class _Fit:
+    """The rows of one chip + profile and the prior, to evaluate and fit parameters on."""
+
+    def __init__(
+        self,
+        pred: Predictor,
+        spec: HardwareSpec,
+        name: str,
+        prior: SoftwareProfile,
+        usable: Sequence[Measurement],
+    ) -> None:
+        self.pred = pred
+        self.spec = spec
+        self.name = name
+        self.prior = prior
+        self.usable = usable
+        self.run_unit = 1.0
+        self.candidates: list[str] = []
+        self.J0 = np.zeros((len(usable), 0))
+        self.r0 = self.log_errors(prior)
+
+    def report(self, p: SoftwareProfile) -> ValidationReport:
+        """The usable rows predicted with ``p`` in place of the prior."""
+        pr = self.pred.with_overrides({(self.spec.name, self.name): p})
+        return ValidationReport(tuple(pr.predict(m) for m in self.usable))
+
+    def log_errors(self, p: SoftwareProfile) -> np.ndarray:
+        """ln(pred / meas) of every usable row with ``p``.
+
+        Raises:
+            CalibrationError: a row fails to predict.
+        """
+        rep = self.report(p)
         bad = [r for r in rep.rows if not r.ok]
         if bad:
             raise CalibrationError(
@@ -417,57 +452,65 @@ def calibrate(
             )
         return np.array([r.log_error for r in rep.rows])
 
-    r0 = log_errors(prior)
+    def per_run_note(self, candidates: list[str]) -> str:
+        """Set the run unit, or drop ``overhead_per_run`` from ``candidates`` and say why.
 
-    # Which rows pay a per-run cost, and how long each run is: a probe overhead d moves
-    # ln(pred) by ln(1 + d / t) (latency) or -ln(1 + d / t) (throughput), so t = d / expm1.
-    run_note = ""
-    run_unit = 1.0
-    if "overhead_per_run" in candidates:
+        Which rows pay a per-run cost, and how long each run is: a probe overhead d moves
+        ln(pred) by ln(1 + d / t) (latency) or -ln(1 + d / t) (throughput), so t = d / expm1.
+        """
+        if "overhead_per_run" not in candidates:
+            return ""
+        prior = self.prior
         probe_p = prior.model_copy(
             update={"overhead_per_run": prior.overhead_per_run + RUN_PROBE_S}
         )
-        shift = np.abs(log_errors(probe_p) - r0)
+        shift = np.abs(self.log_errors(probe_p) - self.r0)
         runs = sorted(
             RUN_PROBE_S / math.expm1(float(d)) for d in shift if d > 1e-12 and math.isfinite(d)
         )
         if len(runs) < 2 or runs[-1] < RUN_SPREAD * runs[0]:
             candidates.remove("overhead_per_run")
             spread = f", run times {runs[-1] / runs[0]:.2f}x apart" if len(runs) >= 2 else ""
-            run_note = (
+            return (
                 "a fixed per-run cost cannot be told apart from costs that scale with the work "
                 f"with these rows: it needs 2 or more rows that pay it (latency, throughput, "
                 f"TTFT, end-to-end) with predicted run times at least {RUN_SPREAD:g}x apart, e.g. "
                 f"several prompt lengths or batch sizes (here: {len(runs)} row(s){spread})"
             )
-        else:
-            run_unit = runs[0]
+        self.run_unit = runs[0]
+        return ""
 
-    def applied(x: Mapping[str, float]) -> SoftwareProfile:
-        return apply_parameters(prior, x, run_unit_s=run_unit)
+    def applied(self, x: Mapping[str, float]) -> SoftwareProfile:
+        """The prior with the parameters ``x`` applied."""
+        return apply_parameters(self.prior, x, run_unit_s=self.run_unit)
 
-    def bounds(n: str) -> tuple[float, float]:
-        return _bounds(prior, n, run_unit)
+    def bounds(self, n: str) -> tuple[float, float]:
+        """Bounds of parameter ``n`` around the prior."""
+        return _bounds(self.prior, n, self.run_unit)
 
-    def jacobian(x_all: Mapping[str, float], cands: Sequence[str]) -> np.ndarray:
-        base = log_errors(applied(x_all))
-        J = np.empty((len(usable), len(cands)))
+    def jacobian(self, x_all: Mapping[str, float], cands: Sequence[str]) -> np.ndarray:
+        """d ln(pred / meas) / d param of every usable row at ``x_all``."""
+        base = self.log_errors(self.applied(x_all))
+        J = np.empty((len(self.usable), len(cands)))
         for j, c in enumerate(cands):
             v = x_all.get(c, 0.0)
             # Step down (always allowed; an efficiency at its cap of 1 cannot step up).
-            h = -FD_STEP if v - FD_STEP >= bounds(c)[0] else FD_STEP
-            J[:, j] = (log_errors(applied({**x_all, c: v + h})) - base) / h
+            h = -FD_STEP if v - FD_STEP >= self.bounds(c)[0] else FD_STEP
+            J[:, j] = (self.log_errors(self.applied({**x_all, c: v + h})) - base) / h
         return J
 
-    J0 = jacobian({}, candidates)
-    Attempt = tuple[float, list[str], dict[str, float], list[tuple[str, str]]]
+    def set_candidates(self, candidates: list[str]) -> None:
+        """Fix the candidates and their sensitivity at the prior."""
+        self.candidates = candidates
+        self.J0 = self.jacobian({}, candidates)
 
-    def search(cands: list[str], forced: str | None = None) -> Attempt:
+    def search(self, cands: list[str], forced: str | None = None) -> _Attempt:
         """Best bounded fit over ``cands`` (``forced`` is always among the fitted)."""
         # Attempt 1 fits the parameters the rows identify best. A parameter that ends on a
         # physical bound cannot explain the rows on its own: it is banned and the next-best
         # identifiable set is tried. The lowest-cost attempt wins (the first on a tie).
-        attempts: list[Attempt] = []
+        candidates, r0, bounds, applied = self.candidates, self.r0, self.bounds, self.applied
+        attempts: list[_Attempt] = []
         banned: set[str] = set()
         for _ in range(len(cands)):
             if forced in banned:
@@ -475,7 +518,7 @@ def calibrate(
             pool = [c for c in cands if c not in banned]
             cols = [candidates.index(c) for c in pool]
             first = [pool.index(forced)] if forced else []
-            sel, why = _select(J0[:, cols], pool, len(usable), first)
+            sel, why = _select(self.J0[:, cols], pool, len(self.usable), first)
             names = [pool[j] for j in sel]
             why += [(c, "fitted alone it ends on a physical bound or stops mattering; another set fits better")
                     for c in cands if c in banned]  # fmt: skip
@@ -486,7 +529,7 @@ def calibrate(
             hi = np.array([bounds(n)[1] for n in names])
 
             def resid(x: np.ndarray, names: list[str] = names) -> np.ndarray:
-                return log_errors(applied(dict(zip(names, x.tolist()))))
+                return self.log_errors(applied(dict(zip(names, x.tolist()))))
 
             x = _least_squares(resid, np.zeros(len(names)), lo, hi)
             res_x = resid(x)
@@ -502,7 +545,7 @@ def calibrate(
                 break
             # A parameter whose effect has run out (the rows no longer respond to it at the
             # solution) cannot explain the rest either.
-            Jx = jacobian(dict(zip(names, x.tolist())), names)
+            Jx = self.jacobian(dict(zip(names, x.tolist())), names)
             hit += [
                 n
                 for j, n in enumerate(names)
@@ -513,29 +556,74 @@ def calibrate(
             banned.update(hit)
         return attempts[min(range(len(attempts)), key=lambda i: (attempts[i][0], i))]
 
-    # The per-run overhead is tried only when the other parameters leave the rows
-    # unexplained (a nested comparison: the simpler explanation is kept when it suffices).
-    base_cands = [c for c in candidates if c not in ADDITIVE]
-    cost, names, x_all, not_fitted = (
-        search(base_cands) if base_cands else (float(r0 @ r0), [], {}, [])
-    )
-    if "overhead_per_run" in candidates:
-        worst = float(np.abs(log_errors(applied(x_all))).max())
-        if worst <= RUN_EXPLAINED:
-            run_note = (
-                f"the rows are explained without it (worst row within {RUN_EXPLAINED:.0%} "
-                "after the fit of the other parameters)"
-            )
-        else:
-            alt = search(candidates, forced="overhead_per_run")
-            run_value = applied(alt[2]).overhead_per_run
-            if alt[0] < RUN_GAIN * cost and "overhead_per_run" in alt[1] and run_value > 0:
-                cost, names, x_all, not_fitted = alt
-            else:
+    def best(self, run_note: str) -> tuple[_Attempt, str]:
+        """The fit without the per-run overhead, or with it when that explains the rows better.
+
+        The per-run overhead is tried only when the other parameters leave the rows
+        unexplained (a nested comparison: the simpler explanation is kept when it suffices).
+
+        Returns:
+            The chosen attempt and the note on ``overhead_per_run`` (empty when it is fitted
+            or was not a candidate).
+        """
+        candidates, r0 = self.candidates, self.r0
+        base_cands = [c for c in candidates if c not in ADDITIVE]
+        chosen: _Attempt = self.search(base_cands) if base_cands else (float(r0 @ r0), [], {}, [])
+        if "overhead_per_run" in candidates:
+            worst = float(np.abs(self.log_errors(self.applied(chosen[2]))).max())
+            if worst <= RUN_EXPLAINED:
                 run_note = (
-                    "adding it does not explain the rows better (it ends at 0 s or lowers the "
-                    f"squared log error by less than {1 - RUN_GAIN:.0%})"
+                    f"the rows are explained without it (worst row within {RUN_EXPLAINED:.0%} "
+                    "after the fit of the other parameters)"
                 )
+            else:
+                alt = self.search(candidates, forced="overhead_per_run")
+                run_value = self.applied(alt[2]).overhead_per_run
+                if alt[0] < RUN_GAIN * chosen[0] and "overhead_per_run" in alt[1] and run_value > 0:
+                    chosen = alt
+                else:
+                    run_note = (
+                        "adding it does not explain the rows better (it ends at 0 s or lowers "
+                        f"the squared log error by less than {1 - RUN_GAIN:.0%})"
+                    )
+        return chosen, run_note
+
+
+def calibrate(
+    path_or_rows: str | Path | Iterable[Mapping[str, str]] | Iterable[Measurement],
+    hardware: str,
+    profile: str | None = None,
+    *,
+    fit: Sequence[str] | None = None,
+    exclude: Iterable[str] = (),
+    start: SoftwareProfile | None = None,
+) -> CalibrationResult:
+    """Fit one chip + profile's efficiency factors and overheads to the matching rows.
+
+    Args:
+        path_or_rows: measurements CSV (contract columns) or rows.
+        hardware: built-in chip name (or spec path) as it appears in the rows.
+        profile: profile name on that chip (default: the chip's default profile).
+        fit: parameters to consider (default: all of :data:`PARAMETERS`); only those the
+            rows identify are fitted.
+        exclude: row ids to leave out of the fit (for leave-one-out checks).
+        start: the profile to start from instead of the chip's (e.g. the spec author's
+            uncalibrated prior); it must carry the same name.
+
+    Returns:
+        The CalibrationResult; ``result.to_yaml()`` is the standalone profile file.
+
+    Raises:
+        CalibrationError: unknown chip/profile/parameter, or no usable time-like rows.
+    """
+    rows = read_measurements(path_or_rows)
+    source = str(path_or_rows) if isinstance(path_or_rows, (str, Path)) else "the given rows"
+    pred, spec, name, prior, candidates, zero_overhead = _setup(rows, hardware, profile, fit, start)
+    usable, ignored = _usable_rows(rows, pred, hardware, spec, name, exclude)
+    fitter = _Fit(pred, spec, name, prior, usable)
+    run_note = fitter.per_run_note(candidates)
+    fitter.set_candidates(candidates)
+    (_, names, x_all, not_fitted), run_note = fitter.best(run_note)
     if zero_overhead:
         not_fitted.append(("overhead_per_op", "the prior has no per-op overhead (0 s)"))
     if run_note:
@@ -543,8 +631,22 @@ def calibrate(
     for c in PARAMETERS:
         if c not in candidates and not any(n == c for n, _ in not_fitted):
             not_fitted.append((c, "not asked for (parameter fit)"))
+    return _result(fitter, source, names, x_all, not_fitted, ignored, fit)
+
+
+def _result(
+    fitter: _Fit,
+    source: str,
+    names: Sequence[str],
+    x_all: Mapping[str, float],
+    not_fitted: list[tuple[str, str]],
+    ignored: list[tuple[str, str]],
+    fit: Sequence[str] | None,
+) -> CalibrationResult:
+    """Round the fit, predict the rows before and after, and record the reasoning."""
+    prior, usable, name, bounds = fitter.prior, fitter.usable, fitter.name, fitter.bounds
     order = list(names)
-    fitted_raw = applied(x_all)
+    fitted_raw = fitter.applied(x_all)
     calibrated = _rounded(fitted_raw, prior, order)
     fitted = tuple(
         FittedParameter(
@@ -557,8 +659,8 @@ def calibrate(
         )
         for n in order
     )
-    before = report(prior)
-    after = report(calibrated)
+    before = fitter.report(prior)
+    after = fitter.report(calibrated)
     notes = _notes(usable, fitted, not_fitted, after)
     calibrated = calibrated.model_copy(
         update={
@@ -578,7 +680,7 @@ def calibrate(
         }
     )
     return CalibrationResult(
-        hardware=spec.name,
+        hardware=fitter.spec.name,
         profile_name=name,
         prior=prior,
         profile=calibrated,
@@ -589,7 +691,7 @@ def calibrate(
         before=before,
         after=after,
         notes=tuple(notes),
-        sensitivity={c: J0[:, j].tolist() for j, c in enumerate(candidates)},
+        sensitivity={c: fitter.J0[:, j].tolist() for j, c in enumerate(fitter.candidates)},
     )
 
 
