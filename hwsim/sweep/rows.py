@@ -13,19 +13,10 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from hwsim.engine.result import ROW_FIELDS
 from hwsim.textio import shorten
 
-RESULT_NUMBERS = (
-    "latency_s",
-    "throughput_per_s",
-    "energy_j",
-    "avg_power_w",
-    "macs",
-    "flops",
-    "params",
-    "weight_bytes",
-    "peak_activation_bytes",
-)
+RESULT_NUMBERS = tuple(f for f in ROW_FIELDS if f != "fits")  # fits: checked as a bool
 """Whole-run numbers a successful row must carry."""
 
 _TEXT = ("hardware", "profile", "dtype")
