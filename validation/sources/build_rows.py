@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import sys
+from pathlib import Path
 
 TINY = "https://github.com/mlcommons/tiny_results_v1.0/blob/c7761cf84076d601c4a0ed2ecc51e77d40696ed2/closed"
 TINY_MODEL = {
@@ -355,25 +356,8 @@ XD_ROWS = [
     ),
 ]
 
-COLS = [
-    "id",
-    "class",
-    "workload",
-    "hardware",
-    "profile",
-    "dtype",
-    "batch",
-    "prompt_len",
-    "gen_len",
-    "metric",
-    "value",
-    "params",
-    "fit",
-    "source",
-    "quote",
-    "conditions",
-    "notes",
-]
+# The column order of the file these rows go into (its header), so the two cannot drift.
+COLS = (Path(__file__).parents[1] / "measurements.csv").read_text().splitlines()[0].split(",")
 
 
 def rows() -> list[dict[str, str]]:
