@@ -17,6 +17,7 @@ vectorised with numpy, bounded and deterministic (ties keep the first candidate)
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -410,6 +411,33 @@ def _tiled(
 
 
 # --------------------------------------------------------------------------- entry
+
+
+def levels_key(unit: ComputeUnit, levels: Sequence[MemoryLevel]) -> tuple[object, ...]:
+    """What the mapper of ``unit`` reads of the memory levels (part of the mapping cache key).
+
+    The array and CPU mappers tile against capacities only (name, kind, capacity,
+    instances): their mapping does not change with a level's bandwidth, latency or energy,
+    so a sweep over those reuses it. The GPU mapper ranks its candidates by time and energy
+    and reads every timing and energy field as well.
+    """
+    if unit.mapper_kind != "gpu":
+        return tuple((m.name, m.kind, m.capacity, m.instances) for m in levels)
+    return tuple(
+        (
+            m.name,
+            m.kind,
+            m.capacity,
+            m.instances,
+            m.read_bw,
+            m.write_bw,
+            m.separate_ports,
+            m.latency,
+            m.read_j_per_byte,
+            m.write_j_per_byte,
+        )
+        for m in levels
+    )
 
 
 def map_op(req: MapRequest) -> Mapping:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hwsim.costmodel.energy import access_energy, arithmetic_energy
-from hwsim.costmodel.mappers import MapRequest, map_op
+from hwsim.costmodel.mappers import MapRequest, levels_key, map_op
 from hwsim.costmodel.mapping import Mapping, Operands, level_traffic
 from hwsim.costmodel.placement import Placement
 from hwsim.errors import SimulationError
@@ -265,29 +265,14 @@ def _unit_key(unit: ComputeUnit, dtype: str) -> tuple[object, ...]:
     )
 
 
-def _levels_key(spec: HardwareSpec) -> tuple[object, ...]:
-    return tuple(
-        (
-            m.kind,
-            m.capacity,
-            m.instances,
-            m.read_bw,
-            m.write_bw,
-            m.latency,
-            m.energy,
-            m.write_j_per_byte,
-        )
-        for m in spec.memory
-    )
-
-
 _MAPPINGS: dict[tuple[object, ...], Mapping] = {}
 
 
 def mapping_for(
     ctx: CostContext, op: Op, unit: ComputeUnit, dtype: str, operands: Operands
 ) -> Mapping:
-    """The mapper's best mapping of ``op`` on ``unit`` (cached per op shape, unit and levels)."""
+    """The mapper's best mapping of ``op`` on ``unit`` (cached per op shape, unit and what the
+    mapper reads of the levels: :func:`~hwsim.costmodel.mappers.levels_key`)."""
     prof = ctx.profile
     eff = _efficiency(prof, op.op_class) if op.macs else 1.0
     key = (
@@ -300,7 +285,7 @@ def mapping_for(
         prof.bandwidth_efficiency,
         ctx.objective,
         _unit_key(unit, dtype),
-        _levels_key(ctx.spec),
+        levels_key(unit, ctx.spec.memory),
     )
     got = _MAPPINGS.get(key)
     if got is None:
