@@ -19,6 +19,7 @@ from hwsim.costmodel.mappers import levels_key, map_op
 from hwsim.costmodel.opcost import _operands, candidate_units
 from hwsim.hardware.loader import override
 from hwsim.hardware.models import HardwareSpec
+from hwsim.workload.ir import Workload
 
 
 @cache
@@ -29,6 +30,7 @@ def _spec(name: str) -> HardwareSpec:
 def _requests(spec: HardwareSpec, workload: str) -> list[MapRequest]:
     """A map request for every MAC op of ``workload`` on ``spec``'s fastest unit."""
     w = hwsim.load_workload(workload, dtype="int8")
+    assert isinstance(w, Workload)
     prof = spec.profile(None)
     ctx = CostContext(spec, prof, place(spec, w.weight_bytes, 0.0))
     out = []
