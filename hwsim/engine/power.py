@@ -21,7 +21,6 @@ from dataclasses import dataclass, replace
 from hwsim.costmodel.graph import GraphCost, cost_graph
 from hwsim.costmodel.opcost import OpCost
 from hwsim.costmodel.placement import Placement
-from hwsim.engine.result import LayerResult
 from hwsim.engine.schedule import Schedule, schedule
 from hwsim.hardware.models import HardwareSpec, SoftwareProfile
 from hwsim.hardware.operating import (
@@ -165,14 +164,15 @@ def carved_levels(spec: HardwareSpec) -> tuple[bool, ...]:
     return tuple(inside and m.kind in _CARVED_KINDS for m in spec.memory)
 
 
-def with_idle(
+def static_shares(
     spec: HardwareSpec,
-    layers: Sequence[LayerResult],
+    layers: Sequence[tuple[float, float, Sequence[float]]],
     idle_w: Sequence[float],
     latency_s: float,
-) -> tuple[list[LayerResult], float]:
-    """Add each layer's share of idle energy ("static") and return the layers and its total.
+) -> tuple[list[float], float]:
+    """Each layer's share of idle energy ("static"), J, and their total.
 
+    ``layers`` holds each layer's (latency s, compute energy J, memory energy J per level).
     Idle energy over the whole run is ``sum_i idle_w[i] x latency_i x latency_s / sum_i
     latency_i`` (the run's wall time, shared over layers in proportion to their latency; with
     one operating point it is ``idle_w x latency_s`` exactly). On an MCU whose spec gives a
@@ -180,27 +180,20 @@ def with_idle(
     memory accesses: those layer energies are carved out of the idle share instead of added
     (static = run energy - attributed activity, never below 0).
     """
-    total = sum(layer.latency_s for layer in layers)
+    total = sum(lat for lat, _, _ in layers)
     n = max(1, len(layers))
     carve = carved_levels(spec)
     mcu = spec.power.run_current is not None
     out = []
     static_total = 0.0
-    for layer, p in zip(layers, idle_w):
-        wall = latency_s * (layer.latency_s / total) if total > 0 else latency_s / n
+    for (lat, compute_j, mem_j), p in zip(layers, idle_w):
+        wall = latency_s * (lat / total) if total > 0 else latency_s / n
         share = p * wall
-        bd = dict(layer.energy_breakdown_j)
-        energy = layer.energy_j
         if mcu:
-            inside = bd.get("compute", 0.0) + sum(
-                bd.get(m.name, 0.0) for m, c in zip(spec.memory, carve) if c
-            )
+            inside = compute_j + sum(e for e, c in zip(mem_j, carve) if c)
             static = max(0.0, share - inside)
         else:
             static = share
-        bd["static"] = static
+        out.append(static)
         static_total += static
-        out.append(
-            LayerResult(**{**layer.__dict__, "energy_j": energy + static, "energy_breakdown_j": bd})
-        )
     return out, static_total

@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -19,11 +19,11 @@ from hwsim.costmodel.graph import GraphCost, cost_graph, memory_profile
 from hwsim.costmodel.opcost import OpCost, peak_ops
 from hwsim.costmodel.placement import Placement, place, placements
 from hwsim.engine.finite import check_result
-from hwsim.engine.power import PowerSettings, run_phase, with_idle
+from hwsim.engine.power import PowerSettings, run_phase, static_shares
 from hwsim.engine.result import LayerResult, SimulationResult
 from hwsim.engine.schedule import Schedule, schedule
 from hwsim.errors import SimulationError, SpecError
-from hwsim.hardware.models import HardwareSpec, SoftwareProfile
+from hwsim.hardware.models import ComputeUnit, HardwareSpec, SoftwareProfile
 from hwsim.hardware.operating import Point, at_point, find_point, idle_power
 from hwsim.units import OPS_PER_MAC, Dimension, UnitError, check_sane, parse_quantity
 from hwsim.vocabulary import DTYPE_BYTES, WEIGHT_ONLY_FORMATS, dtype_label
@@ -85,66 +85,106 @@ def _op_points(ph: _Phase, power: PowerSettings) -> tuple[Point, ...]:
     return ph.points or (power.point,) * len(ph.graph.options)
 
 
-def _layer(
-    spec: HardwareSpec,
-    cost: OpCost,
-    op_type: str,
-    start: float,
-    end: float,
-    latency: float,
-    transfers: tuple[tuple[str, float, float], ...],
-    scale: float = 1.0,
-    phase: str | None = None,
-    name: str = "",
-    dyn: tuple[float, tuple[float, ...], tuple[float, ...]] | None = None,
-    live: float = 0.0,
-    point: Point | None = None,
-    throttled: bool = False,
-) -> LayerResult:
-    levels = tuple(m.name for m in spec.memory)
-    if dyn is None:
+class _Pending(NamedTuple):
+    """One op's layer record before its share of idle energy is known (see :func:`_layer`).
+
+    ``dyn`` replaces the cost's (compute J, memory J per level, bytes per level) where the
+    layer stands for many steps (decode); ``scale`` multiplies its MACs, FLOPs and resource
+    times likewise."""
+
+    cost: OpCost
+    op_type: str
+    start: float
+    end: float
+    latency: float
+    transfers: tuple[tuple[str, float, float], ...]
+    name: str
+    live: float
+    point: Point | None
+    throttled: bool
+    phase: str | None = None
+    scale: float = 1.0
+    dyn: tuple[float, tuple[float, ...], tuple[float, ...]] | None = None
+
+    def energies(self) -> tuple[float, float, tuple[float, ...]]:
+        """(latency s, compute J, memory J per level): what the idle share depends on."""
+        if self.dyn is None:
+            return self.latency, self.cost.compute_j, self.cost.mem_j
+        return self.latency, self.dyn[0], self.dyn[1]
+
+
+@dataclass(frozen=True)
+class _Chip:
+    """What every layer record reads from the spec, looked up once per run."""
+
+    levels: tuple[str, ...]
+    off_chip: tuple[bool, ...]
+    units: dict[str, ComputeUnit]
+
+    @classmethod
+    def of(cls, spec: HardwareSpec) -> _Chip:
+        return cls(
+            tuple(m.name for m in spec.memory),
+            tuple(m.off_chip for m in spec.memory),
+            {c.name: c for c in spec.compute},
+        )
+
+
+def _utilization(
+    unit: ComputeUnit | None, cost: OpCost, latency: float, scale: float
+) -> float | None:
+    """Achieved fraction of the unit's peak (MAC peak, else vector peak); None on a link."""
+    # collectives run on a link, not a compute unit: no utilisation
+    if unit is None or latency <= 0:
+        return None
+    if cost.macs:
+        peak = unit.total_peak(cost.dtype)
+        if peak > 0:
+            return OPS_PER_MAC * cost.macs * scale / latency / peak
+    if cost.flops and unit.vector_peak:
+        return cost.flops * scale / latency / (unit.count * unit.vector_peak)
+    return None
+
+
+def _layer(chip: _Chip, p: _Pending, static: float) -> LayerResult:
+    """The LayerResult of one op, with ``static`` J of idle energy added."""
+    cost, scale, levels = p.cost, p.scale, chip.levels
+    if p.dyn is None:
         compute_j, mem_j, byts = cost.compute_j, cost.mem_j, cost.bytes_by_level
     else:
-        compute_j, mem_j, byts = dyn
-    off = sum(b for b, m in zip(byts, spec.memory) if m.off_chip)
+        compute_j, mem_j, byts = p.dyn
+    off = sum(b for b, o in zip(byts, chip.off_chip) if o)
     flops = cost.flops * scale
     bound, level = cost.bound(levels)
-    # collectives run on a link, not a compute unit: no utilisation
-    unit = next((c for c in spec.compute if c.name == cost.unit), None)
-    util: float | None = None
-    if unit is None:
-        pass
-    elif latency > 0 and cost.macs and unit.total_peak(cost.dtype) > 0:
-        util = OPS_PER_MAC * cost.macs * scale / latency / unit.total_peak(cost.dtype)
-    elif latency > 0 and cost.flops and unit.vector_peak:
-        util = cost.flops * scale / latency / (unit.count * unit.vector_peak)
     # time of each resource (decode layers: the reference step times the number of steps)
     resource = {"compute": cost.compute_s * scale, "overhead": cost.overhead_s * scale}
     resource.update({lv: t * scale for lv, t in zip(levels, cost.mem_s)})
     breakdown = {"compute": compute_j}
-    breakdown.update({lv: e for lv, e in zip(levels, mem_j)})
+    breakdown.update(zip(levels, mem_j))
+    breakdown["static"] = static
+    point = p.point
     return LayerResult(
-        name=name,
-        op_type=op_type,
+        name=p.name,
+        op_type=p.op_type,
         unit=cost.unit,
         macs=int(round(cost.macs * scale)),
         flops=int(round(flops)),
         bytes={lv: float(b) for lv, b in zip(levels, byts)},
-        start_s=start,
-        end_s=end,
-        latency_s=latency,
-        energy_j=compute_j + sum(mem_j),
+        start_s=p.start,
+        end_s=p.end,
+        latency_s=p.latency,
+        energy_j=compute_j + sum(mem_j) + static,
         energy_breakdown_j=breakdown,
         arithmetic_intensity=(flops / off) if off > 0 else None,
         bound=bound,
         bound_level=level,
-        transfers=transfers,
-        phase=phase,
-        live_bytes=live,
+        transfers=p.transfers,
+        phase=p.phase,
+        live_bytes=p.live,
         clock_hz=point.clock_hz if point is not None and point.clock_hz > 0 else None,
-        throttled=throttled,
+        throttled=p.throttled,
         mapping=cost.mapping.to_dict() if cost.mapping is not None else None,
-        utilization=util,
+        utilization=_utilization(chip.units.get(cost.unit), cost, p.latency, scale),
         resource_s=resource,
     )
 
@@ -309,35 +349,31 @@ def power_settings(
 def _phase_layers(
     w: Workload,
     ph: _Phase,
-    spec: HardwareSpec,
     prof: SoftwareProfile,
     power: PowerSettings,
     phase: str | None = None,
-) -> list[LayerResult]:
-    """One LayerResult per op of a scheduled graph (names prefixed by the phase)."""
+) -> list[_Pending]:
+    """One pending layer record per op of a scheduled graph (names prefixed by the phase)."""
     live = memory_profile(w, prof).live_bytes
     points = _op_points(ph, power)
     prefix = f"{phase}/" if phase else ""
-    layers = []
-    for i, op in enumerate(w.ops):
-        ev = ph.sched.events[i]
-        layers.append(
-            _layer(
-                spec,
-                ph.cost(i),
-                op.op_type,
-                ev.start_s,
-                ev.end_s,
-                ev.latency_s,
-                ev.transfers,
-                phase=phase,
-                name=prefix + op.name,
-                live=live[i],
-                point=points[i],
-                throttled=bool(ph.throttled and ph.throttled[i]),
-            )
+    throttled = ph.throttled or (False,) * len(w.ops)
+    return [
+        _Pending(
+            ph.cost(i),
+            op.op_type,
+            ev.start_s,
+            ev.end_s,
+            ev.end_s - ev.start_s,
+            ev.transfers,
+            prefix + op.name,
+            live[i],
+            points[i],
+            throttled[i],
+            phase,
         )
-    return layers
+        for i, (op, ev) in enumerate(zip(w.ops, ph.sched.events))
+    ]
 
 
 def _mac_dtype(w: Workload, ph: _Phase) -> str:
@@ -350,7 +386,7 @@ def _assemble(
     w: Workload | DecoderWorkload,
     spec: HardwareSpec,
     prof: SoftwareProfile,
-    layers: list[LayerResult],
+    pending: list[_Pending],
     latency: float,
     *,
     counts: Workload,
@@ -381,7 +417,9 @@ def _assemble(
             f"dequantised inside the GEMM kernels; the MACs run in {mac_dtype}",
         ]
     idle_w = [idle_power(spec, p) for p in points]
-    layers, static_j = with_idle(spec, layers, idle_w, latency)
+    statics, static_j = static_shares(spec, [p.energies() for p in pending], idle_w, latency)
+    chip = _Chip.of(spec)
+    layers = [_layer(chip, p, st) for p, st in zip(pending, statics)]
     energy = sum(layer.energy_j for layer in layers)
     summary = _power_summary(spec, power, layers, over_cap)
     if over_cap:
@@ -493,7 +531,7 @@ def _simulate_graph(
         w,
         spec,
         prof,
-        _phase_layers(w, ph, spec, prof, power),
+        _phase_layers(w, ph, prof, power),
         prof.overhead_per_run + ph.sched.makespan_s,
         counts=w,
         macs=w.macs,
@@ -533,7 +571,7 @@ def _simulate_decoder(
     warnings = _fit_warnings(spec, pl, strict)
     ph = runner(prefill, spec, prof, pl, start=prof.overhead_per_run)
     ttft = prof.overhead_per_run + ph.sched.makespan_s
-    layers = _phase_layers(prefill, ph, spec, prof, power, phase="prefill")
+    layers = _phase_layers(prefill, ph, prof, power, phase="prefill")
     points = list(_op_points(ph, power))
     over_cap = sum(ph.over_cap)
     macs = prefill.macs
@@ -578,21 +616,20 @@ def _simulate_decoder(
             scale = float(mac_tot[i]) / rc.macs if rc.macs else float(steps)
             ev = ref.sched.events[i]
             layers.append(
-                _layer(
-                    spec,
+                _Pending(
                     rc,
                     op.op_type,
                     t + ev.start_s * steps,
                     t + ev.end_s * steps,
                     float(lat[i]),
                     (),
-                    scale=scale,
-                    phase="decode",
-                    name=f"decode/{op.name}",
-                    dyn=(float(cj[i]), tuple(mj[i].tolist()), tuple(by[i].tolist())),
-                    live=step_live[i],
-                    point=ref_points[i],
-                    throttled=bool(ref.throttled and ref.throttled[i]),
+                    f"decode/{op.name}",
+                    step_live[i],
+                    ref_points[i],
+                    bool(ref.throttled and ref.throttled[i]),
+                    "decode",
+                    scale,
+                    (float(cj[i]), tuple(mj[i].tolist()), tuple(by[i].tolist())),
                 )
             )
             points.append(ref_points[i])
