@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
-from hwsim.costmodel.opcost import CostContext, OpCost, candidate_units, free_cost, op_cost
+from hwsim.costmodel.opcost import (
+    CostContext,
+    OpCost,
+    candidate_units,
+    clear_mappings,
+    free_cost,
+    kernel_of,
+    op_cost,
+)
 from hwsim.costmodel.placement import Placement, place
 from hwsim.hardware.models import HardwareSpec, SoftwareProfile
 from hwsim.workload import memory
-from hwsim.workload.ir import MemoryProfile, Workload
+from hwsim.workload.ir import MemoryProfile, Op, Workload
 
 
 @dataclass(frozen=True)
@@ -108,6 +117,117 @@ def op_activation_levels(
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What costing a graph derives from the workload alone, per deployment (fold, fusions)."""
+
+    deps: tuple[tuple[int, ...], ...]
+    fused: frozenset[int]
+    folded: frozenset[int]
+    keys: tuple[int, ...]
+    """Per op: the id of everything its cost depends on (op signature, fused, folded)."""
+
+
+_SIGNATURES: dict[tuple[object, ...], int] = {}
+"""Op signatures seen so far, numbered (a small int hashes faster than the tuple)."""
+_SHAPES: dict[tuple[int, bool, tuple[str, ...]], tuple[Workload, _Shape]] = {}
+"""Per workload object (by identity; the entry keeps it alive, so the id stays its own)."""
+_OP_COSTS: dict[tuple[int, int, int, int, int, str], tuple[CostContext, dict[object, Any]]] = {}
+"""Per cost context (chip, profile, placement, objective, by identity): op costs by key."""
+_KEPT = 16
+"""Workloads and contexts kept (the oldest goes first; a sweep makes a new chip per point)."""
+
+
+def clear_caches() -> None:
+    """Forget every op cost, graph shape and mapping computed so far (the next run costs
+    from scratch: benchmarks time it; results are the same either way)."""
+    _SIGNATURES.clear()
+    _SHAPES.clear()
+    _OP_COSTS.clear()
+    clear_mappings()
+
+
+def _signature(op: Op, fused: bool, folded: bool) -> tuple[object, ...]:
+    """Every field of ``op`` that its cost reads (identical ops, such as repeated blocks and
+    transformer layers, cost the same)."""
+    return (
+        op.op_type,
+        op.op_class,
+        op.macs,
+        op.vector_ops,
+        op.weight_bytes,
+        op.weight_read_bytes,
+        op.input_bytes,
+        op.output_bytes,
+        op.compute_dtype,
+        op.gemm,
+        op.state_read_bytes,
+        op.state_write_bytes,
+        op.intermediate_bytes,
+        op.view,
+        len(op.inputs),
+        kernel_of(op),
+        fused,
+        folded,
+    )
+
+
+def _remember(table: dict[Any, Any], key: object, value: Any) -> None:
+    if len(table) >= _KEPT:
+        del table[next(iter(table))]  # the oldest
+    table[key] = value
+
+
+def _shape(workload: Workload, profile: SoftwareProfile) -> _Shape:
+    """The workload's dependencies, fused and folded ops and op keys (computed once per
+    workload object and deployment)."""
+    key = (id(workload), profile.fold_batchnorm, tuple(profile.fusions))
+    got = _SHAPES.get(key)
+    if got is not None and got[0] is workload:
+        return got[1]
+    folded = folded_ops(workload, profile)
+    fused = fused_ops(workload, profile)
+    if len(_SIGNATURES) > 1 << 16:
+        clear_caches()
+    keys = []
+    for i, op in enumerate(workload.ops):
+        sig = _signature(op, i in fused, i in folded)
+        keys.append(_SIGNATURES.setdefault(sig, len(_SIGNATURES)))
+    shape = _Shape(dependencies(workload), fused, folded, tuple(keys))
+    _remember(_SHAPES, key, (workload, shape))
+    return shape
+
+
+def _op_costs(ctx: CostContext) -> dict[object, Any]:
+    """The op costs already computed in this context (same chip, profile and placement
+    objects, same objective), by op key and activation level."""
+    pl = ctx.placement
+    key = (
+        id(ctx.spec),
+        id(ctx.profile),
+        pl.weight_level,
+        pl.act_level,
+        pl.state_level,
+        ctx.objective,
+    )
+    got = _OP_COSTS.get(key)
+    if got is not None and got[0].spec is ctx.spec and got[0].profile is ctx.profile:
+        return got[1]
+    memo: dict[object, Any] = {}
+    _remember(_OP_COSTS, key, (ctx, memo))
+    return memo
+
+
+def _costs(
+    ctx: CostContext, op: Op, fused: bool, folded: bool, act_level: int
+) -> tuple[OpCost, ...]:
+    """Cost of ``op`` on each unit that can run it, fastest first."""
+    units, dtype = candidate_units(ctx.spec, op, ctx.profile)
+    if folded:
+        return tuple(free_cost(ctx, op, u, dtype) for u in units)
+    return tuple(op_cost(ctx, op, u, dtype, fused=fused, act_level=act_level) for u in units)
+
+
 def cost_graph(
     workload: Workload,
     spec: HardwareSpec,
@@ -116,56 +236,36 @@ def cost_graph(
     objective: str = "latency",
 ) -> GraphCost:
     """Cost every op of ``workload`` on each unit that can run it (``objective``: what the
-    mappers minimise, latency or energy)."""
+    mappers minimise, latency or energy).
+
+    Op costs are pure functions of the op's signature and the context, so they are computed
+    once per signature and kept for the next graph on the same chip objects (the sampled
+    decode steps differ in their attention ops only; a power cap re-costs the same graph).
+    """
     mem_profile = memory_profile(workload, profile)
     peak_act = mem_profile.peak_bytes
     if placement is None:
         placement = place(spec, workload.weight_bytes, peak_act, workload.state_bytes)
     ctx = CostContext(spec, profile, placement, objective)
     act_levels = op_activation_levels(workload, spec, placement, mem_profile.live_bytes)
-    fused = fused_ops(workload, profile)
-    folded = folded_ops(workload, profile)
+    shape = _shape(workload, profile)
+    fused, folded = shape.fused, shape.folded
+    memo = _op_costs(ctx)
     options = []
     producer_unit, slack = "", 0.0
-    # OpCost.name is the first op with that signature; use workload.ops[i].name for names.
-    memo: dict[tuple[object, ...], tuple[OpCost, ...]] = {}
     for i, op in enumerate(workload.ops):
-        # Identical ops (repeated blocks, transformer layers) cost the same: cost once.
-        key = (
-            op.op_type,
-            op.op_class,
-            op.macs,
-            op.vector_ops,
-            op.weight_bytes,
-            op.weight_read_bytes,
-            op.input_bytes,
-            op.output_bytes,
-            op.compute_dtype,
-            op.gemm,
-            op.state_read_bytes,
-            op.state_write_bytes,
-            op.intermediate_bytes,
-            op.view,
-            len(op.inputs),
-            i in fused,
-            i in folded,
-            act_levels[i],
-        )
+        key = (shape.keys[i], act_levels[i])
         got = memo.get(key)
         if got is None:
-            units, dtype = candidate_units(spec, op, profile)
-            if i in folded:
-                got = tuple(free_cost(ctx, op, u, dtype) for u in units)
-            else:
-                got = tuple(
-                    op_cost(ctx, op, u, dtype, fused=i in fused, act_level=act_levels[i])
-                    for u in units
-                )
-            memo[key] = got
+            got = memo[key] = _costs(ctx, op, i in fused, i in folded, act_levels[i])
         if i in fused and i not in folded:
-            got, slack = _hide_in_epilogue(got, producer_unit, slack)
+            hidden_key = (key, producer_unit, slack)
+            hidden = memo.get(hidden_key)
+            if hidden is None:
+                hidden = memo[hidden_key] = _hide_in_epilogue(got, producer_unit, slack)
+            got, slack = hidden
         elif op.macs > 0:
             # A kernel that later fused ops may hide their element-wise work behind.
             producer_unit, slack = got[0].unit, got[0].latency_s
         options.append(got)
-    return GraphCost(ctx, dependencies(workload), tuple(options), peak_act)
+    return GraphCost(ctx, shape.deps, tuple(options), peak_act)

@@ -241,7 +241,8 @@ def _operands(
     return Operands(sizes, el, acc_ratio, (paths[0], paths[1], paths[2])), names
 
 
-def _kernel(op: Op) -> tuple[int, int]:
+def kernel_of(op: Op) -> tuple[int, int]:
+    """The op's kernel size (rows, cols); (1, 1) when it has none."""
     for key, val in op.attrs:
         if key == "kernel" and isinstance(val, tuple) and len(val) == 2:
             return int(val[0]), int(val[1])
@@ -268,6 +269,11 @@ def _unit_key(unit: ComputeUnit, dtype: str) -> tuple[object, ...]:
 _MAPPINGS: dict[tuple[object, ...], Mapping] = {}
 
 
+def clear_mappings() -> None:
+    """Forget the mappings found so far (the next op of each shape is mapped again)."""
+    _MAPPINGS.clear()
+
+
 def mapping_for(
     ctx: CostContext, op: Op, unit: ComputeUnit, dtype: str, operands: Operands
 ) -> Mapping:
@@ -277,7 +283,7 @@ def mapping_for(
     eff = _efficiency(prof, op.op_class) if op.macs else 1.0
     key = (
         op.gemm,
-        _kernel(op),
+        kernel_of(op),
         op.macs,
         operands,
         dtype,
@@ -291,7 +297,7 @@ def mapping_for(
     if got is None:
         req = MapRequest(
             gemm=op.gemm if op.macs else None,
-            kernel=_kernel(op),
+            kernel=kernel_of(op),
             macs=op.macs,
             operands=operands,
             unit=unit,
