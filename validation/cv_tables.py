@@ -49,14 +49,23 @@ def summary(d: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def _param(n: str, v: float, run_clock_hz: float | None) -> str:
+    if n != "overhead_per_run":
+        return f"{n} x{v:.3g}"
+    if run_clock_hz:  # core cycles on MCU/CPU members: stated at the fastest member's clock
+        return (
+            f"{n} +{v * 1e3:.3g} ms at {run_clock_hz / 1e6:g} MHz ({v * run_clock_hz:,.0f} cycles)"
+        )
+    return f"{n} +{v * 1e3:.3g} ms"
+
+
 def fits(d: dict[str, Any]) -> str:
     out = ["| stack | chips | rows | fitted parameters | dof |", "|---|---|---|---|---|"]
     for f in d["fits"]:
         chips = ", ".join(sorted({m.split("/")[0] for m in f["members"]}))
         params = (
             ", ".join(
-                (f"{n} +{v * 1e3:.3g} ms" if n == "overhead_per_run" else f"{n} x{v:.3g}")
-                + (" (bound)" if n in f["at_bound"] else "")
+                _param(n, v, f.get("run_clock_hz")) + (" (bound)" if n in f["at_bound"] else "")
                 for n, v in f["parameters"].items()
             )
             or "none (prior kept)"

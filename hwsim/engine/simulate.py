@@ -24,7 +24,7 @@ from hwsim.engine.result import LayerResult, SimulationResult
 from hwsim.engine.schedule import Schedule, schedule
 from hwsim.errors import SimulationError, SpecError
 from hwsim.hardware.models import ComputeUnit, HardwareSpec, SoftwareProfile
-from hwsim.hardware.operating import Point, at_point, find_point, idle_power
+from hwsim.hardware.operating import Point, at_point, find_point, idle_power, run_overhead
 from hwsim.units import OPS_PER_MAC, Dimension, UnitError, check_sane, parse_quantity
 from hwsim.vocabulary import DTYPE_BYTES, WEIGHT_ONLY_FORMATS, dtype_label
 from hwsim.workload.ir import DecoderWorkload, Workload
@@ -515,12 +515,13 @@ def _simulate_graph(
     if runner is None:
         runner = partial(_run_phase, power=power)
     peak_act = memory_profile(w, prof).peak_bytes
+    run_s = run_overhead(spec, prof, power.point)
     # Weights first or activations first on the near levels: keep the faster (a bigger
     # SRAM that takes the weights must not push the activations off chip and slow down).
     ph: _Phase | None = None
     pl = place(spec, w.weight_bytes, peak_act, w.state_bytes)
     for cand in placements(spec, w.weight_bytes, peak_act, w.state_bytes):
-        got = runner(w, spec, prof, cand, start=prof.overhead_per_run)
+        got = runner(w, spec, prof, cand, start=run_s)
         if ph is None or got.sched.makespan_s < ph.sched.makespan_s * (1 - 1e-12):
             ph, pl = got, cand
     assert ph is not None
@@ -532,7 +533,7 @@ def _simulate_graph(
         spec,
         prof,
         _phase_layers(w, ph, prof, power),
-        prof.overhead_per_run + ph.sched.makespan_s,
+        run_s + ph.sched.makespan_s,
         counts=w,
         macs=w.macs,
         flops=w.flops,
@@ -569,8 +570,9 @@ def _simulate_decoder(
     peak_act = memory_profile(prefill, prof).peak_bytes
     pl = place(spec, prefill.weight_bytes, peak_act, kv_total)
     warnings = _fit_warnings(spec, pl, strict)
-    ph = runner(prefill, spec, prof, pl, start=prof.overhead_per_run)
-    ttft = prof.overhead_per_run + ph.sched.makespan_s
+    run_s = run_overhead(spec, prof, power.point)
+    ph = runner(prefill, spec, prof, pl, start=run_s)
+    ttft = run_s + ph.sched.makespan_s
     layers = _phase_layers(prefill, ph, prof, power, phase="prefill")
     points = list(_op_points(ph, power))
     over_cap = sum(ph.over_cap)

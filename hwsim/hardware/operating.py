@@ -32,7 +32,8 @@ NOMINAL = "nominal"
 """Name of the implicit top operating point (the clock the spec's peaks are stated at)."""
 
 _CLOCKED_KINDS = ("register", "sram", "cache")
-_CYCLE_OVERHEAD_KINDS = ("mcu", "cpu")
+CYCLE_OVERHEAD_KINDS = ("mcu", "cpu")
+"""Chip kinds whose profile overheads (per op, per run) are core cycles, not host time."""
 
 
 @dataclass(frozen=True)
@@ -204,11 +205,23 @@ def at_point(spec: HardwareSpec, point: Point) -> HardwareSpec:
 
 
 def profile_at_point(spec: HardwareSpec, profile: SoftwareProfile, point: Point) -> SoftwareProfile:
-    """The software profile at ``point``: on MCUs and CPUs the per-op overhead is core cycles
-    (interpreter dispatch, call overhead), so it scales with 1 / clock; on GPUs and
-    accelerators it is host-side launch time and stays."""
-    if point.is_nominal or spec.kind not in _CYCLE_OVERHEAD_KINDS:
+    """The software profile at ``point``: on MCUs and CPUs the fixed costs are instructions the
+    core executes (interpreter dispatch and call overhead per op; runtime setup, input copy and
+    output read-back per run), so ``overhead_per_op`` and ``overhead_per_run`` scale with
+    1 / clock; on GPUs, NPUs, mobile SoCs and accelerators they are host-side time (kernel
+    launch, driver and transfer calls on a host CPU the chip's operating point does not move)
+    and stay."""
+    if point.is_nominal or spec.kind not in CYCLE_OVERHEAD_KINDS:
         return profile
     return profile.model_copy(
-        update={"overhead_per_op": profile.overhead_per_op / point.clock_ratio}
+        update={
+            "overhead_per_op": profile.overhead_per_op / point.clock_ratio,
+            "overhead_per_run": profile.overhead_per_run / point.clock_ratio,
+        }
     )
+
+
+def run_overhead(spec: HardwareSpec, profile: SoftwareProfile, point: Point) -> float:
+    """Fixed cost in s paid once per inference at ``point`` (``overhead_per_run``, in core
+    cycles on MCUs and CPUs: see :func:`profile_at_point`)."""
+    return profile_at_point(spec, profile, point).overhead_per_run

@@ -30,6 +30,7 @@ import numpy as np
 from hwsim.errors import HwsimError
 from hwsim.hardware.loader import load_profile
 from hwsim.hardware.models import SoftwareProfile
+from hwsim.hardware.operating import CYCLE_OVERHEAD_KINDS
 from hwsim.textio import read_yaml
 from hwsim.validation.compare import PROFILE_SUFFIXES, Predictor, ProfileKey, RowSkipped
 from hwsim.validation.fitting import (
@@ -158,6 +159,9 @@ class StackFit:
     """d ln(pred)/d x at the solution (rows x names); used to start refits."""
     residuals: Any = None
     """ln(pred / meas) of each row at the solution."""
+    run_clock_hz: float | None = None
+    """Clock the shared ``overhead_per_run`` is stated at when the members' per-run cost is
+    core cycles (MCUs, CPUs: each member pays it x this clock / its own); None: seconds."""
 
     @property
     def dof(self) -> int:
@@ -181,7 +185,16 @@ class StackFit:
         parts = []
         for n, v in self.multipliers().items():
             mark = " (at bound)" if n in self.at_bound else ""
-            parts.append(f"{n} +{v * 1e3:.4g} ms{mark}" if n in ADDITIVE else f"{n} x{v:.4g}{mark}")
+            if n not in ADDITIVE:
+                parts.append(f"{n} x{v:.4g}{mark}")
+            elif self.run_clock_hz:
+                cycles = v * self.run_clock_hz
+                parts.append(
+                    f"{n} +{v * 1e3:.4g} ms at {self.run_clock_hz / 1e6:g} MHz "
+                    f"({cycles:,.0f} core cycles){mark}"
+                )
+            else:
+                parts.append(f"{n} +{v * 1e3:.4g} ms{mark}")
         return ", ".join(parts) or "nothing fitted"
 
     def to_dict(self) -> dict[str, Any]:
@@ -191,6 +204,7 @@ class StackFit:
             "members": [f"{c}/{p}" for c, p in self.members],
             "rows": list(self.rows),
             "parameters": self.multipliers(),
+            "run_clock_hz": self.run_clock_hz,
             "at_bound": list(self.at_bound),
             "dof": self.dof,
             "exactly_determined": self.exactly_determined,
@@ -220,6 +234,20 @@ class _Problem:
     keys: list[ProfileKey]
     pred: Predictor
     run_unit_s: float = 1.0
+    clocks: dict[ProfileKey, float] = field(default_factory=dict)
+    """Nominal clock of each member whose per-run cost is core cycles (MCU, CPU)."""
+
+    @property
+    def run_clock_hz(self) -> float | None:
+        """Clock the shared per-run overhead is stated at (the fastest cycle-counted member)."""
+        return max(self.clocks.values()) if self.clocks else None
+
+    def run_unit(self, key: ProfileKey) -> float:
+        """Seconds one unit of the per-run parameter costs on member ``key``: the same number
+        of core cycles on every MCU/CPU member (longer on a slower clock), the same seconds on
+        the others (host time)."""
+        ref, own = self.run_clock_hz, self.clocks.get(key)
+        return self.run_unit_s * (ref / own if ref and own else 1.0)
 
     def profiles(self, x: Mapping[str, float]) -> dict[ProfileKey, SoftwareProfile]:
         out = {}
@@ -230,7 +258,7 @@ class _Problem:
             if "overhead_per_run" in xm:
                 # Fitted as u = ln(1 + added / run unit): linear in ln(t) for the shortest run.
                 xm["overhead_per_run"] = math.expm1(xm["overhead_per_run"])
-            out[k] = apply_parameters(p, xm, run_unit_s=self.run_unit_s)
+            out[k] = apply_parameters(p, xm, run_unit_s=self.run_unit(k))
         return out
 
     def residuals(self, x: Mapping[str, float], idx: Sequence[int]) -> np.ndarray:
@@ -250,7 +278,7 @@ def _bounds_for(prob: _Problem, name: str) -> tuple[float, float]:
     for k, p in prob.priors.items():
         if k not in prob.members or (who and k[0] != who):
             continue
-        lo, hi = _bounds(p, base, prob.run_unit_s)
+        lo, hi = _bounds(p, base, prob.run_unit(k))
         lows.append(lo)
         highs.append(hi)
     if not lows:
@@ -339,9 +367,13 @@ def build_problem(
     rows: Sequence[Measurement],
     keys: Sequence[ProfileKey],
     pred: Predictor,
+    clocks: Mapping[ProfileKey, float] | None = None,
 ) -> _Problem:
-    """The fitting problem of one stack (its time-like rows, each with its chip + profile)."""
-    return _Problem(stack, tuple(members), dict(priors), list(rows), list(keys), pred)
+    """The fitting problem of one stack (its time-like rows, each with its chip + profile;
+    ``clocks``: nominal clock of each member whose per-run cost is core cycles)."""
+    return _Problem(
+        stack, tuple(members), dict(priors), list(rows), list(keys), pred, clocks=dict(clocks or {})
+    )
 
 
 def fit_stack(
@@ -432,6 +464,7 @@ def fit_stack(
         at_bound,
         J,
         r_end,
+        prob.run_clock_hz,
     )
 
 
@@ -481,6 +514,7 @@ def _fit_from_prior(
         at_bound,
         J,
         prob.residuals(sol, idx),
+        prob.run_clock_hz,
     )
 
 
@@ -563,6 +597,7 @@ def assign(
     stack_rows: dict[str, list[Measurement]] = {}
     stack_keys: dict[str, list[ProfileKey]] = {}
     all_priors: dict[ProfileKey, SoftwareProfile] = dict(priors)
+    clocks: dict[ProfileKey, float] = {}
     for m in rows:
         if m.profile is not None and m.profile.endswith(PROFILE_SUFFIXES):
             continue
@@ -574,6 +609,8 @@ def assign(
         if key[1] not in spec.profiles:
             continue
         out.row_key[m.id] = key
+        if spec.kind in CYCLE_OVERHEAD_KINDS and spec.nominal_clock:
+            clocks[key] = spec.nominal_clock
         name = by_member.get(key, key[1])
         if key not in all_priors:
             all_priors[key] = spec.profiles[key[1]]
@@ -591,6 +628,7 @@ def assign(
             stack_rows.get(name, []),
             stack_keys.get(name, []),
             pred,
+            {k: clocks[k] for k in mem if k in clocks},
         )
         out.problems[name] = prob
         spec_ = stacks.get(name)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from toychips import TOY, write_chip
 
 import hwsim
@@ -102,3 +104,48 @@ def test_h743_voltage_scale_lowers_energy_by_the_datasheet_currents() -> None:
     per_mhz = (34.5 / 200) / (110 / 480)  # 0.753
     assert low.energy_j / top.energy_j == pytest.approx(per_mhz, rel=0.02)
     assert low.voltage_v == 1.0 and top.voltage_v == 1.35
+
+
+# Per-run overhead on an MCU: runtime setup, input copy and output read-back are instructions
+# the core executes, so at a lower clock they take proportionally longer (like the per-op
+# dispatch). The toy MCU's GEMM is compute-bound at every clock (its weights stream from the
+# unclocked DRAM in ~21 us, hidden under ~1 ms of compute): every term of its latency is cycles.
+MCU_RUN = MCU.replace(
+    "    overhead_per_op: 0 s\n", "    overhead_per_op: 0 s\n    overhead_per_run: 1 ms\n"
+)
+
+
+def test_halving_the_clock_doubles_the_mcu_per_run_overhead(tmp_path: Path) -> None:
+    chip = write_chip(tmp_path, MCU_RUN, "mcu-run.yaml")
+    top = hwsim.simulate(gemm(), chip)
+    low = hwsim.simulate(gemm(), chip, operating_point="low")
+    t = 2 * 512 * 1024 * 1024 / 1e12  # compute time at 200 MHz (1 TFLOPS), as above
+    # 1 ms of setup at 200 MHz is 200,000 core cycles: 2 ms at 100 MHz.
+    assert top.latency_s == pytest.approx(1e-3 + t, rel=1e-12)
+    assert low.latency_s == pytest.approx(2e-3 + 2 * t, rel=1e-12)
+    # The first op starts after the setup.
+    assert low.layers[0].start_s == pytest.approx(2e-3, rel=1e-12)
+
+
+def test_accelerator_per_run_overhead_is_host_time_and_stays(tmp_path: Path) -> None:
+    # The same chip as an accelerator behind a host: its per-run cost (driver call, transfer
+    # setup) runs on the host CPU, which the accelerator's operating point does not move.
+    acc = MCU_RUN.replace("kind: mcu\n", "kind: accelerator\n")
+    chip = write_chip(tmp_path, acc, "acc-run.yaml")
+    low = hwsim.simulate(gemm(), chip, operating_point="low")
+    t = 2 * 512 * 1024 * 1024 / 1e12
+    assert low.latency_s == pytest.approx(1e-3 + 2 * t, rel=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(mhz=st.integers(min_value=10, max_value=200))
+def test_mcu_latency_is_cycles_over_clock_at_any_point(
+    tmp_path_factory: pytest.TempPathFactory, mhz: int
+) -> None:
+    # What-if invariant: when every term (compute, on-chip bytes, per-op and per-run
+    # overheads) is core cycles, latency x clock is the same number of cycles at every clock.
+    text = MCU_RUN.replace("overhead_per_op: 0 s", "overhead_per_op: 5 us")
+    chip = write_chip(tmp_path_factory.mktemp("inv"), text, "mcu-run.yaml")
+    top = hwsim.simulate(gemm(), chip)
+    at = hwsim.simulate(gemm(), chip, clock=f"{mhz} MHz")
+    assert at.latency_s * mhz == pytest.approx(top.latency_s * 200, rel=1e-9)

@@ -160,3 +160,48 @@ def test_cli_prints_every_scheme_and_the_headline(toy_dir: Path) -> None:
     assert res.exit_code == 2 and "--folds must be at least 2" in res.output
     res = runner.invoke(app, ["validate", str(csv), "--shipped"])
     assert res.exit_code == 0 and "as shipped" in res.output
+
+
+# Two MCUs that share one stack: ``mcu200`` is the toy chip as an MCU clocked at 200 MHz,
+# ``mcu100`` the same core at 100 MHz (half the peak). The stack's per-inference setup is
+# 200,000 core cycles: 1 ms on mcu200, 2 ms on mcu100. Measured latency of a GEMM on chip c
+# (GEMM efficiency 0.5; the prior's 1 us per op, stated at each chip's own clock):
+#   t = 200e3 / f_c + 1 us + 2 m k n / (peak_c x 0.5).
+# The stack fits the GEMM efficiency and the per-run cost (stacks.yaml: no chip terms).
+MCU200 = (
+    TOY.replace("kind: accelerator\n", "kind: mcu\n")
+    .replace("    kind: mac_array\n", "    kind: mac_array\n    clock: 200 MHz\n")
+    .replace("    kind: vector\n", "    kind: vector\n    clock: 200 MHz\n")
+    .replace("name: toy\n", "name: mcu200\n")
+)
+MCU100 = (
+    MCU200.replace("name: mcu200\n", "name: mcu100\n")
+    .replace("clock: 200 MHz", "clock: 100 MHz")
+    .replace("peak: {fp16: 1 TFLOPS, int8: 2 TOPS}", "peak: {fp16: 0.5 TFLOPS, int8: 1 TOPS}")
+    .replace("vector_peak: 100 GOPS", "vector_peak: 50 GOPS")
+)
+
+
+def test_an_mcu_stack_shares_its_per_run_cost_in_cycles(toy_dir: Path) -> None:
+    (toy_dir / "mcu200.yaml").write_text(MCU200)
+    (toy_dir / "mcu100.yaml").write_text(MCU100)
+    lines = []
+    for name, (m, k, n) in SHAPES.items():
+        (toy_dir / f"{name}.yaml").write_text(LAYER.format(name=name, m=m, k=k, n=n))
+        for chip, f, peak in (("mcu200", 200e6, 1e12), ("mcu100", 100e6, 0.5e12)):
+            ms = (200e3 / f + 1e-6 + 2 * m * k * n / (peak * 0.5)) * 1e3
+            lines.append(f"{name}-{chip},mcu,{name}.yaml,{chip}.yaml,slow,,,,,latency_ms,{ms!r},,,")
+    stacks = toy_dir / "stacks.yaml"
+    stacks.write_text("stacks:\n  slow:\n    fit: [efficiency.gemm, overhead_per_run]\n")
+    cv = cross_validate(write_csv(toy_dir, "\n".join(lines) + "\n"), stacks=stacks)
+    fit = cv.fits["slow"]
+    assert set(fit.names) == {"efficiency.gemm", "overhead_per_run"}
+    assert fit.run_clock_hz == 200e6  # stated at the faster member's clock
+    mult = fit.multipliers()
+    assert mult["efficiency.gemm"] == pytest.approx(0.5 / 0.8, rel=1e-3)
+    assert mult["overhead_per_run"] == pytest.approx(1e-3, rel=1e-3)  # 200,000 cycles / 200 MHz
+    assert fit.profiles[("mcu100", "slow")].overhead_per_run == pytest.approx(2e-3, rel=1e-3)
+    assert "(200,000 core cycles)" in fit.label()
+    for scheme in ("in_sample", "leave_one_out"):
+        for rid, ratio in _ratios(cv, scheme).items():
+            assert ratio == pytest.approx(1.0, rel=2e-3), (scheme, rid)
