@@ -78,6 +78,18 @@ class LayerResult:
     resource_s: dict[str, float] = field(default_factory=dict)
 
     @classmethod
+    def of(cls, **values: Any) -> LayerResult:
+        """A record from the value of every field, built without the generated ``__init__``.
+
+        The engine builds one record per op on every run, and a frozen dataclass's
+        ``__init__`` sets each field through ``object.__setattr__`` (about 5 us for these 22
+        fields, 4x this). Nothing is checked or defaulted: for the engine's own values.
+        """
+        layer: LayerResult = object.__new__(cls)
+        layer.__dict__.update(values)
+        return layer
+
+    @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> LayerResult:
         """Read one entry of a result JSON's ``layers`` (validated; unknown keys ignored).
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import simpy
@@ -50,6 +51,10 @@ class Schedule:
     events: tuple[Event, ...]
     chosen: tuple[int, ...]
     makespan_s: float
+
+
+_by_start = itemgetter(1, 0)
+"""Transfers of an op in time order (ties: level name)."""
 
 
 def schedule(
@@ -96,14 +101,16 @@ def schedule(
         current op and queue, then the op's own latency on that unit; ties: fastest)."""
         opts = options[i]
         pick = 0
-        best = float("inf")
-        for k, c in enumerate(opts):
-            finish = max(env.now, unit_free[c.unit]) + queued[c.unit] + c.latency_s
-            if finish < best * (1 - 1e-12):
-                best, pick = finish, k
-        chosen[i] = pick
-        unit = opts[pick].unit
-        queued[unit] += opts[pick].latency_s
+        if len(opts) > 1:
+            best = float("inf")
+            for k, c in enumerate(opts):
+                finish = max(env.now, unit_free[c.unit]) + queued[c.unit] + c.latency_s
+                if finish < best * (1 - 1e-12):
+                    best, pick = finish, k
+            chosen[i] = pick
+        cost = opts[pick]
+        unit = cost.unit
+        queued[unit] += cost.latency_s
         heapq.heappush(queues[unit], i)
         if not wake[unit].triggered:
             wake[unit].succeed()
@@ -146,7 +153,8 @@ def schedule(
             unit_free[unit] = end
             if end > t0:
                 yield env.timeout(end - t0)
-            xfers.sort(key=lambda t: (t[1], t[0]))
+            if len(xfers) > 1:
+                xfers.sort(key=_by_start)
             events[i] = Event(i, names[i] if names else cost.name, unit, t0, end, tuple(xfers))
             for d in dependents[i]:
                 waiting[d] -= 1

@@ -163,7 +163,7 @@ def _layer(chip: _Chip, p: _Pending, static: float) -> LayerResult:
     breakdown.update(zip(levels, mem_j))
     breakdown["static"] = static
     point = p.point
-    return LayerResult(
+    return LayerResult.of(
         name=p.name,
         op_type=p.op_type,
         unit=cost.unit,

@@ -33,6 +33,19 @@ def test_json_round_trips_through_the_model(cnn: SimulationResult, llm: Simulati
     assert SimulationResult.from_dict(llm.to_dict()).ttft_s == llm.ttft_s
 
 
+def test_engine_records_are_whole_records(cnn: SimulationResult, llm: SimulationResult) -> None:
+    # The engine builds layers with LayerResult.of (no __init__): every field must be set,
+    # and the record must equal the one the dataclass constructor builds from those values.
+    names = [f.name for f in dataclasses.fields(LayerResult)]
+    for r in (cnn, llm):
+        for layer in r.layers:
+            assert list(vars(layer)) == names
+            assert LayerResult(**vars(layer)) == layer
+            assert dataclasses.replace(layer, name="x").name == "x"
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                layer.name = "y"  # type: ignore[misc]
+
+
 def test_json_carries_the_schema_version(cnn: SimulationResult) -> None:
     d = cnn.to_dict()
     assert d["schema_version"] == 2  # 2: per-layer mapping, utilization, resource_s; bound "fused"
