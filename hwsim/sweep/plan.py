@@ -19,6 +19,7 @@ Everything is validated before any point runs; errors are one line naming the ax
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -115,11 +116,12 @@ _BINARY_BYTES = (("B", 1.0), ("KiB", 2.0**10), ("MiB", 2.0**20), ("GiB", 2.0**30
 _SI_PREFIXES = ("p", "n", "u", "m", "", "k", "M", "G", "T", "P")
 
 
-def _unit_family(unit: str, factor: float) -> list[tuple[str, float]]:
+@functools.lru_cache(maxsize=64)
+def _unit_family(unit: str, factor: float) -> tuple[tuple[str, float], ...]:
     """Units of the same kind as ``unit`` with other prefixes, smallest first: binary
     sizes for KiB/MiB/GiB, SI prefixes for the rest (GB/s -> kB/s, MB/s, GB/s, TB/s)."""
     if unit in {u for u, _ in _BINARY_BYTES}:
-        return list(_BINARY_BYTES)
+        return _BINARY_BYTES
     one = quantity_dimension(f"1 {unit}")
     base = unit
     if len(unit) > 1 and unit[0] in _SI_PREFIXES and one is not None:
@@ -131,7 +133,7 @@ def _unit_family(unit: str, factor: float) -> list[tuple[str, float]]:
         q = quantity_dimension(f"1 {p}{base}")
         if q is not None and one is not None and q[1] is one[1]:
             family.append((f"{p}{base}", q[0]))
-    return sorted(family, key=lambda uf: uf[1]) or [(unit, factor)]
+    return tuple(sorted(family, key=lambda uf: uf[1])) or ((unit, factor),)
 
 
 def _best_unit(unit: str, factor: float, x: float) -> tuple[str, float]:

@@ -177,6 +177,39 @@ def item_key(plan: SweepPlan, point: Mapping[str, Any], wl: WorkloadDef) -> str:
     )[:24]
 
 
+def _json(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def item_keys(plan: SweepPlan, points: Sequence[Mapping[str, Any]]) -> list[list[str]]:
+    """:func:`item_key` of every (point, workload), ``[point][workload]``, the same strings
+    computed faster: the JSON text hashed is ``{"base":..,"hwsim":..,"point":..,"v":..,
+    "workload":..}`` (sorted keys), so the sha256 state after the base spec is computed
+    once and only the point and the workload are hashed per item."""
+    import hashlib
+
+    from hwsim.version import __version__
+
+    head = hashlib.sha256(
+        f'{{"base":{_json(plan.base)},"hwsim":{_json(__version__)},"point":'.encode()
+    )
+    tails = [
+        f',"v":{_json(KEY_VERSION)},"workload":{_json(w.as_payload())}}}'.encode()
+        for w in plan.workloads
+    ]
+    out = []
+    for point in points:
+        h = head.copy()
+        h.update(_json(dict(point)).encode())
+        keys = []
+        for tail in tails:
+            hw = h.copy()
+            hw.update(tail)
+            keys.append(hw.hexdigest()[:24])
+        out.append(keys)
+    return out
+
+
 class PointStore:
     """Finished rows, keyed by item key; append-only JSON lines in ``DIR/points.jsonl``."""
 
@@ -215,11 +248,13 @@ class PointStore:
 
     def add(self, pairs: Iterable[tuple[str, dict[str, Any]]]) -> None:
         """Keep finished rows (and append them to the file, flushed, when there is one)."""
-        lines = []
-        for key, row in pairs:
-            self.rows[key] = row
-            lines.append(json.dumps({"key": key, "row": row}, separators=(",", ":")) + "\n")
-        if self.path is not None and lines:
+        pairs = list(pairs)
+        self.rows.update(pairs)
+        if self.path is not None and pairs:
+            lines = [
+                json.dumps({"key": key, "row": row}, separators=(",", ":")) + "\n"
+                for key, row in pairs
+            ]
             if self._fh is None:
                 # O_NOFOLLOW: a symlink planted at points.jsonl is refused, not written through.
                 flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
@@ -447,15 +482,21 @@ def _table(plan: SweepPlan, items: Sequence[_Item], rows: Mapping[str, dict[str,
     records = []
     energy_cols: dict[str, None] = {}
     extra_cols: dict[str, None] = {}
+    si_of: dict[tuple[type, Any], float] = {}  # an axis has few distinct values
+    si_axes = [(a.path, a.si_column) for a in plan.axes if a.si_column is not None]
     for it in items:
         row = rows[it.key]
         rec: dict[str, Any] = {"point": it.point_index}
         for a in plan.axes:
             rec[a.path] = it.point[a.path]
-        for a in plan.axes:
-            if a.si_column is not None:
-                si = _si(it.point[a.path])
-                rec[a.si_column] = si[0] if si is not None else math.nan
+        for path, column in si_axes:
+            v = it.point[path]
+            vkey = (type(v), v if not isinstance(v, list) else tuple(v))
+            got = si_of.get(vkey)
+            if got is None:
+                si = _si(v)
+                got = si_of[vkey] = si[0] if si is not None else math.nan
+            rec[column] = got
         rec["workload"] = plan.workloads[it.workload_index].label
         rec.update(row)
         for k in row:
@@ -597,9 +638,9 @@ def sweep(
     if not points:
         raise SweepError(f"{the_plan.source}: no point meets the constraints")
     items: list[_Item] = []
-    for pi, point in enumerate(points):
-        for wi, wl in enumerate(the_plan.workloads):
-            items.append(_Item(len(items), pi, point, wi, item_key(the_plan, point, wl)))
+    for pi, (point, keys) in enumerate(zip(points, item_keys(the_plan, points), strict=True)):
+        for wi, key in enumerate(keys):
+            items.append(_Item(len(items), pi, point, wi, key))
 
     folder = Path(out) if out is not None else None
     if folder is not None:
