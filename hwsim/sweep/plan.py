@@ -33,8 +33,9 @@ from typing import Any
 import numpy as np
 
 from hwsim.errors import HwsimError
-from hwsim.hardware.loader import load_hardware, override, read_yaml
+from hwsim.hardware.loader import load_hardware, read_yaml
 from hwsim.hardware.models import HardwareSpec
+from hwsim.hardware.variants import SpecVariants
 from hwsim.sweep.expr import Constraint, ExpressionError, parse_constraint
 from hwsim.textio import shorten
 from hwsim.units import Dimension, quantity_dimension
@@ -377,11 +378,11 @@ def _strip_override_prefix(msg: str, spec_name: str) -> str:
     return msg[len(prefix) :] if msg.startswith(prefix) else msg
 
 
-def _check_value(spec: HardwareSpec, path: str, value: Any, source: str) -> None:
+def _check_value(variants: SpecVariants, path: str, value: Any, source: str) -> None:
     try:
-        override(spec, {path: value})
+        variants({path: value})
     except HwsimError as exc:
-        reason = _strip_override_prefix(str(exc), spec.name)
+        reason = _strip_override_prefix(str(exc), variants.base.name)
         raise SweepError(f"{_where(source, path)}: value {shorten(value)}: {reason}") from None
 
 
@@ -489,7 +490,7 @@ def _parse_axis(path: Any, raw: Any, source: str) -> Axis:
     )
 
 
-def _validate_axis(spec: HardwareSpec, axis: Axis, source: str) -> None:
+def _validate_axis(variants: SpecVariants, axis: Axis, source: str) -> None:
     """Apply values of the axis to the base spec: unknown paths and wrong units fail here."""
     if axis.continuous:
         assert axis.low is not None and axis.high is not None
@@ -497,7 +498,7 @@ def _validate_axis(spec: HardwareSpec, axis: Axis, source: str) -> None:
     else:
         probe = list(axis.values)
     for v in dict.fromkeys(json.dumps(p) for p in probe):
-        _check_value(spec, axis.path, json.loads(v), source)
+        _check_value(variants, axis.path, json.loads(v), source)
 
 
 def _workload_defs(
@@ -626,8 +627,9 @@ def parse_sweep(data: Any, *, source: str = "sweep", base_dir: Path | None = Non
     if not isinstance(raw_axes, Mapping):
         raise SweepError(f"{source}: axes: expected a mapping of dotted path -> values")
     axes = tuple(_parse_axis(path, raw, source) for path, raw in raw_axes.items())
+    variants = SpecVariants(spec)
     for axis in axes:
-        _validate_axis(spec, axis, source)
+        _validate_axis(variants, axis, source)
     _check_size(axes, sample, len(workloads), source)
 
     raw_c = data.get("constraints") or []

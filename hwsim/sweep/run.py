@@ -28,7 +28,7 @@ from hwsim.textio import MiB, atomic_path, check_input_file, shorten, write_atom
 if TYPE_CHECKING:
     import pandas as pd
 
-    from hwsim.hardware.models import HardwareSpec
+    from hwsim.hardware.variants import SpecVariants
 
 RESULT_FIELDS = ROW_FIELDS
 """Whole-run result fields copied into every row (contract names of SimulationResult)."""
@@ -78,20 +78,22 @@ ProgressCallback = Callable[[SweepProgress], None]
 
 # ------------------------------------------------------------------------ worker side
 
-_SPEC_CACHE: dict[str, HardwareSpec] = {}
+_SPEC_CACHE: dict[str, SpecVariants] = {}
 _WORKLOAD_CACHE: dict[str, Any] = {}
 
 
-def _base_spec(base_key: str, base: Mapping[str, Any]) -> HardwareSpec:
-    spec = _SPEC_CACHE.get(base_key)
-    if spec is None:
+def _variants(base_key: str, base: Mapping[str, Any]) -> SpecVariants:
+    """The base chip of a task and its variants (validated parts are shared between points)."""
+    got = _SPEC_CACHE.get(base_key)
+    if got is None:
         from hwsim.hardware.models import HardwareSpec
+        from hwsim.hardware.variants import SpecVariants
 
         spec = HardwareSpec.model_validate(base, context={"strict_units": True})
         if len(_SPEC_CACHE) > 16:
             _SPEC_CACHE.clear()
-        _SPEC_CACHE[base_key] = spec
-    return spec
+        got = _SPEC_CACHE[base_key] = SpecVariants(spec)
+    return got
 
 
 def _workload(wl: Mapping[str, Any]) -> Any:
@@ -115,9 +117,10 @@ def run_batch(task: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     (HwsimError) become a row with an ``error`` message; other exceptions propagate.
     """
     from hwsim.engine.simulate import simulate
-    from hwsim.hardware.loader import override, resolve_profile
+    from hwsim.hardware.loader import resolve_profile
 
-    base = _base_spec(task["base_key"], task["base"])
+    variants = _variants(task["base_key"], task["base"])
+    base = variants.base
     out: list[tuple[str, dict[str, Any]]] = []
     last_point: str | None = None
     spec: Any = None
@@ -128,7 +131,7 @@ def run_batch(task: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         if pkey != last_point:
             last_point = pkey
             try:
-                spec = override(base, point) if point else base
+                spec = variants(point) if point else base
                 spec_error = None
                 area = area_terms(spec)
             except HwsimError as exc:
