@@ -7,9 +7,6 @@ import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 import hwsim.commands  # noqa: F401  (registers the commands of hwsim/commands/*.py on app)
 from hwsim.commands.base import (
@@ -30,7 +27,9 @@ from hwsim.commands.base import (
     SeqLenOpt,
     WidthOpt,
     app,
+    app_for,
     err,
+    escape,
     fail,
     list_app,
     onnx_params,
@@ -41,6 +40,8 @@ from hwsim.commands.base import (
 from hwsim.errors import HwsimError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from hwsim.engine.result import SimulationResult
     from hwsim.hardware import HardwareSpec
 
@@ -48,6 +49,8 @@ if TYPE_CHECKING:
 @list_app.command("hardware")
 def list_hardware() -> None:
     """Built-in chips: name, kind, one-line summary."""
+    from rich.table import Table
+
     from hwsim.hardware import builtin_hardware_names, load_hardware
 
     table = Table(title="built-in hardware")
@@ -65,6 +68,8 @@ def list_hardware() -> None:
 
 
 def _show_spec(spec: HardwareSpec) -> None:
+    from rich.table import Table
+
     from hwsim.units import Dimension, format_bytes_iec, format_quantity
 
     out.print(f"[bold]{spec.name}[/] ({spec.kind}) {spec.description}")
@@ -109,6 +114,8 @@ def _show_spec(spec: HardwareSpec) -> None:
 
 def _show_power(spec: HardwareSpec) -> None:
     """Power lines of ``hwsim show hardware``: leakage, run current, cap, operating points."""
+    from rich.table import Table
+
     from hwsim.hardware.operating import idle_power, operating_points
     from hwsim.units import Dimension, format_quantity
 
@@ -234,6 +241,8 @@ def _power_rows(d: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _print_run_summary(result: SimulationResult, console: Console) -> None:
+    from rich.table import Table
+
     from hwsim.report import fmt
     from hwsim.units import Dimension, format_bytes_iec, format_quantity
 
@@ -480,7 +489,7 @@ def _write_reports(
 def main() -> None:
     """Entry point of the ``hwsim`` console script."""
     try:
-        app()
+        app_for(sys.argv[1:])()
     except HwsimError as exc:  # pragma: no cover - commands catch their own
         err.print(f"[bold red]error:[/] {escape(exc.spelled(FLAGS))}", soft_wrap=True)
         raise SystemExit(2) from None

@@ -6,29 +6,66 @@ here imports a command, so there is no import cycle between the CLI and its comm
 
 from __future__ import annotations
 
+import copy
 import json
 import sys
-from typing import Annotated
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from hwsim.commands.usage import OneLineErrors
+from hwsim.commands.usage import FullHelpGroup, OneLineErrors
 from hwsim.errors import HwsimError
 from hwsim.vocabulary import DTYPE_BYTES, PRECISIONS
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
+# Help is click's plain formatter (rich_markup_mode=None): Typer's rich help imports rich's
+# Markdown, traceback and pretty-printing modules and renders panels, ~3x the time of the
+# rest of ``hwsim --help``. FullHelpGroup lists each command's whole summary line.
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="hwsim: how fast, how much energy and memory a neural network needs on a chip.",
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     cls=OneLineErrors,
 )
-list_app = typer.Typer(no_args_is_help=True, help="List built-in hardware or workloads.")
-show_app = typer.Typer(no_args_is_help=True, help="Show a hardware spec with SI values.")
+
+
+def command_group(help_text: str) -> typer.Typer:
+    """A ``hwsim GROUP COMMAND`` group (add it with ``app.add_typer``), with the same help."""
+    return typer.Typer(
+        no_args_is_help=True, help=help_text, rich_markup_mode=None, cls=FullHelpGroup
+    )
+
+
+list_app = command_group("List built-in hardware or workloads.")
+show_app = command_group("Show a hardware spec with SI values.")
 app.add_typer(list_app, name="list")
 app.add_typer(show_app, name="show")
+
+
+def app_for(argv: Sequence[str]) -> typer.Typer:
+    """``app`` holding only the command ``argv`` starts with, when it names one.
+
+    Typer turns the signature of every registered command into click options each time the
+    app runs (~20 ms for all of them); ``hwsim run ...`` needs only ``run``'s. Anything else
+    (no arguments, an option first, an unknown name) gets the whole app, so help, usage
+    errors and "did you mean" see every command.
+    """
+    if not argv or argv[0].startswith("-") or app.registered_callback is None:
+        return app  # (without the root callback, Typer would make a lone command the root)
+    commands = [c for c in app.registered_commands if c.name == argv[0]]
+    groups = [g for g in app.registered_groups if g.name == argv[0]]
+    if not commands and not groups:
+        return app
+    one = copy.copy(app)
+    one.registered_commands = commands
+    one.registered_groups = groups
+    return one
+
 
 # Option types shared by every command that loads a workload (run, profile, serve, ...).
 BatchOpt = Annotated[int | None, typer.Option(help="batch size")]
@@ -68,12 +105,55 @@ AllowUnsupportedOpt = Annotated[
 ]
 
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+class LazyConsole:
+    """A rich ``Console`` made on first use; attribute access goes to it.
+
+    rich takes ~20 ms to import and ``hwsim --help`` prints nothing through it. Hand rich
+    objects that use the console as a context manager (``Progress``) :func:`real_console`.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        """The Console itself (made now if not yet)."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.console, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_"):
+            object.__setattr__(self, name, value)
+        else:  # e.g. ``out.width = 300``
+            setattr(self.console, name, value)
+
+
+def real_console(console: Console) -> Console:
+    """The rich Console behind ``console`` (``out``/``err`` are made on first use)."""
+    lazy: Any = console
+    return lazy.console if isinstance(lazy, LazyConsole) else console
+
+
+out = cast("Console", LazyConsole(highlight=False))
+err = cast("Console", LazyConsole(stderr=True, highlight=False))
 
 
 FLAGS = {"dims": "--dim"}
 """Library parameter -> CLI flag, where the flag is not ``--`` + the name with dashes."""
+
+
+def escape(text: str) -> str:
+    """``text`` with rich markup escaped (rich.markup.escape, imported when first needed)."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
 
 
 def fail(message: str | HwsimError) -> typer.Exit:

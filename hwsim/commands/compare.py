@@ -4,18 +4,31 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich import box
-from rich.markup import escape
-from rich.table import Table
 
-from hwsim.commands.base import FLAGS, BatchOpt, DtypeOpt, ProfileOpt, app, err, fail, out
+from hwsim.commands.base import (
+    FLAGS,
+    BatchOpt,
+    DtypeOpt,
+    ProfileOpt,
+    app,
+    err,
+    escape,
+    fail,
+    out,
+)
 from hwsim.errors import HwsimError
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
 def _table(rows: list[dict[str, Any]], width: int) -> Table:
+    from rich import box
+    from rich.table import Table
+
     from hwsim.report import fmt
 
     t = Table(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from hwsim.commands.base import ProfileOpt, app, err, fail, out, write_json
 from hwsim.errors import HwsimError
@@ -87,6 +86,8 @@ def fit(
         )  # fmt: skip
     except HwsimError as exc:
         raise fail(exc) from None
+    from rich.table import Table
+
     console = err if json_out == "-" else out
     tried = 1
     for v in axes.values():

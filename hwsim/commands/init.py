@@ -7,12 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from hwsim.commands.base import app, fail, out
+from hwsim.commands.base import app, command_group, escape, fail, out
 from hwsim.errors import HwsimError
 
-init_app = typer.Typer(no_args_is_help=True, help="Write a starting file to edit (a chip spec).")
+init_app = command_group("Write a starting file to edit (a chip spec).")
 app.add_typer(init_app, name="init")
 
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-if TYPE_CHECKING:  # the workload modules load when a command runs, not at `hwsim --help`
+if TYPE_CHECKING:  # the workload modules and rich load when a command runs, not at --help
+    from rich.console import Console
+
     from hwsim.workload.ir import Workload
     from hwsim.workload.memory import Deployment
     from hwsim.workload.patches import PatchSummary
@@ -65,6 +65,8 @@ def print_patches(
     inplace: bool = False,
 ) -> None:
     """Peak and cost with and without patches, and the op that sets each peak."""
+    from rich.table import Table
+
     from hwsim.units import Dimension, format_quantity
 
     def size(v: float) -> str:
@@ -132,6 +134,8 @@ def schedule_dict(w: Workload, deployment: Deployment) -> dict[str, Any]:
 
 def print_schedule(d: dict[str, Any], console: Console) -> None:
     """Given vs best op order."""
+    from rich.table import Table
+
     from hwsim.units import Dimension, format_quantity
 
     t = Table(title="memory-aware op order")

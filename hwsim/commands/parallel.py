@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.table import Table
+from hwsim.units import format_bytes_iec
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from hwsim.engine.result import SimulationResult
-from hwsim.units import format_bytes_iec
 
 
 def print_parallel(result: SimulationResult, console: Console) -> None:
     """One table: devices, communication time/bytes/energy, bubble, memory per device."""
+    from rich.table import Table
+
     p = result.parallel
     t = Table(title=f"{p.get('system', result.hardware)}: tp {p['tp']} x pp {p['pp']}")
     t.add_column("metric")

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from hwsim.commands.base import (
     DtypeOpt,
@@ -18,11 +15,15 @@ from hwsim.commands.base import (
     WidthOpt,
     app,
     err,
+    escape,
     fail,
     out,
     write_json,
 )
 from hwsim.errors import HwsimError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def _rates(text: str) -> list[float]:
@@ -47,6 +48,8 @@ def _fmt_s(v: float | None) -> str:
 
 
 def _summary_table(res: Any, console: Console) -> None:
+    from rich.table import Table
+
     from hwsim.units import Dimension, format_quantity
 
     d = res.to_dict(max_points=0)  # headline fields only
@@ -94,6 +97,8 @@ def _summary_table(res: Any, console: Console) -> None:
 
 
 def _sweep_table(results: list[Any], console: Console) -> None:
+    from rich.table import Table
+
     llm = results[0].batching == "continuous"
     t = Table(title="rate sweep")
     cols = ["offered req/s", "served req/s", "p50", "p99"]

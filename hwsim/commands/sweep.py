@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from hwsim.commands.base import app, err, fail, out
+from hwsim.commands.base import app, err, escape, fail, out, real_console
 from hwsim.errors import HwsimError
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 FRONT_ROWS = 12
 
@@ -19,6 +20,7 @@ FRONT_ROWS = 12
 def _front_table(df: Any, axes: list[str], cost: str) -> tuple[list[Table], str | None]:
     """Pareto-front tables per workload and a note on the cost axis (or None)."""
     from rich import box
+    from rich.table import Table
 
     from hwsim.report import fmt
     from hwsim.sweep.pareto import COST_LABELS, cost_blind_axes, pareto_front
@@ -153,7 +155,7 @@ def sweep_command(
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
-        console=err,
+        console=real_console(err),
         transient=False,
         disable=not progress,
     )

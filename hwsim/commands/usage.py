@@ -1,11 +1,13 @@
-"""Command-line usage errors (a flag of the wrong type, an unknown option) as one line.
+"""Command groups of the CLI: usage errors as one line, and a command list in full.
 
-Click prints a usage panel of several lines for these; hwsim prints one ``error:`` line
-naming the option and exits 2, like every other bad input.
+Click prints a usage panel of several lines for usage errors (a flag of the wrong type, an
+unknown option); hwsim prints one ``error:`` line naming the option and exits 2, like every
+other bad input.
 """
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -23,7 +25,32 @@ _NO_ARGS: tuple[type[BaseException], ...] = tuple(
 )
 
 
-class OneLineErrors(TyperGroup):
+def summary(command: Any) -> str:
+    """The first paragraph of a command's help on one line (its ``short_help`` if set)."""
+    text = inspect.cleandoc(command.short_help or command.help or "")
+    return " ".join(text.split("\n\n")[0].split())
+
+
+class FullHelpGroup(TyperGroup):
+    """A command group whose help lists each command's whole summary, wrapped.
+
+    Click's plain help cuts a summary to what fits on one line ("Run every WORKLOAD on
+    every chip: latency, throughput,..."); the summaries are written to be read whole.
+    """
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """Write the ``Commands:`` section: name and summary of each visible command."""
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, summary(cmd)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+class OneLineErrors(FullHelpGroup):
     """The root command group: usage errors become ``error: <what> (see hwsim CMD --help)``."""
 
     def main(

@@ -6,16 +6,15 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich import box
-from rich.console import Console
-from rich.table import Table
 
 from hwsim.commands.base import app, err, fail, out
 from hwsim.errors import HwsimError
-from hwsim.textio import write_atomic
+
+if TYPE_CHECKING:  # rich and the file writer load when a command runs, not at --help
+    from rich.console import Console
 
 GOAL_MEDIAN = 0.25
 GOAL_FACTOR = 2.0
@@ -46,11 +45,15 @@ def _write(data: object, path: str) -> None:
     if path == "-":
         sys.stdout.write(text)
     else:
+        from hwsim.textio import write_atomic
+
         write_atomic(path, text)
 
 
 def print_report(report: object, console: Console, title: str = "validation") -> None:
     """Rich tables: one row per measurement, skipped rows, summary per class and overall."""
+    from rich.table import Table
+
     from hwsim.validation import ERROR_DEFINITION, METRICS, ValidationReport
 
     assert isinstance(report, ValidationReport)
@@ -120,6 +123,9 @@ def _ratio_cell(r: object) -> str:
 
 def print_cross_validation(cv: object, console: Console, title: str) -> None:
     """Rich tables: per-row ratios under each scheme, the fits, the summary per scheme."""
+    from rich import box
+    from rich.table import Table
+
     from hwsim.validation import ERROR_DEFINITION, METRICS
     from hwsim.validation.crossval import LABELS, CrossValidation
 
@@ -345,7 +351,10 @@ def calibrate_command(
     parameters the rows identify are fitted (never more than rows). The per-run overhead
     needs 2+ rows that pay it with run times 1.5x apart (e.g. several prompt lengths).
     """
+    from rich.table import Table
+
     from hwsim.hardware import load_profile
+    from hwsim.textio import write_atomic
     from hwsim.validation import PARAMETERS, calibrate
 
     try:

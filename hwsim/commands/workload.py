@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from hwsim.commands.base import (
     AllowUnsupportedOpt,
@@ -42,12 +39,17 @@ from hwsim.commands.memory import (
     schedule_or_fail,
 )
 from hwsim.errors import HwsimError
-from hwsim.textio import write_atomic
+
+if TYPE_CHECKING:  # rich loads when a command prints, not at `hwsim --help`
+    from rich.console import Console
+    from rich.table import Table
 
 
 @list_app.command("workloads")
 def list_workloads() -> None:
     """Built-in workloads: name, family, one-line description."""
+    from rich.table import Table
+
     from hwsim.workload import builtin_workloads
 
     table = Table(title="built-in workloads")
@@ -74,6 +76,8 @@ def _count(n: float) -> str:
 def _print_profile(
     d: dict[str, Any], console: Console, *, layers: bool = True, top: int | None = None
 ) -> None:
+    from rich.table import Table
+
     from hwsim.report import fmt
 
     def size(v: float) -> str:
@@ -116,6 +120,8 @@ def _shape_text(shapes: list[Any] | None) -> str:
 
 def _layer_table(d: dict[str, Any], top: int | None, width: int) -> Table:
     from rich import box
+    from rich.markup import escape
+    from rich.table import Table
 
     from hwsim.report import fmt
     from hwsim.report.layout import fit_columns
@@ -263,6 +269,8 @@ def profile(
         if json_out == "-":
             sys.stdout.write(text)
             return
+        from hwsim.textio import write_atomic
+
         try:
             write_atomic(json_out, text)
         except OSError as exc:

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hwsim import cli
+from hwsim.commands.base import real_console
 from hwsim.hardware import builtin_hardware_names
 
 runner = CliRunner()
@@ -20,7 +21,7 @@ runner = CliRunner()
 @pytest.fixture
 def wide(monkeypatch: pytest.MonkeyPatch) -> None:
     """A wide console, so that table cells are not wrapped."""
-    monkeypatch.setattr(cli.out, "width", 300)
+    monkeypatch.setattr(real_console(cli.out), "width", 300)
 
 
 def bad_spec(tmp_path: Path) -> Path:

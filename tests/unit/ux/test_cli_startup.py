@@ -1,0 +1,137 @@
+"""Issue 18 (speed), the CLI's start: what ``hwsim --help`` and ``hwsim run`` load and build.
+
+Times are measured by benchmarks/bench_startup.py, never asserted here; these tests pin the
+structure that makes the CLI start fast (what is imported, which commands Typer builds) and
+that the fast help stays complete.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import typer
+from typer.testing import CliRunner
+
+from hwsim.cli import app
+from hwsim.commands.base import app_for
+
+runner = CliRunner()
+
+# Every command of `hwsim --help`, with its summary as written in its docstring.
+SUMMARIES = {
+    "compare": "Run every WORKLOAD on every chip: latency, throughput, energy, power, fit, bound.",
+    "energy": "Simulate the runs behind an energy figure and draw it (DVFS curve, chips, J/token).",
+    "fit": "Search a model family's width x resolution for what fits the chip's memories.",
+    "plot": "Draw a roofline, energy breakdown, memory profile or timeline from saved results.",
+    "serve": "Serve WORKLOAD under load: latency percentiles, throughput, energy per request.",
+    "sweep": "Simulate every point of a hardware sweep x its workloads; a tidy table + Pareto "
+    "front.",
+    "profile": "Count a workload without hardware: MACs, FLOPs, params, weight and activation "
+    "bytes.",
+    "schema": "Print the JSON Schema of the hardware spec (or software profile) format.",
+    "run": "Simulate WORKLOAD on a chip or a system (--tp, --pp): latency, energy, memory fit.",
+    "list": "List built-in hardware or workloads.",
+    "show": "Show a hardware spec with SI values.",
+    "init": "Write a starting file to edit (a chip spec).",
+    "validate": "Fit every software stack jointly; print in-sample, leave-one-out and "
+    "leave-one-chip-out.",
+    "calibrate": "Fit a profile's efficiency factors and overheads to the rows of one chip + "
+    "stack.",
+}
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_root_help_lists_every_command_with_its_whole_summary() -> None:
+    res = runner.invoke(app, ["--help"], env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    assert "Usage:" in res.output
+    assert "--version" in res.output
+    commands = res.output.split("Commands:")[1]
+    listed = [ln.split()[0] for ln in commands.splitlines() if ln.startswith("  ") and ln[2] != " "]
+    assert sorted(listed) == sorted(SUMMARIES)
+    for summary in SUMMARIES.values():
+        assert _flat(summary) in _flat(commands)  # whole, wrapped, never cut with "..."
+    assert "..." not in commands
+    assert all(len(ln) <= 80 for ln in res.output.splitlines())
+
+
+def test_group_help_lists_its_commands() -> None:
+    res = runner.invoke(app, ["list", "--help"], env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    assert "hardware" in res.output and "workloads" in res.output
+    assert "Built-in chips: name, kind, one-line summary." in _flat(res.output)
+
+
+def test_run_help_names_every_option() -> None:
+    res = runner.invoke(app, ["run", "--help"], env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    text = _flat(res.output)
+    for flag in ("-H, --hardware", "--batch", "--dtype", "--profile", "--prompt-len",
+                 "--gen-len", "--tp", "--pp", "--clock", "--power-cap", "--rate",
+                 "--json", "--csv", "--trace", "--plots", "--html", "--strict-memory"):  # fmt: skip
+        assert flag in text, flag
+    assert "[required]" in text  # --hardware and WORKLOAD
+    assert "native dtype" in text
+
+
+def test_help_markup_is_printed_as_written() -> None:
+    # Plain help does not read [brackets] as rich markup: nothing of a help text is eaten.
+    res = runner.invoke(app, ["run", "--help"], env={"COLUMNS": "200"})
+    assert "[default: latency]" in res.output
+
+
+def test_a_command_name_first_builds_only_that_command() -> None:
+    one = app_for(["run", "lenet5", "-H", "stm32f746"])
+    assert [c.name for c in one.registered_commands] == ["run"]
+    assert one.registered_groups == []
+    group = app_for(["list", "hardware"])
+    assert group.registered_commands == []
+    assert [g.name for g in group.registered_groups] == ["list"]
+    # the app itself is untouched
+    assert len(app.registered_commands) >= 10
+
+
+def test_help_options_and_unknown_names_get_the_whole_app() -> None:
+    for argv in ([], ["--help"], ["--version"], ["--help", "run"], ["runn"], ["-x", "run"]):
+        assert app_for(argv) is app, argv
+
+
+def test_root_options_are_flags() -> None:
+    # app_for reads argv[0] as the command: true while no root option takes a value.
+    root = typer.main.get_command(app)
+    assert all(getattr(p, "is_flag", False) for p in root.params), root.params
+
+
+def test_one_command_app_answers_like_the_whole_app() -> None:
+    args = ["run", "lenet5", "-H", "stm32f746", "--dtype", "int8", "--json", "-"]
+    whole = runner.invoke(app, args, env={"COLUMNS": "80"})
+    one = runner.invoke(app_for(args), args, env={"COLUMNS": "80"})
+    assert whole.exit_code == one.exit_code == 0
+    assert whole.stdout == one.stdout
+    bad = ["run", "lenet5", "-H", "stm32f746", "--batch", "x"]
+    assert runner.invoke(app_for(bad), bad).output == runner.invoke(app, bad).output
+
+
+def _modules_after(argv: list[str]) -> set[str]:
+    code = (
+        "import json, sys\n"
+        f"sys.argv = ['hwsim', *{argv!r}]\n"
+        "from hwsim.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "sys.stderr.write('\\nMODULES ' + json.dumps(sorted(sys.modules)))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    return set(json.loads(proc.stderr.rsplit("MODULES ", 1)[1]))
+
+
+def test_help_loads_no_rich_numpy_pydantic_yaml_or_simpy() -> None:
+    loaded = _modules_after(["--help"])
+    for heavy in ("rich", "numpy", "pydantic", "yaml", "simpy", "pandas", "matplotlib"):
+        assert heavy not in loaded, heavy
