@@ -24,7 +24,14 @@ from hwsim.engine.result import LayerResult, SimulationResult
 from hwsim.engine.schedule import Schedule, schedule
 from hwsim.errors import SimulationError, SpecError
 from hwsim.hardware.models import ComputeUnit, HardwareSpec, SoftwareProfile
-from hwsim.hardware.operating import Point, at_point, find_point, idle_power, run_overhead
+from hwsim.hardware.operating import (
+    Point,
+    at_point,
+    find_point,
+    host_io_time,
+    idle_power,
+    run_overhead,
+)
 from hwsim.units import OPS_PER_MAC, Dimension, UnitError, check_sane, parse_quantity
 from hwsim.vocabulary import DTYPE_BYTES, WEIGHT_ONLY_FORMATS, dtype_label
 from hwsim.workload.ir import DecoderWorkload, Workload
@@ -503,6 +510,19 @@ PhaseRunner = Callable[..., _Phase]
 (hwsim.engine.parallel passes one that times collectives on the system's links)."""
 
 
+def _run_fixed_s(
+    w: Workload, spec: HardwareSpec, prof: SoftwareProfile, power: PowerSettings
+) -> float:
+    """Time in s paid once per run before the first op: the profile's per-run overhead at the
+    operating point, plus moving the inputs in and the outputs out over ``spec.host_io``."""
+    t = run_overhead(spec, prof, power.point)
+    if spec.host_io is not None:
+        in_b = math.fsum(w.tensors[n].nbytes for n in w.inputs)
+        out_b = math.fsum(w.tensors[n].nbytes for n in w.outputs)
+        t += host_io_time(spec, prof, in_b, out_b)
+    return t
+
+
 def _simulate_graph(
     w: Workload,
     spec: HardwareSpec,
@@ -515,7 +535,7 @@ def _simulate_graph(
     if runner is None:
         runner = partial(_run_phase, power=power)
     peak_act = memory_profile(w, prof).peak_bytes
-    run_s = run_overhead(spec, prof, power.point)
+    run_s = _run_fixed_s(w, spec, prof, power)
     # Weights first or activations first on the near levels: keep the faster (a bigger
     # SRAM that takes the weights must not push the activations off chip and slow down).
     ph: _Phase | None = None
@@ -570,7 +590,7 @@ def _simulate_decoder(
     peak_act = memory_profile(prefill, prof).peak_bytes
     pl = place(spec, prefill.weight_bytes, peak_act, kv_total)
     warnings = _fit_warnings(spec, pl, strict)
-    run_s = run_overhead(spec, prof, power.point)
+    run_s = _run_fixed_s(prefill, spec, prof, power)
     ph = runner(prefill, spec, prof, pl, start=run_s)
     ttft = run_s + ph.sched.makespan_s
     layers = _phase_layers(prefill, ph, prof, power, phase="prefill")

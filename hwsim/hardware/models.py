@@ -458,6 +458,13 @@ class HardwareSpec(Frozen):
         description="software stacks on this chip, by name (default: one profile 'default' "
         "with the SoftwareProfile defaults, a well-tuned vendor stack)",
     )
+    host_io: str | None = Field(
+        default=None,
+        description="name of the memory level a run's input tensors arrive over and its "
+        "outputs leave over, once per inference, before the first op and after the last "
+        "(the USB 3 / PCIe host link of an accelerator card); empty: they are already in "
+        "the chip's memory",
+    )
     sources: list[Source] = Field(
         default_factory=list,
         description="citations for the numbers (required unless hypothetical: true)",
@@ -535,6 +542,11 @@ class HardwareSpec(Frozen):
             problems.append(
                 f"default_profile: {self.default_profile!r} is not one of the profiles "
                 f"({', '.join(self.profiles)})"
+            )
+        if self.host_io is not None and self.host_io not in [m.name for m in self.memory]:
+            problems.append(
+                f"host_io: no memory level named {self.host_io!r} "
+                f"(has: {', '.join(m.name for m in self.memory)})"
             )
         units = [c.name for c in self.compute]
         for key, prof in self.profiles.items():

@@ -225,3 +225,25 @@ def run_overhead(spec: HardwareSpec, profile: SoftwareProfile, point: Point) -> 
     """Fixed cost in s paid once per inference at ``point`` (``overhead_per_run``, in core
     cycles on MCUs and CPUs: see :func:`profile_at_point`)."""
     return profile_at_point(spec, profile, point).overhead_per_run
+
+
+def host_io_time(
+    spec: HardwareSpec, profile: SoftwareProfile, in_bytes: float, out_bytes: float
+) -> float:
+    """Time in s to move a run's inputs in and its outputs out over ``spec.host_io``.
+
+    One transfer each way: ``latency + bytes / (bandwidth x bandwidth_efficiency)`` (write
+    bandwidth for the inputs written into the chip, read bandwidth for the outputs read
+    back); 0 on a chip without ``host_io``. The link is off chip, so no operating point
+    scales it.
+    """
+    if spec.host_io is None:
+        return 0.0
+    lv = spec.level(spec.host_io)
+    eff = profile.bandwidth_efficiency
+    t = 0.0
+    if in_bytes > 0:
+        t += lv.latency + in_bytes / (lv.write_bw * eff)
+    if out_bytes > 0:
+        t += lv.latency + out_bytes / (lv.read_bw * eff)
+    return t
