@@ -1,19 +1,46 @@
 """Sweep throughput: ResNet-18 points per minute on a local pool, and through Dask on loopback.
 
-Prints figures only (no asserts). Targets (issue "Hardware sweeps"): >= 1,000 ResNet-18
-points per minute on 2 local cores; per-point cost through Dask <= 2x the local pool.
+Prints figures only (no asserts). Targets (issue #18): >= 100,000 points per minute for the
+8,000-point tpu-like ResNet-18 grid with ``--jobs 2``; per-point cost through Dask <= 2x the
+local pool.
 
-    python benchmarks/bench_sweep.py [--points 400] [--jobs 2] [--workload resnet18] [--no-dask]
+Every timed sweep runs in a fresh Python process (cold caches, the pool started and shut down
+inside the timing, as a user's run), ``--repeat`` times, interleaved with the other
+measurements so that load from other processes hits them alike; min and median are printed.
+``--tree DIR`` (repeatable) times the same sweep with other checkouts of hwsim on
+``PYTHONPATH`` (before/after comparisons); ``--cli`` also times the whole ``hwsim sweep``
+command (interpreter start, imports, CSV and Parquet written).
+
+    python benchmarks/bench_sweep.py --points 8000 --jobs 2 --no-dask --repeat 7 [--cli]
+        [--sequential] [--tree /path/to/other/checkout] [--workload resnet18]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
 import warnings
+from pathlib import Path
 from typing import Any
+
+_CHILD = """
+import json, sys, time
+import hwsim
+from hwsim.sweep import sweep
+plan, jobs = json.loads(sys.argv[1]), int(sys.argv[2])
+t0 = time.perf_counter()
+df = sweep(plan, jobs=jobs)
+dt = time.perf_counter() - t0
+assert df["error"].isna().all(), df["error"].dropna().head()
+print(json.dumps({"s": dt, "rows": len(df)}))
+"""
 
 
 def _plan(workload: str, points: int) -> dict[str, Any]:
@@ -31,18 +58,106 @@ def _plan(workload: str, points: int) -> dict[str, Any]:
     }
 
 
-def _timed(label: str, plan: dict[str, Any], **kw: Any) -> tuple[float, int, Any]:
+def _env(tree: str | None) -> dict[str, str]:
+    env = dict(os.environ)
+    if tree is not None:
+        env["PYTHONPATH"] = tree
+    return env
+
+
+def _sweep_in_child(tree: str | None, plan: dict[str, Any], jobs: int) -> tuple[float, int]:
+    """Seconds inside sweep() in a fresh process, and the rows it returned."""
+    got = subprocess.run(
+        [sys.executable, "-c", _CHILD, json.dumps(plan), str(jobs)],
+        env=_env(tree),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rec = json.loads(got.stdout.strip().splitlines()[-1])
+    return float(rec["s"]), int(rec["rows"])
+
+
+def _cli_wall(tree: str | None, plan_file: Path, jobs: int) -> float:
+    """Wall seconds of a whole ``hwsim sweep`` command writing CSV (+ Parquet)."""
+    with tempfile.TemporaryDirectory() as out:
+        t0 = time.perf_counter()
+        subprocess.run(
+            [
+                *(sys.executable, "-m", "hwsim", "sweep", str(plan_file)),
+                *("--out", out, "--jobs", str(jobs), "--no-progress"),
+            ],
+            env=_env(tree),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=True,
+        )
+        return time.perf_counter() - t0
+
+
+def _stats(label: str, secs: list[float], rows: int) -> None:
+    lo, med = min(secs), statistics.median(secs)
+    print(
+        f"{label:<46} {rows:>6} rows  min {lo:>7.2f} s  median {med:>7.2f} s  "
+        f"{rows / lo * 60:>9,.0f} / {rows / med * 60:>9,.0f} points/min"
+    )
+
+
+def _simulate_alone(workload: str) -> None:
+    import hwsim
+
+    chip = hwsim.load_hardware("tpu-like")
+    w = hwsim.load_workload(workload, dtype="int8")
+    hwsim.simulate(w, chip)
+    t0 = time.perf_counter()
+    reps = 20
+    for _ in range(reps):
+        hwsim.simulate(w, chip)
+    per = (time.perf_counter() - t0) / reps * 1e3
+    print(f"{'simulate() alone, warm, this process':<46} {per:>40.2f} ms/point")
+
+
+def _dask(plan: dict[str, Any], jobs: int) -> None:
+    try:
+        from distributed import LocalCluster
+    except ImportError:
+        print("dask[distributed] not installed: skipping the Dask measurement")
+        return
     from hwsim.sweep import sweep
 
-    t0 = time.perf_counter()
-    df = sweep(plan, **kw)
-    dt = time.perf_counter() - t0
-    n = len(df)
+    def timed(label: str, **kw: Any) -> tuple[float, int, Any]:
+        t0 = time.perf_counter()
+        df = sweep(plan, **kw)
+        dt = time.perf_counter() - t0
+        print(f"{label:<46} {len(df):>6} rows  {dt:>7.2f} s  {len(df) / dt * 60:>9,.0f} points/min")
+        return dt, len(df), df
+
+    local_dt, local_n, local_df = timed(f"local pool (jobs={jobs}), this process", jobs=jobs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t0 = time.perf_counter()
+        cluster = LocalCluster(
+            n_workers=jobs,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        )
+    print(f"{'dask cluster start (not counted)':<46} {time.perf_counter() - t0:>14.2f} s")
+    try:
+        dask_dt, dask_n, dask_df = timed(
+            f"dask loopback ({jobs} workers)", scheduler=cluster.scheduler_address
+        )
+        warm_dt, warm_n, _ = timed("dask again (workers warm)", scheduler=cluster.scheduler_address)
+    finally:
+        cluster.close()
+    same = dask_df.equals(local_df)
+    ratio = (dask_dt / dask_n) / (local_dt / local_n)
+    warm = (warm_dt / warm_n) / (local_dt / local_n)
     print(
-        f"{label:<34} {n:>6} points {dt:>8.2f} s  {n / dt * 60:>9,.0f} points/min  "
-        f"{dt / n * 1e3:>7.2f} ms/point"
+        f"dask / local per-point cost: {ratio:.2f}x (warm workers {warm:.2f}x); "
+        f"tables identical: {same}"
     )
-    return dt, n, df
 
 
 def main() -> None:
@@ -50,6 +165,15 @@ def main() -> None:
     ap.add_argument("--points", type=int, default=400, help="grid points (about)")
     ap.add_argument("--jobs", type=int, default=2, help="local worker processes")
     ap.add_argument("--workload", default="resnet18")
+    ap.add_argument("--repeat", type=int, default=1, help="interleaved runs of each figure")
+    ap.add_argument("--sequential", action="store_true", help="also time jobs=1")
+    ap.add_argument("--cli", action="store_true", help="also time the hwsim sweep command")
+    ap.add_argument(
+        "--tree",
+        action="append",
+        default=[],
+        help="another hwsim checkout to time the same way (repeatable)",
+    )
     ap.add_argument("--no-dask", action="store_true", help="skip the Dask measurement")
     args = ap.parse_args()
 
@@ -59,62 +183,40 @@ def main() -> None:
     if args.workload not in builtin_workloads():
         raise SystemExit(f"workload {args.workload!r} is not registered")
     plan = _plan(args.workload, args.points)
-    print(f"hwsim {hwsim.__version__}, {os.cpu_count()} CPUs, workload {args.workload} on tpu-like")
-
-    # One point in this process: the simulator's own cost per point.
-    chip = hwsim.load_hardware("tpu-like")
-    w = hwsim.load_workload(args.workload, dtype="int8")
-    hwsim.simulate(w, chip)
-    t0 = time.perf_counter()
-    reps = 10
-    for _ in range(reps):
-        hwsim.simulate(w, chip)
+    trees: list[str | None] = [None, *args.tree]
     print(
-        f"{'simulate() alone, warm':<34} {(time.perf_counter() - t0) / reps * 1e3:>45.2f} ms/point"
+        f"hwsim {hwsim.__version__}, {os.cpu_count()} CPUs, workload {args.workload} on "
+        f"tpu-like, load average {os.getloadavg()[0]:.2f}"
     )
+    _simulate_alone(args.workload)
 
-    _timed("sequential (jobs=1)", plan, jobs=1)
-    local_dt, local_n, local_df = _timed(f"local pool (jobs={args.jobs})", plan, jobs=args.jobs)
-    if args.no_dask:
-        return
-    try:
-        from distributed import LocalCluster
-    except ImportError:
-        print("dask[distributed] not installed: skipping the Dask measurement")
-        return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        t0 = time.perf_counter()
-        cluster = LocalCluster(
-            n_workers=args.jobs,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
+    modes = ([1] if args.sequential else []) + [args.jobs]
+    times: dict[tuple[int, str, int | str], list[float]] = {}
+    rows: dict[tuple[int, str, int | str], int] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        plan_file = Path(tmp) / "sweep.yaml"
+        plan_file.write_text(json.dumps(plan), encoding="utf-8")  # JSON is YAML
+        n_rows = 0
+        for _ in range(args.repeat):
+            for ti, tree in enumerate(trees):
+                name = tree or "this checkout"
+                for jobs in modes:
+                    dt, n_rows = _sweep_in_child(tree, plan, jobs)
+                    times.setdefault((ti, name, jobs), []).append(dt)
+                    rows[(ti, name, jobs)] = n_rows
+                if args.cli:
+                    dt = _cli_wall(tree, plan_file, args.jobs)
+                    times.setdefault((ti, name, "cli"), []).append(dt)
+                    rows[(ti, name, "cli")] = n_rows
+    for key in sorted(times, key=lambda k: (k[0], str(k[2]))):
+        _, name, mode = key
+        what = f"hwsim sweep --jobs {args.jobs} (wall)" if mode == "cli" else f"sweep(jobs={mode})"
+        _stats(
+            f"{what}, {Path(name).name if name != 'this checkout' else name}", times[key], rows[key]
         )
-    print(f"{'dask cluster start (not counted)':<34} {time.perf_counter() - t0:>24.2f} s")
-    try:
-        dask_dt, dask_n, dask_df = _timed(
-            f"dask loopback ({args.jobs} workers)", plan, scheduler=cluster.scheduler_address
-        )
-        warm_dt, warm_n, _ = _timed(
-            "dask again (workers warm)", plan, scheduler=cluster.scheduler_address
-        )
-    finally:
-        cluster.close()
-    same = dask_df.equals(local_df)
-    if not same:
-        for col in local_df.columns:
-            if not local_df[col].equals(dask_df[col]):
-                diff = local_df[col] != dask_df[col]
-                print(f"  column {col} differs in {int(diff.sum())} rows, e.g.")
-                print(local_df.loc[diff].head(3).T.head(12).to_string())
-                print(dask_df.loc[diff, col].head(3).to_string())
-    ratio = (dask_dt / dask_n) / (local_dt / local_n)
-    warm = (warm_dt / warm_n) / (local_dt / local_n)
-    print(
-        f"dask / local per-point cost: {ratio:.2f}x (warm workers {warm:.2f}x); tables identical: {same}"
-    )
+    print(f"load average at the end {os.getloadavg()[0]:.2f} ({args.repeat} interleaved runs each)")
+    if not args.no_dask:
+        _dask(plan, args.jobs)
 
 
 if __name__ == "__main__":

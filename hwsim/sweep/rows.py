@@ -24,6 +24,9 @@ _OPTIONAL_TEXT = ("bound", "bound_level")  # what limits the point (empty when u
 _NULLABLE = ("compute_utilization", "peak_power_w")  # null when the result cannot say
 _AREA = ("onchip_bytes", "mac_units", "area_proxy")
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,99}$")
+_GOOD_KEYS: set[str] = set()
+"""Field names already seen to match _KEY (rows repeat the same few dozen names)."""
+_MAX_GOOD_KEYS = 10_000
 _MAX_TEXT = 10_000
 _MAX_FIELDS = 200
 
@@ -53,8 +56,11 @@ def row_problem(row: Any) -> str | None:
     if len(row) > _MAX_FIELDS:
         return f"a row has {len(row)} fields (at most {_MAX_FIELDS})"
     for k, v in row.items():
-        if not isinstance(k, str) or not _KEY.match(k):
-            return f"bad field name {shorten(k)}"
+        if k not in _GOOD_KEYS:
+            if not isinstance(k, str) or not _KEY.match(k):
+                return f"bad field name {shorten(k)}"
+            if len(_GOOD_KEYS) < _MAX_GOOD_KEYS:
+                _GOOD_KEYS.add(k)
         if isinstance(v, str):
             if len(v) > _MAX_TEXT:
                 return f"{k} is longer than {_MAX_TEXT:,} characters"
