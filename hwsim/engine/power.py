@@ -67,29 +67,65 @@ def op_power(cost: OpCost, idle_w: float) -> float:
     return cost.energy_j / lat + idle_w
 
 
-def _windows(gc: GraphCost, window_s: float) -> list[list[int]]:
-    """Consecutive ops grouped into power-averaging windows of at least ``window_s`` (each op
-    alone when the window is 0); the last group may be shorter."""
-    groups: list[list[int]] = []
-    cur: list[int] = []
+def _windows(lat: Sequence[float], window_s: float) -> list[range]:
+    """Consecutive ops (their latencies ``lat``) grouped into power-averaging windows of at
+    least ``window_s`` (each op alone when the window is 0); the last group may be shorter."""
+    groups: list[range] = []
+    first = 0
     t = 0.0
-    for i, opts in enumerate(gc.options):
-        cur.append(i)
-        t += opts[0].latency_s
+    for i, x in enumerate(lat):
+        t += x
         if t >= window_s:
-            groups.append(cur)
-            cur, t = [], 0.0
-    if cur:
-        groups.append(cur)
+            groups.append(range(first, i + 1))
+            first, t = i + 1, 0.0
+    if first < len(lat):
+        groups.append(range(first, len(lat)))
     return groups
 
 
-def _group_power(gc: GraphCost, group: list[int], idle_w: float) -> float:
-    """Average power in W of the ops in ``group`` run back to back (fastest unit each)."""
-    lat = sum(gc.options[i][0].latency_s for i in group)
-    if lat <= 0:
-        return idle_w
-    return sum(gc.options[i][0].energy_j for i in group) / lat + idle_w
+@dataclass(frozen=True)
+class _Draw:
+    """Isolated latency (s) and dynamic energy (J) of each op of a graph on its fastest unit."""
+
+    lat: list[float]
+    energy: list[float]
+
+    @classmethod
+    def of(cls, gc: GraphCost) -> _Draw:
+        return cls([o[0].latency_s for o in gc.options], [o[0].energy_j for o in gc.options])
+
+    def power(self, group: range, idle_w: float) -> float:
+        """Average power in W of the ops in ``group`` run back to back."""
+        lat = sum(self.lat[group.start : group.stop])
+        if lat <= 0:
+            return idle_w
+        return sum(self.energy[group.start : group.stop]) / lat + idle_w
+
+
+_SCALED: dict[
+    tuple[int, int, Point], tuple[HardwareSpec, SoftwareProfile, HardwareSpec, SoftwareProfile]
+] = {}
+"""Chip and profile objects at each operating point, by the nominal objects' identity (the
+entry keeps them alive, so the ids stay theirs)."""
+_SCALED_KEPT = 64
+
+
+def at_operating_point(
+    spec: HardwareSpec, prof: SoftwareProfile, point: Point
+) -> tuple[HardwareSpec, SoftwareProfile]:
+    """``spec`` and ``prof`` as they behave at ``point`` (:func:`at_point`,
+    :func:`profile_at_point`), the same objects on every call: op costs are kept per chip
+    object (:func:`hwsim.costmodel.graph.cost_graph`), so a power cap's lower points are costed
+    once."""
+    key = (id(spec), id(prof), point)
+    got = _SCALED.get(key)
+    if got is not None and got[0] is spec and got[1] is prof:
+        return got[2], got[3]
+    scaled = (at_point(spec, point), profile_at_point(spec, prof, point))
+    if len(_SCALED) >= _SCALED_KEPT:
+        del _SCALED[next(iter(_SCALED))]  # the oldest
+    _SCALED[key] = (spec, prof, *scaled)
+    return scaled
 
 
 def _cost_at(
@@ -100,7 +136,7 @@ def _cost_at(
     point: Point,
     objective: str = "latency",
 ) -> GraphCost:
-    return cost_graph(w, at_point(spec, point), profile_at_point(spec, prof, point), pl, objective)
+    return cost_graph(w, *at_operating_point(spec, prof, point), pl, objective)
 
 
 def run_phase(
@@ -123,20 +159,22 @@ def run_phase(
     if settings.cap_w is not None:
         ladder += [p for p in operating_points(spec) if p.clock_hz < top.clock_hz]
         graphs = [gc]
+        draws = [_Draw.of(gc)]
 
-        def graph(k: int) -> GraphCost:
+        def draw(k: int) -> _Draw:
             while len(graphs) <= k:
                 graphs.append(_cost_at(w, spec, prof, pl, ladder[len(graphs)], objective))
-            return graphs[k]
+                draws.append(_Draw.of(graphs[-1]))
+            return draws[k]
 
         idle = [idle_power(spec, p) for p in ladder]
-        for group in _windows(gc, spec.power.cap_window):
+        for group in _windows(draws[0].lat, spec.power.cap_window):
             k = 0
-            while k + 1 < len(ladder) and _group_power(graph(k), group, idle[k]) > settings.cap_w:
+            while k + 1 < len(ladder) and draw(k).power(group, idle[k]) > settings.cap_w:
                 k += 1
             for i in group:
                 choice[i] = k
-            if _group_power(graph(k), group, idle[k]) > settings.cap_w:
+            if draw(k).power(group, idle[k]) > settings.cap_w:
                 for i in group:
                     over[i] = True
         if any(choice):

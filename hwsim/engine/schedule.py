@@ -131,25 +131,31 @@ def schedule(
             xfers: list[tuple[str, float, float]] = []
             prev = last_start[unit]
             last_start[unit] = t1
+            prefetch = cost.prefetch_s
             for j, sec in enumerate(cost.mem_s):
                 if sec <= 0:
                     continue
-                pre = cost.prefetch_s[j] if cost.prefetch_s else 0.0
+                pre = prefetch[j] if prefetch else 0.0
+                # (``x if x > y else y`` is max(y, x), spelled out: this loop runs per op)
                 if pre > 0 and prev is not None:
                     # Double buffering across ops: this op's weights stream into the free
                     # half of their buffer from when the previous op on the unit started.
-                    b = max(prev, free_at[j])
-                    free_at[j] = b + pre
-                    xfers.append((level_names[j], b, b + pre))
-                    end = max(end, b + pre)
+                    f = free_at[j]
+                    b = f if f > prev else prev
+                    e = b + pre
+                    free_at[j] = e
+                    xfers.append((level_names[j], b, e))
+                    end = e if e > end else end
                 else:
                     pre = 0.0
                 rest = sec - pre
                 if rest > 0:
-                    b = max(t1, free_at[j])
-                    free_at[j] = b + rest
-                    xfers.append((level_names[j], b, b + rest))
-                    end = max(end, b + rest)
+                    f = free_at[j]
+                    b = f if f > t1 else t1
+                    e = b + rest
+                    free_at[j] = e
+                    xfers.append((level_names[j], b, e))
+                    end = e if e > end else end
             unit_free[unit] = end
             if end > t0:
                 yield env.timeout(end - t0)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from hwsim.costmodel.graph import GraphCost, cost_graph, memory_profile
+from hwsim.costmodel.mapping import Mapping
 from hwsim.costmodel.opcost import OpCost, peak_ops
 from hwsim.costmodel.placement import Placement, place, placements
 from hwsim.engine.finite import check_result
@@ -120,13 +121,34 @@ class _Pending(NamedTuple):
         return self.latency, self.dyn[0], self.dyn[1]
 
 
+@dataclass(frozen=True, slots=True)
+class _Fixed:
+    """What a layer record takes from its op cost alone, not from when the op ran."""
+
+    macs: int
+    flops: int
+    bytes: dict[str, float]
+    dynamic_j: float
+    breakdown: dict[str, float]
+    arithmetic_intensity: float | None
+    bound: str
+    bound_level: str | None
+    resource_s: dict[str, float]
+    mapping: Mapping | None
+    work: float
+    """MAC ops (else element ops) the op did, against ``peak`` op/s (0: no utilisation)."""
+    peak: float
+
+
 @dataclass(frozen=True)
 class _Chip:
-    """What every layer record reads from the spec, looked up once per run."""
+    """What every layer record reads from the spec, looked up once per run, and the
+    per-cost part of the records built so far in the run (ops that ran the same cost)."""
 
     levels: tuple[str, ...]
     off_chip: tuple[bool, ...]
     units: dict[str, ComputeUnit]
+    _seen: dict[int, tuple[OpCost, _Fixed]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, spec: HardwareSpec) -> _Chip:
@@ -136,63 +158,95 @@ class _Chip:
             {c.name: c for c in spec.compute},
         )
 
+    def fixed(self, p: _Pending) -> _Fixed:
+        """The per-cost part of ``p``'s record (kept for costs run at scale 1)."""
+        if p.dyn is not None or p.scale != 1.0:
+            return self._derive(p.cost, p.scale, p.dyn)
+        got = self._seen.get(id(p.cost))
+        if got is None:
+            got = self._seen[id(p.cost)] = (p.cost, self._derive(p.cost, 1.0, None))
+        return got[1]
 
-def _utilization(
-    unit: ComputeUnit | None, cost: OpCost, latency: float, scale: float
-) -> float | None:
-    """Achieved fraction of the unit's peak (MAC peak, else vector peak); None on a link."""
-    # collectives run on a link, not a compute unit: no utilisation
-    if unit is None or latency <= 0:
-        return None
+    def _derive(
+        self,
+        cost: OpCost,
+        scale: float,
+        dyn: tuple[float, tuple[float, ...], tuple[float, ...]] | None,
+    ) -> _Fixed:
+        levels = self.levels
+        if dyn is None:
+            compute_j, mem_j, byts = cost.compute_j, cost.mem_j, cost.bytes_by_level
+        else:
+            compute_j, mem_j, byts = dyn
+        off = sum(b for b, o in zip(byts, self.off_chip) if o)
+        flops = cost.flops * scale
+        bound, level = cost.bound(levels)
+        # time of each resource (decode layers: the reference step times the number of steps)
+        resource = {"compute": cost.compute_s * scale, "overhead": cost.overhead_s * scale}
+        resource.update({lv: t * scale for lv, t in zip(levels, cost.mem_s)})
+        breakdown = {"compute": compute_j}
+        breakdown.update(zip(levels, mem_j))
+        work, peak = _utilization_basis(self.units.get(cost.unit), cost, scale)
+        return _Fixed(
+            macs=int(round(cost.macs * scale)),
+            flops=int(round(flops)),
+            bytes={lv: float(b) for lv, b in zip(levels, byts)},
+            dynamic_j=compute_j + sum(mem_j),
+            breakdown=breakdown,
+            arithmetic_intensity=(flops / off) if off > 0 else None,
+            bound=bound,
+            bound_level=level,
+            resource_s=resource,
+            mapping=cost.mapping,
+            work=work,
+            peak=peak,
+        )
+
+
+def _utilization_basis(unit: ComputeUnit | None, cost: OpCost, scale: float) -> tuple[float, float]:
+    """(ops done, peak op/s) that utilisation compares: MAC ops against the unit's MAC peak,
+    else element ops against its vector peak; (0, 0) on a link (collectives run on a link,
+    not a compute unit: no utilisation)."""
+    if unit is None:
+        return 0.0, 0.0
     if cost.macs:
         peak = unit.total_peak(cost.dtype)
         if peak > 0:
-            return OPS_PER_MAC * cost.macs * scale / latency / peak
+            return OPS_PER_MAC * cost.macs * scale, peak
     if cost.flops and unit.vector_peak:
-        return cost.flops * scale / latency / (unit.count * unit.vector_peak)
-    return None
+        return cost.flops * scale, unit.count * unit.vector_peak
+    return 0.0, 0.0
 
 
 def _layer(chip: _Chip, p: _Pending, static: float) -> LayerResult:
     """The LayerResult of one op, with ``static`` J of idle energy added."""
-    cost, scale, levels = p.cost, p.scale, chip.levels
-    if p.dyn is None:
-        compute_j, mem_j, byts = cost.compute_j, cost.mem_j, cost.bytes_by_level
-    else:
-        compute_j, mem_j, byts = p.dyn
-    off = sum(b for b, o in zip(byts, chip.off_chip) if o)
-    flops = cost.flops * scale
-    bound, level = cost.bound(levels)
-    # time of each resource (decode layers: the reference step times the number of steps)
-    resource = {"compute": cost.compute_s * scale, "overhead": cost.overhead_s * scale}
-    resource.update({lv: t * scale for lv, t in zip(levels, cost.mem_s)})
-    breakdown = {"compute": compute_j}
-    breakdown.update(zip(levels, mem_j))
+    fx = chip.fixed(p)
+    breakdown = dict(fx.breakdown)
     breakdown["static"] = static
     point = p.point
     return LayerResult.of(
         name=p.name,
         op_type=p.op_type,
-        unit=cost.unit,
-        macs=int(round(cost.macs * scale)),
-        flops=int(round(flops)),
-        bytes={lv: float(b) for lv, b in zip(levels, byts)},
+        unit=p.cost.unit,
+        macs=fx.macs,
+        flops=fx.flops,
+        bytes=dict(fx.bytes),
         start_s=p.start,
         end_s=p.end,
         latency_s=p.latency,
-        energy_j=compute_j + sum(mem_j) + static,
+        energy_j=fx.dynamic_j + static,
         energy_breakdown_j=breakdown,
-        arithmetic_intensity=(flops / off) if off > 0 else None,
-        bound=bound,
-        bound_level=level,
+        arithmetic_intensity=fx.arithmetic_intensity,
+        bound=fx.bound,
+        bound_level=fx.bound_level,
         transfers=p.transfers,
         phase=p.phase,
         live_bytes=p.live,
         clock_hz=point.clock_hz if point is not None and point.clock_hz > 0 else None,
         throttled=p.throttled,
-        mapping=cost.mapping.to_dict() if cost.mapping is not None else None,
-        utilization=_utilization(chip.units.get(cost.unit), cost, p.latency, scale),
-        resource_s=resource,
+        mapping=fx.mapping.to_dict() if fx.mapping is not None else None,
+        utilization=fx.work / p.latency / fx.peak if fx.peak and p.latency > 0 else None,
+        resource_s=dict(fx.resource_s),
     )
 
 
@@ -632,10 +686,11 @@ def _simulate_decoder(
             "s,sol->ol", weights, np.array([[c.bytes_by_level for c in row] for row in costs])
         )
         mac_tot = weights @ np.array([[c.macs for c in row] for row in costs], dtype=np.float64)
+        series = zip(lat.tolist(), cj.tolist(), mj.tolist(), by.tolist(), mac_tot.tolist())
+        throttled = ref.throttled or (False,) * n_ops
         t = ttft
-        for i, op in enumerate(step_graph.ops):
+        for i, (op, (lat_i, cj_i, mj_i, by_i, macs_i)) in enumerate(zip(step_graph.ops, series)):
             rc = ref.cost(i)
-            scale = float(mac_tot[i]) / rc.macs if rc.macs else float(steps)
             ev = ref.sched.events[i]
             layers.append(
                 _Pending(
@@ -643,15 +698,15 @@ def _simulate_decoder(
                     op.op_type,
                     t + ev.start_s * steps,
                     t + ev.end_s * steps,
-                    float(lat[i]),
+                    lat_i,
                     (),
                     f"decode/{op.name}",
                     step_live[i],
                     ref_points[i],
-                    bool(ref.throttled and ref.throttled[i]),
+                    throttled[i],
                     "decode",
-                    scale,
-                    (float(cj[i]), tuple(mj[i].tolist()), tuple(by[i].tolist())),
+                    macs_i / rc.macs if rc.macs else float(steps),
+                    (cj_i, tuple(mj_i), tuple(by_i)),
                 )
             )
             points.append(ref_points[i])
