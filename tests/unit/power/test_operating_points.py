@@ -8,10 +8,17 @@ import pytest
 from pydantic import ValidationError
 
 import hwsim
+from hwsim.engine.power import at_operating_point
 from hwsim.errors import HwsimError, SimulationError
 from hwsim.hardware import override
 from hwsim.hardware.models import Power
-from hwsim.hardware.operating import at_point, find_point, idle_power, operating_points
+from hwsim.hardware.operating import (
+    at_point,
+    find_point,
+    idle_power,
+    operating_points,
+    profile_at_point,
+)
 from hwsim.workload import GraphBuilder, Workload
 
 M, K, N = 512, 1024, 1024
@@ -39,6 +46,20 @@ def test_scaled_spec_follows_the_v_f_law(dvfs_path: Path) -> None:
     assert s.level("dram").energy == 100e-12
     assert idle_power(spec, half) == pytest.approx(2 * 0.8)  # leakage x V/V0
     assert [p.name for p in operating_points(spec)] == ["nominal", "half"]
+
+
+def test_the_scaled_chip_is_one_object_per_point(dvfs_path: Path) -> None:
+    # The engine keeps op costs per chip object: each point must give the same objects back,
+    # equal to a fresh at_point / profile_at_point, and another chip object its own.
+    spec = hwsim.load_hardware(dvfs_path)
+    prof = spec.profile(None)
+    half = find_point(spec, name="half")
+    s, p = at_operating_point(spec, prof, half)
+    assert at_operating_point(spec, prof, half) == (s, p)
+    assert at_operating_point(spec, prof, half)[0] is s
+    assert s == at_point(spec, half) and p == profile_at_point(spec, prof, half)
+    other = override(spec, {"memory.dram.bandwidth": "50 GB/s"})
+    assert at_operating_point(other, other.profile(None), half)[0] is not s
 
 
 def test_clock_between_points_runs_at_the_next_point_up(dvfs_path: Path) -> None:
