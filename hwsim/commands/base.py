@@ -141,8 +141,10 @@ def real_console(console: Console) -> Console:
     return lazy.console if isinstance(lazy, LazyConsole) else console
 
 
-out = cast("Console", LazyConsole(highlight=False))
-err = cast("Console", LazyConsole(stderr=True, highlight=False))
+# emoji=False: a layer or file name such as "a:fire:b" is data, not an emoji code (and
+# rich then skips an emoji search of every string it prints).
+out = cast("Console", LazyConsole(highlight=False, emoji=False))
+err = cast("Console", LazyConsole(stderr=True, highlight=False, emoji=False))
 
 
 FLAGS = {"dims": "--dim"}

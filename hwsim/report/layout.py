@@ -20,13 +20,13 @@ from rich.table import Row, Table
 
 def natural_width(table: Table, console: Console | None = None) -> int:
     """Columns of terminal the table takes when no cell is cut or wrapped."""
-    c = console or Console(width=10_000)
+    c = console or Console(width=10_000, emoji=False)
     return Measurement.get(c, c.options.update_width(10_000), table).maximum
 
 
 def _widest_cells(table: Table) -> dict[str, Any]:
     """Each column's widest cell (by its natural width), by column header."""
-    c = Console(width=10_000)
+    c = Console(width=10_000, emoji=False)
     opts = c.options.update_width(10_000)
     out: dict[str, Any] = {}
     for column in table.columns:

@@ -22,8 +22,11 @@ def top_layers(
     """The ``n`` layers with the largest latency (s) or energy (J), largest first."""
     if by not in _SORT_KEYS:
         raise ValueError(f"by must be 'latency' or 'energy', not {by!r}")
-    key = _SORT_KEYS[by]
-    d = as_result_dict(result)
+    return _top(as_result_dict(result), _SORT_KEYS[by], n)
+
+
+def _top(d: Mapping[str, Any], key: str, n: int) -> list[dict[str, Any]]:
+    """The ``n`` layers of a checked result dict with the largest ``key``, largest first."""
     order = sorted(range(len(d["layers"])), key=lambda i: (-d["layers"][i][key], i))
     return [d["layers"][i] for i in order[:n]]
 
@@ -66,10 +69,12 @@ def top_layers_table(
     """
     from hwsim.report.layout import fit_columns
 
+    if by not in _SORT_KEYS:
+        raise ValueError(f"by must be 'latency' or 'energy', not {by!r}")
     d = as_result_dict(result)
     total_t = sum(layer["latency_s"] for layer in d["layers"])
     total_e = sum(layer["energy_j"] for layer in d["layers"])
-    rows = top_layers(d, by, n)
+    rows = _top(d, _SORT_KEYS[by], n)  # (d is checked: top_layers(d) would check it again)
     index = {id(layer): i for i, layer in enumerate(d["layers"])}
     other = "energy" if by == "latency" else "latency"
 

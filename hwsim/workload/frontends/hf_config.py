@@ -26,13 +26,8 @@ from hwsim.vocabulary import DTYPE_BYTES, parse_dtype
 from hwsim.workload.builder import GraphBuilder
 from hwsim.workload.frontend import register_frontend
 from hwsim.workload.ir import DecoderWorkload, Workload
+from hwsim.workload.lengths import DECODER_GEN_LEN, DECODER_PROMPT_LEN, ENCODER_SEQ_LEN
 
-ENCODER_SEQ_LEN = 128
-"""Default sequence length of BERT-family encoders (tokens)."""
-DECODER_PROMPT_LEN = 512
-"""Default prompt length of decoders (tokens)."""
-DECODER_GEN_LEN = 128
-"""Default number of generated tokens of decoders."""
 VIT_NUM_LABELS = 1000
 """Classifier width of ViT when the config has neither ``num_labels`` nor ``id2label``."""
 MISTRAL_SLIDING_WINDOW = 4096

@@ -8,13 +8,8 @@ Encoders (BERT, DistilBERT, ViT) are :class:`Workload`; decoders (GPT-2, Llama, 
 from __future__ import annotations
 
 from hwsim.resources import builtin_dir
-from hwsim.workload.frontends.hf_config import (
-    DECODER_GEN_LEN,
-    DECODER_PROMPT_LEN,
-    ENCODER_SEQ_LEN,
-    load_hf_config,
-)
 from hwsim.workload.ir import DecoderWorkload, Workload
+from hwsim.workload.lengths import DECODER_GEN_LEN, DECODER_PROMPT_LEN, ENCODER_SEQ_LEN
 from hwsim.workload.registry import register
 
 
@@ -23,6 +18,8 @@ def _config(name: str) -> str:
 
 
 def _encoder(name: str, batch: int, dtype: str, **params: int) -> Workload:
+    from hwsim.workload.frontends.hf_config import load_hf_config  # on first use: pydantic
+
     w = load_hf_config(_config(name), name=name, batch=batch, dtype=dtype, **params)
     assert isinstance(w, Workload)
     return w
@@ -31,6 +28,8 @@ def _encoder(name: str, batch: int, dtype: str, **params: int) -> Workload:
 def _decoder(
     name: str, batch: int, dtype: str, prompt_len: int, gen_len: int, kv_dtype: str | None
 ) -> DecoderWorkload:
+    from hwsim.workload.frontends.hf_config import load_hf_config
+
     w = load_hf_config(
         _config(name),
         name=name,

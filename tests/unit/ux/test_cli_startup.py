@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -135,3 +136,43 @@ def test_help_loads_no_rich_numpy_pydantic_yaml_or_simpy() -> None:
     loaded = _modules_after(["--help"])
     for heavy in ("rich", "numpy", "pydantic", "yaml", "simpy", "pandas", "matplotlib"):
         assert heavy not in loaded, heavy
+
+
+def test_run_loads_only_what_it_uses() -> None:
+    loaded = _modules_after(["run", "lenet5", "-H", "stm32f746", "--dtype", "int8"])
+    assert "hwsim.engine" in loaded  # it did simulate
+    # Transformer configs, ONNX, plots, sweeps and data frames are not part of a CNN run.
+    for unused in (
+        "hwsim.workload.frontends.hf_config",
+        "onnx",
+        "matplotlib",
+        "pandas",
+        "hwsim.sweep",
+        "rich.markdown",
+        "rich.traceback",
+    ):
+        assert unused not in loaded, unused
+
+
+def test_terminal_tables_check_a_result_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import hwsim
+    from hwsim import report
+    from hwsim.engine.result import SimulationResult
+
+    result = hwsim.simulate("lenet5", "stm32f746", dtype="int8")
+
+    def no_check(d: object) -> None:
+        raise AssertionError("a dict made from the result was validated again")
+
+    monkeypatch.setattr(SimulationResult, "from_dict", no_check)
+    for by in ("latency", "energy"):
+        table = report.top_layers_table(result, by, width=80)
+        assert table.row_count == 10  # lenet5 has 12 layers
+    assert report.verdict(result)  # reads the result itself, not a re-checked dict
+
+
+def test_names_with_colons_print_as_written() -> None:
+    # rich would turn ":fire:" into an emoji; a name is data.
+    res = runner.invoke(app, ["run", "lenet5", "-H", "no:fire:chip"])
+    assert res.exit_code == 2
+    assert "no:fire:chip" in res.output
