@@ -12,6 +12,12 @@ channel serves one transfer at a time, in the order ops claim it (a claim reserv
 channel from when it is next free). Compute units and channels are shared, so independent
 branches contend for them. Events grow with the number of ops (about one per op).
 Ties break by op index: same inputs, same schedule.
+
+Where no two ops can ever overlap (one unit serves every op, or every op waits for the one
+before it), the schedule is the ops one after the other in the order the units would take
+them, and :func:`schedule` computes it without simpy (:func:`schedule_in_order`): the same
+arithmetic in the same order, so the same numbers bit for bit (tests/unit/core check both
+engines against each other).
 """
 
 from __future__ import annotations
@@ -57,6 +63,106 @@ _by_start = itemgetter(1, 0)
 """Transfers of an op in time order (ties: level name)."""
 
 
+class _Channels:
+    """The state ops leave behind on the memory channels and the units: when each channel is
+    next free, when each unit frees up, what is queued on it, and when its last op started."""
+
+    def __init__(self, unit_names: Sequence[str], level_names: Sequence[str], t: float) -> None:
+        self.level_names = level_names
+        # A channel serves transfers one at a time in the order the ops claim it: a claim
+        # reserves the channel from max(now, free_at) for the transfer's duration.
+        self.free_at = [t] * len(level_names)
+        self.unit_free = dict.fromkeys(unit_names, t)  # when the unit's current op ends
+        self.queued = dict.fromkeys(unit_names, 0.0)  # isolated latency of its queued ops
+        self.last_start: dict[str, float | None] = dict.fromkeys(unit_names)
+
+    def pick(self, opts: Sequence[OpCost], now: float) -> int:
+        """The option (unit) on which an op ready at ``now`` would finish first (its current
+        op and queue, then the op's own latency on that unit; ties: fastest); queues it."""
+        pick = 0
+        if len(opts) > 1:
+            best = float("inf")
+            for k, c in enumerate(opts):
+                finish = max(now, self.unit_free[c.unit]) + self.queued[c.unit] + c.latency_s
+                if finish < best * (1 - 1e-12):
+                    best, pick = finish, k
+        self.queued[opts[pick].unit] += opts[pick].latency_s
+        return pick
+
+    def run(self, cost: OpCost, t0: float) -> tuple[float, list[tuple[str, float, float]]]:
+        """Start ``cost`` on its unit at ``t0``: its end and its transfers (level, start, end).
+
+        The unit pays the overhead, then computes while each level's transfer streams through
+        that level's channel; with ``prefetch_s``, the weights' first fetch starts when the
+        previous op on the unit started (double buffering across ops).
+        """
+        unit = cost.unit
+        free_at = self.free_at
+        self.queued[unit] -= cost.latency_s
+        t1 = t0 + cost.overhead_s
+        end = t1 + cost.compute_s
+        xfers: list[tuple[str, float, float]] = []
+        prev = self.last_start[unit]
+        self.last_start[unit] = t1
+        prefetch = cost.prefetch_s
+        for j, sec in enumerate(cost.mem_s):
+            if sec <= 0:
+                continue
+            pre = prefetch[j] if prefetch else 0.0
+            # (``x if x > y else y`` is max(y, x), spelled out: this loop runs per op)
+            if pre > 0 and prev is not None:
+                # Double buffering across ops: this op's weights stream into the free half
+                # of their buffer from when the previous op on the unit started.
+                f = free_at[j]
+                b = f if f > prev else prev
+                e = b + pre
+                free_at[j] = e
+                xfers.append((self.level_names[j], b, e))
+                end = e if e > end else end
+            else:
+                pre = 0.0
+            rest = sec - pre
+            if rest > 0:
+                f = free_at[j]
+                b = f if f > t1 else t1
+                e = b + rest
+                free_at[j] = e
+                xfers.append((self.level_names[j], b, e))
+                end = e if e > end else end
+        self.unit_free[unit] = end
+        if len(xfers) > 1:
+            xfers.sort(key=_by_start)
+        return end, xfers
+
+
+def _dependents(deps: Sequence[Sequence[int]], n: int) -> tuple[list[list[int]], list[int]]:
+    """For each op, the ops waiting for it (ascending), and how many ops each op waits for."""
+    dependents: list[list[int]] = [[] for _ in range(n)]
+    waiting = [0] * n
+    for i, ds in enumerate(deps):
+        for d in ds if len(ds) < 2 else set(ds):
+            dependents[d].append(i)
+            waiting[i] += 1
+    return dependents, waiting
+
+
+def _finish(events: Sequence[Event | None], chosen: list[int], start_s: float) -> Schedule:
+    evs = tuple(e for e in events if e is not None)
+    if len(evs) != len(events):
+        raise RuntimeError("schedule did not complete every op (dependency cycle?)")
+    makespan = max((e.end_s for e in evs), default=start_s) - start_s
+    return Schedule(evs, tuple(chosen), makespan)
+
+
+def in_order(deps: Sequence[Sequence[int]], options: Sequence[Sequence[OpCost]]) -> bool:
+    """True when no two ops can overlap: one unit serves every op, or every op waits for the
+    one before it (then at most one op is ready or running at any time)."""
+    units = {c.unit for opts in options for c in opts}
+    if len(units) <= 1:
+        return True
+    return all(ds and max(ds) == i - 1 for i, ds in enumerate(deps) if i > 0)
+
+
 def schedule(
     deps: Sequence[Sequence[int]],
     options: Sequence[Sequence[OpCost]],
@@ -76,41 +182,76 @@ def schedule(
         names: op names for the events (default: the costs' names).
         start_s: time offset of the schedule.
     """
+    run = schedule_in_order if in_order(deps, options) else schedule_simpy
+    return run(deps, options, unit_names, level_names, names=names, start_s=start_s)
+
+
+def schedule_in_order(
+    deps: Sequence[Sequence[int]],
+    options: Sequence[Sequence[OpCost]],
+    unit_names: Sequence[str],
+    level_names: Sequence[str],
+    *,
+    names: Sequence[str] | None = None,
+    start_s: float = 0.0,
+) -> Schedule:
+    """:func:`schedule` where no two ops can overlap (:func:`in_order`), without simpy.
+
+    The ops run one after the other: each ready op, lowest index first, starts when the one
+    before it ends. That is what the simpy engine does when only one op can be ready or
+    running at a time; this loop makes the same choices with the same arithmetic (``now +
+    (end - now)`` is how the simpy clock advances), so both give the same schedule bit for bit.
+    """
+    n = len(options)
+    dependents, waiting = _dependents(deps, n)
+    state = _Channels(unit_names, level_names, start_s)
+    chosen = [0] * n
+    events: list[Event | None] = [None] * n
+    ready = [i for i in range(n) if waiting[i] == 0]  # ascending: already a heap
+    for i in ready:
+        chosen[i] = state.pick(options[i], start_s)
+    now = start_s
+    while ready:
+        i = heapq.heappop(ready)
+        cost = options[i][chosen[i]]
+        t0 = now
+        end, xfers = state.run(cost, t0)
+        if end > t0:
+            now = t0 + (end - t0)
+        events[i] = Event(i, names[i] if names else cost.name, cost.unit, t0, end, tuple(xfers))
+        for d in dependents[i]:
+            waiting[d] -= 1
+            if waiting[d] == 0:
+                chosen[d] = state.pick(options[d], now)
+                heapq.heappush(ready, d)
+    return _finish(events, chosen, start_s)
+
+
+def schedule_simpy(
+    deps: Sequence[Sequence[int]],
+    options: Sequence[Sequence[OpCost]],
+    unit_names: Sequence[str],
+    level_names: Sequence[str],
+    *,
+    names: Sequence[str] | None = None,
+    start_s: float = 0.0,
+) -> Schedule:
+    """:func:`schedule` as a discrete-event simulation: each compute unit is a simpy process
+    serving its queue of ready ops, so independent branches contend for units and channels."""
     env = simpy.Environment(initial_time=start_s)
     n = len(options)
-    dependents: list[list[int]] = [[] for _ in range(n)]
-    waiting = [0] * n
-    for i, ds in enumerate(deps):
-        for d in set(ds):
-            dependents[d].append(i)
-            waiting[i] += 1
+    dependents, waiting = _dependents(deps, n)
+    state = _Channels(unit_names, level_names, start_s)
     # Each compute unit is a process serving its queue of ready ops, lowest index first.
     queues: dict[str, list[int]] = {u: [] for u in unit_names}
-    unit_free = dict.fromkeys(unit_names, start_s)  # when the unit's current op ends
-    queued = dict.fromkeys(unit_names, 0.0)  # isolated latency of the ops queued on it
     wake: dict[str, simpy.Event] = {u: env.event() for u in unit_names}
-    # A memory channel serves transfers one at a time in the order the ops claim it:
-    # a claim reserves the channel from max(now, free_at) for the transfer's duration.
-    free_at = [start_s] * len(level_names)
     events: list[Event | None] = [None] * n
-    last_start: dict[str, float | None] = dict.fromkeys(unit_names)  # previous op's start
     chosen = [0] * n
 
     def ready(i: int) -> None:
-        """Op i's inputs exist: queue it on the unit where it would finish first (its
-        current op and queue, then the op's own latency on that unit; ties: fastest)."""
-        opts = options[i]
-        pick = 0
-        if len(opts) > 1:
-            best = float("inf")
-            for k, c in enumerate(opts):
-                finish = max(env.now, unit_free[c.unit]) + queued[c.unit] + c.latency_s
-                if finish < best * (1 - 1e-12):
-                    best, pick = finish, k
-            chosen[i] = pick
-        cost = opts[pick]
-        unit = cost.unit
-        queued[unit] += cost.latency_s
+        """Op i's inputs exist: queue it on the unit where it would finish first."""
+        pick = chosen[i] = state.pick(options[i], env.now)
+        unit = options[i][pick].unit
         heapq.heappush(queues[unit], i)
         if not wake[unit].triggered:
             wake[unit].succeed()
@@ -124,43 +265,10 @@ def schedule(
                 continue
             i = heapq.heappop(queue)
             cost = options[i][chosen[i]]
-            queued[unit] -= cost.latency_s
             t0 = env.now
-            t1 = t0 + cost.overhead_s
-            end = t1 + cost.compute_s
-            xfers: list[tuple[str, float, float]] = []
-            prev = last_start[unit]
-            last_start[unit] = t1
-            prefetch = cost.prefetch_s
-            for j, sec in enumerate(cost.mem_s):
-                if sec <= 0:
-                    continue
-                pre = prefetch[j] if prefetch else 0.0
-                # (``x if x > y else y`` is max(y, x), spelled out: this loop runs per op)
-                if pre > 0 and prev is not None:
-                    # Double buffering across ops: this op's weights stream into the free
-                    # half of their buffer from when the previous op on the unit started.
-                    f = free_at[j]
-                    b = f if f > prev else prev
-                    e = b + pre
-                    free_at[j] = e
-                    xfers.append((level_names[j], b, e))
-                    end = e if e > end else end
-                else:
-                    pre = 0.0
-                rest = sec - pre
-                if rest > 0:
-                    f = free_at[j]
-                    b = f if f > t1 else t1
-                    e = b + rest
-                    free_at[j] = e
-                    xfers.append((level_names[j], b, e))
-                    end = e if e > end else end
-            unit_free[unit] = end
+            end, xfers = state.run(cost, t0)
             if end > t0:
                 yield env.timeout(end - t0)
-            if len(xfers) > 1:
-                xfers.sort(key=_by_start)
             events[i] = Event(i, names[i] if names else cost.name, unit, t0, end, tuple(xfers))
             for d in dependents[i]:
                 waiting[d] -= 1
@@ -173,8 +281,4 @@ def schedule(
         if waiting[i] == 0:
             ready(i)
     env.run()
-    evs = tuple(e for e in events if e is not None)
-    if len(evs) != n:
-        raise RuntimeError("schedule did not complete every op (dependency cycle?)")
-    makespan = max((e.end_s for e in evs), default=start_s) - start_s
-    return Schedule(evs, tuple(chosen), makespan)
+    return _finish(events, chosen, start_s)

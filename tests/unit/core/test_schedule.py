@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hwsim.costmodel.opcost import OpCost
-from hwsim.engine.schedule import schedule
+from hwsim.engine.schedule import in_order, schedule, schedule_in_order, schedule_simpy
 
 US = 1e-6
 LEVELS = ("sram", "dram")
@@ -68,3 +70,76 @@ def test_the_start_offset_shifts_every_event() -> None:
     s = schedule([()], [[_cost("a", "u0", 1)]], ["u0"], LEVELS, start_s=5 * US)
     assert (s.events[0].start_s, s.events[0].end_s) == pytest.approx((5 * US, 6 * US))
     assert s.makespan_s == pytest.approx(1 * US)
+
+
+# ------------------------------------------------------------------ the in-order fast path
+
+
+def _random_cost(name: str, unit: str, data: st.DataObject, prefetch: bool) -> OpCost:
+    """An op with random overhead, compute and SRAM/DRAM times (some zero, most not exact in
+    binary, so a different order of additions shows), maybe prefetching part of its DRAM
+    fetch."""
+    t = st.sampled_from([0.0, 0.1, 1 / 3, 0.7, 1.0, 2.9, 7.25])
+    sram, dram = data.draw(t) * US, data.draw(t) * US
+    pre = (0.0, data.draw(st.sampled_from([0.0, 0.3, 1.0])) * dram) if prefetch else ()
+    return OpCost(
+        name=name,
+        op_type="matmul",
+        op_class="gemm",
+        unit=unit,
+        dtype="fp16",
+        macs=1,
+        flops=2,
+        compute_s=data.draw(t) * US,
+        overhead_s=data.draw(st.sampled_from([0.0, 0.13])) * US,
+        read_bytes=(1.0 if sram else 0.0, 1.0 if dram else 0.0),
+        write_bytes=(0.0, 0.0),
+        mem_s=(sram, dram),
+        compute_j=0.0,
+        mem_j=(0.0, 0.0),
+        prefetch_s=pre,
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_in_order_schedule_equals_simpy_on_one_unit(data: st.DataObject) -> None:
+    # Any DAG on one unit: the unit takes ready ops lowest index first, one at a time.
+    n = data.draw(st.integers(1, 12))
+    deps = [
+        tuple(sorted(data.draw(st.sets(st.integers(0, i - 1), max_size=3)))) if i else ()
+        for i in range(n)
+    ]
+    prefetch = data.draw(st.booleans())
+    options = [[_random_cost(f"op{i}", "u0", data, prefetch)] for i in range(n)]
+    start = data.draw(st.sampled_from([0.0, 3.1e-6, 0.1]))
+    assert in_order(deps, options)
+    args = (deps, options, ["u0", "u1"], LEVELS)
+    fast = schedule_in_order(*args, start_s=start)
+    assert fast == schedule_simpy(*args, start_s=start)
+    assert fast == schedule(*args, start_s=start)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_in_order_schedule_equals_simpy_on_a_chain_over_two_units(data: st.DataObject) -> None:
+    # Each op waits for the one before it; each may run on either unit (the scheduler picks).
+    n = data.draw(st.integers(1, 12))
+    deps = [(i - 1,) if i else () for i in range(n)]
+    prefetch = data.draw(st.booleans())
+    options = [
+        [_random_cost(f"op{i}", u, data, prefetch) for u in data.draw(st.permutations(["a", "b"]))]
+        for i in range(n)
+    ]
+    assert in_order(deps, options)
+    args = (deps, options, ["a", "b"], LEVELS)
+    assert schedule_in_order(*args, start_s=0.1) == schedule_simpy(*args, start_s=0.1)
+
+
+def test_branches_on_two_units_go_through_simpy() -> None:
+    # Two ops waiting for the same op may run at once on two units: not in order.
+    options = [[_cost("a", "u0", 1)], [_cost("b", "u0", 1)], [_cost("c", "u1", 1)]]
+    deps = [(), (0,), (0,)]
+    assert not in_order(deps, options)
+    s = schedule(deps, options, ["u0", "u1"], LEVELS)
+    assert s.events[1].start_s == s.events[2].start_s == pytest.approx(1 * US)  # overlap
