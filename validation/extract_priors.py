@@ -9,7 +9,9 @@ For every chip + profile with rows in validation/measurements.csv, the profile i
 before any calibration) and, for the tensorrt-llm profiles added later, 67a176d (their prior,
 before their fit) and, for the chip + profile pairs that first got rows with the joint fit
 (issue #14), 7949681 (never calibrated before it). ``validation/calibrate_all.sh`` starts every fit from these files, so a
-re-run gives the same profiles whatever state ``hardware_specs/`` is in.
+re-run gives the same profiles whatever state ``hardware_specs/`` is in. A prior whose first
+line says "revised prior" was edited by hand with cited physics (its ``sources`` and
+``estimated`` say what changed and why) and is left as it is.
 """
 
 from __future__ import annotations
@@ -56,6 +58,9 @@ def main(argv: list[str]) -> None:
                 key = name or spec.default_profile
                 if key in spec.profiles:
                     dest = out / f"{chip}--{key}.yaml"
+                    if dest.is_file() and "revised prior" in dest.read_text().split("\n", 1)[0]:
+                        print(f"{dest.relative_to(ROOT)}: revised prior, kept")
+                        break
                     header = f"# {chip} / {key} as of commit {rev} (uncalibrated prior)\n"
                     dest.write_text(header + profile_yaml(spec.profiles[key]), encoding="utf-8")
                     print(f"{dest.relative_to(ROOT)}: {rev}")

@@ -100,10 +100,16 @@ class CostContext:
 
 
 def _allowed(spec: HardwareSpec, profile: SoftwareProfile | None) -> list[ComputeUnit]:
-    """Units the software stack runs on (all when the profile names none)."""
-    if profile is None or not profile.compute_units:
+    """Units the software stack runs on (all when the profile names none), with the fp16
+    peak of fp16 accumulation when the stack accumulates fp16 GEMMs in fp16."""
+    if profile is None:
         return list(spec.compute)
-    return [c for c in spec.compute if c.name in profile.compute_units]
+    units = [
+        c for c in spec.compute if not profile.compute_units or c.name in profile.compute_units
+    ]
+    if profile.fp16_accumulate:
+        units = [c.with_fp16_accumulate() for c in units]
+    return units
 
 
 def resolve_dtype(spec: HardwareSpec, dtype: str, profile: SoftwareProfile | None = None) -> str:
@@ -150,6 +156,17 @@ def peak_ops(spec: HardwareSpec, dtype: str, profile: SoftwareProfile | None = N
     """Best MAC-op throughput (op/s) the stack can reach for ``dtype`` (with fallback)."""
     dt = resolve_dtype(spec, dtype, profile)
     return max(c.total_peak(dt) for c in mac_units(spec, dt, profile))
+
+
+_PLAIN_WEIGHT_BITS = frozenset({4.0, 8.0, 16.0, 32.0})
+
+
+def block_quantised(op: Op) -> bool:
+    """True when ``op`` multiplies weights stored in a block format (scales included, so not a
+    whole 4/8/16/32 bits per weight: q4_0 4.5, int4-g128 4.16, ...)."""
+    if not op.macs or not op.params:
+        return False
+    return round(8.0 * op.weight_bytes / op.params, 6) not in _PLAIN_WEIGHT_BITS
 
 
 def _efficiency(profile: SoftwareProfile, op_class: OpClass) -> float:
@@ -366,6 +383,8 @@ def cost_from_mapping(
     nlev = len(spec.memory)
     notes: list[str] = []
     overhead = 0.0 if fused else prof.overhead_per_op
+    if not fused and prof.overhead_per_quantized_gemm and block_quantised(op):
+        overhead += prof.overhead_per_quantized_gemm
     vu = unit if unit.vector_peak is not None else vector_units(ctx.spec, ctx.profile)[0]
     compute_s = mapping.extra_s
     if op.macs:

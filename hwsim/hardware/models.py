@@ -105,6 +105,12 @@ class ComputeUnit(Frozen):
     array: ArrayShape | None = Field(
         default=None, description="rows x cols of one instance's MAC array, for spatial utilisation"
     )
+    fp16_accumulate_peak: OpsPerSecond | None = Field(
+        default=None,
+        description="peak of ONE instance for fp16 MACs accumulated in fp16, op/s, where it "
+        "differs from peak.fp16 (which accumulates in fp32): GeForce tensor cores run fp16 "
+        "accumulation at twice the rate; used by profiles with fp16_accumulate",
+    )
     vector_peak: OpsPerSecond | None = Field(
         default=None,
         description="throughput of ONE instance for non-MAC element ops (activations, norms), op/s",
@@ -171,6 +177,13 @@ class ComputeUnit(Frozen):
         if self.kind in ("mac_array", "npu_core") and self.array is not None:
             return "array"
         return "cpu"
+
+    def with_fp16_accumulate(self) -> ComputeUnit:
+        """This unit as a stack that accumulates fp16 GEMMs in fp16 sees it (its fp16 peak)."""
+        if self.fp16_accumulate_peak is None or DType.fp16 not in self.peak:
+            return self
+        peak = {**self.peak, DType.fp16: self.fp16_accumulate_peak}
+        return self.model_copy(update={"peak": peak})
 
     def total_peak(self, dtype: str) -> float:
         """Peak op/s (2 op per MAC) of all instances for ``dtype``; 0 when unsupported."""
@@ -385,6 +398,12 @@ class SoftwareProfile(Frozen):
     overhead_per_op: Seconds = Field(
         default=0.0, description="fixed cost per executed op (kernel launch, interpreter dispatch)"
     )
+    overhead_per_quantized_gemm: Seconds = Field(
+        default=0.0,
+        description="extra fixed cost per GEMM whose weights are in a block-quantised format "
+        "(q4_0, int4_g128, ...): the kernel that prepares its activations (llama.cpp's CUDA "
+        "backend quantises them to q8_1 before each quantised mat-vec)",
+    )
     overhead_per_run: Seconds = Field(
         default=0.0,
         description="fixed cost once per inference / request before the first op (host "
@@ -405,6 +424,11 @@ class SoftwareProfile(Frozen):
     fusions: list[Fusion] = Field(
         default_factory=list,
         description="ops folded into their producer: activation, norm, elementwise, attention",
+    )
+    fp16_accumulate: bool = Field(
+        default=False,
+        description="the stack's fp16 GEMMs accumulate in fp16 (cuBLAS CUBLAS_COMPUTE_16F, as "
+        "llama.cpp's CUDA backend): units with fp16_accumulate_peak run them at that rate",
     )
     compute_units: list[str] = Field(
         default_factory=list,

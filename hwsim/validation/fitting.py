@@ -808,9 +808,17 @@ def profile_yaml(p: SoftwareProfile) -> str:
         "bandwidth_efficiency": _round(p.bandwidth_efficiency),
         "overhead_per_op": format_quantity(p.overhead_per_op, Dimension.SECONDS, digits=4),
         "overhead_per_run": format_quantity(p.overhead_per_run, Dimension.SECONDS, digits=4),
+    }
+    if p.overhead_per_quantized_gemm:
+        d["overhead_per_quantized_gemm"] = format_quantity(
+            p.overhead_per_quantized_gemm, Dimension.SECONDS, digits=4
+        )
+    d |= {
         "fold_batchnorm": p.fold_batchnorm,
         "fusions": list(p.fusions),
     }
+    if p.fp16_accumulate:
+        d["fp16_accumulate"] = True
     if p.compute_units:
         d["compute_units"] = list(p.compute_units)
     d["memory_planning"] = p.memory_planning

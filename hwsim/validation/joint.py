@@ -57,6 +57,9 @@ SHARED_CANDIDATES = (
 )
 """Parameters a stack may share across its chips, in order of preference."""
 
+CHIP_TERMS = "compute_scale@CHIP"
+"""Marks a candidate list that allows chip-specific scales (``chip_terms`` in stacks.yaml)."""
+
 CHIP_TERM_MIN_ROWS = 3
 """Time-like rows a chip needs in a multi-chip stack before it may get its own scale."""
 MAX_PARAMETERS = 4
@@ -86,15 +89,17 @@ class StackSpec:
 
     name: str
     members: tuple[ProfileKey, ...] = ()
-    candidates: tuple[str, ...] = SHARED_CANDIDATES
+    candidates: tuple[str, ...] = (*SHARED_CANDIDATES, CHIP_TERMS)
     reason: str = ""
 
 
 def read_stacks(path: str | Path) -> dict[str, StackSpec]:
     """Stack definitions from a YAML file (``stacks: {NAME: {members, fit, reason}}``).
 
-    ``members`` are ``CHIP/PROFILE`` strings; ``fit`` restricts the candidate parameters.
-    A chip + profile pair not listed belongs to the stack named after its profile.
+    ``members`` are ``CHIP/PROFILE`` strings; ``fit`` restricts the candidate parameters;
+    ``chip_terms: false`` fits no chip-specific scale (what differs between the chips is
+    not their compute efficiency). A chip + profile pair not listed belongs to the stack
+    named after its profile.
     """
     data = read_yaml(Path(path), StackError)
     where = str(path)
@@ -104,7 +109,7 @@ def read_stacks(path: str | Path) -> dict[str, StackSpec]:
     for name, body in data["stacks"].items():
         if not isinstance(body, dict):
             raise StackError(f"{where}: stacks.{name}: expected a mapping")
-        unknown = set(body) - {"members", "fit", "reason"}
+        unknown = set(body) - {"members", "fit", "chip_terms", "reason"}
         if unknown:
             raise StackError(
                 f"{where}: stacks.{name}: unknown field(s) {', '.join(sorted(unknown))}"
@@ -124,6 +129,10 @@ def read_stacks(path: str | Path) -> dict[str, StackSpec]:
                     f"{where}: stacks.{name}.fit: unknown parameter {p!r}; choose from "
                     f"{', '.join(PARAMETERS)}"
                 )
+        chip_terms = body.get("chip_terms", True)
+        if not isinstance(chip_terms, bool):
+            raise StackError(f"{where}: stacks.{name}.chip_terms: expected true or false")
+        fit = (*fit, CHIP_TERMS) if chip_terms else fit
         out[str(name)] = StackSpec(str(name), tuple(members), fit, str(body.get("reason", "")))
     return out
 
@@ -548,8 +557,10 @@ def _choose(
     per_chip: dict[str, int] = {}
     for i in idx:
         per_chip[prob.keys[i][0]] = per_chip.get(prob.keys[i][0], 0) + 1
-    if len({k[0] for k in prob.members if k[0] in chips_with_rows}) > 1 and (
-        "compute_scale" in cands
+    if (
+        len({k[0] for k in prob.members if k[0] in chips_with_rows}) > 1
+        and "compute_scale" in cands
+        and CHIP_TERMS in candidates
     ):
         cands += [
             f"compute_scale@{c}" for c, n in sorted(per_chip.items()) if n >= CHIP_TERM_MIN_ROWS
@@ -632,7 +643,7 @@ def assign(
         )
         out.problems[name] = prob
         spec_ = stacks.get(name)
-        out.candidates[name] = spec_.candidates if spec_ else SHARED_CANDIDATES
+        out.candidates[name] = spec_.candidates if spec_ else (*SHARED_CANDIDATES, CHIP_TERMS)
         for i, m in enumerate(prob.rows):
             out.row_stack[m.id] = (name, i)
     return out

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import hwsim
-from hwsim.costmodel.opcost import CostContext, op_cost
+from hwsim.costmodel.opcost import CostContext, block_quantised, mac_units, op_cost
 from hwsim.costmodel.placement import place
 from hwsim.costmodel.tiling import gemm_refetch
 from hwsim.hardware.models import HardwareSpec
@@ -152,3 +152,57 @@ def test_op_cost_of_an_activation_on_the_vector_unit(toy: HardwareSpec) -> None:
     assert c.bound(("sram", "dram")) == ("compute", None)
     assert c.compute_j == pytest.approx(n * 0.5e-12, rel=1e-12)
     assert c.mem_j == pytest.approx((4.0 * n * 1e-12, 0.0), rel=1e-12)
+
+
+# ------------------------------------------------------------------ stack-dependent costs
+
+
+def _fc(weight_bytes: float, n: int = 1024, k: int = 1024, m: int = 1) -> Op:
+    return Op(
+        name="fc",
+        op_type="linear",
+        op_class="gemm",
+        inputs=("x",),
+        outputs=("y",),
+        macs=m * n * k,
+        params=n * k,
+        weight_bytes=weight_bytes,
+        input_bytes=2.0 * m * k,
+        output_bytes=2.0 * m * n,
+        compute_dtype="fp16",
+        gemm=GemmShape(groups=1, m=m, n=n, k=k),
+    )
+
+
+def test_fp16_accumulation_runs_at_the_units_fp16_accumulate_peak(toy: HardwareSpec) -> None:
+    # A unit whose fp16-accumulate peak is 2 TFLOPS (twice its 1 TFLOPS peak.fp16, as on
+    # GeForce tensor cores): a stack that accumulates in fp16 computes a 1024^3 GEMM in
+    # 2 x 1024^3 / 2e12 s; one that accumulates in fp32 (the default) in 2 x 1024^3 / 1e12 s.
+    unit = toy.unit("mac0").model_copy(update={"fp16_accumulate_peak": 2e12})
+    spec = toy.model_copy(update={"compute": [unit, toy.unit("vec")]})
+    op = _fc(2.0 * 1024 * 1024, m=1024)
+    prof = toy.profile(None)
+    acc16 = prof.model_copy(update={"fp16_accumulate": True})
+    pl = place(spec, op.weight_bytes, 4.0 * 1024 * 1024)
+    (u32,) = mac_units(spec, "fp16", prof)
+    (u16,) = mac_units(spec, "fp16", acc16)
+    assert u32.total_peak("fp16") == 1e12 and u16.total_peak("fp16") == 2e12
+    c32 = op_cost(CostContext(spec, prof, pl), op, u32, "fp16")
+    c16 = op_cost(CostContext(spec, acc16, pl), op, u16, "fp16")
+    assert c32.compute_s == pytest.approx(2 * 1024**3 / 1e12, rel=1e-9)
+    assert c16.compute_s == pytest.approx(2 * 1024**3 / 2e12, rel=1e-9)
+    # a unit without the field runs fp16 accumulation at its peak.fp16
+    assert toy.unit("mac0").with_fp16_accumulate() is toy.unit("mac0")
+
+
+def test_a_block_quantised_gemm_pays_its_extra_kernel(toy: HardwareSpec) -> None:
+    n = 1024 * 1024
+    q4_0, int4, fp16 = _fc(n * 4.5 / 8), _fc(n * 0.5), _fc(n * 2.0)
+    assert block_quantised(q4_0) and not block_quantised(int4) and not block_quantised(fp16)
+    prof = toy.profile(None).model_copy(
+        update={"overhead_per_op": 5e-6, "overhead_per_quantized_gemm": 3e-6}
+    )
+    pl = place(toy, 2.0 * n, 4096.0)
+    cq = op_cost(CostContext(toy, prof, pl), q4_0, toy.unit("mac0"), "fp16")
+    cf = op_cost(CostContext(toy, prof, pl), fp16, toy.unit("mac0"), "fp16")
+    assert cq.overhead_s == pytest.approx(8e-6) and cf.overhead_s == pytest.approx(5e-6)

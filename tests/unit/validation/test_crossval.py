@@ -205,3 +205,25 @@ def test_an_mcu_stack_shares_its_per_run_cost_in_cycles(toy_dir: Path) -> None:
     for scheme in ("in_sample", "leave_one_out"):
         for rid, ratio in _ratios(cv, scheme).items():
             assert ratio == pytest.approx(1.0, rel=2e-3), (scheme, rid)
+
+
+def test_chip_terms_false_fits_the_shared_scale_only(toy_dir: Path) -> None:
+    # The chips of test_a_chip_that_differs_shows_up_only_when_left_out, with chip terms
+    # switched off in stacks.yaml: one shared scale, the geometric middle sqrt(0.5 x 0.3)
+    # (least squares on ln(pred/meas), 3 rows each), so toy's latency comes out
+    # 0.5 / sqrt(0.15) = sqrt(0.5/0.3) = 1.29x the measured one and toy2's sqrt(0.3/0.5).
+    csv = _rows(toy_dir, {"toy": 0.5, "toy2": 0.3})
+    stacks = toy_dir / "stacks.yaml"
+    stacks.write_text(
+        "stacks:\n  slow:\n    fit: [compute_scale]\n    chip_terms: false\n    reason: test\n"
+    )
+    cv = cross_validate(csv, stacks=stacks)
+    fit = cv.fits["slow"]
+    assert fit.names == ("compute_scale",)
+    ins = _ratios(cv, "in_sample")
+    for name in SHAPES:
+        assert ins[f"{name}-toy"] == pytest.approx((0.5 / 0.3) ** 0.5, rel=2e-3)
+        assert ins[f"{name}-toy2"] == pytest.approx((0.3 / 0.5) ** 0.5, rel=2e-3)
+    stacks.write_text("stacks:\n  slow:\n    chip_terms: maybe\n")
+    with pytest.raises(StackError, match=r"stacks.slow.chip_terms: expected true or false"):
+        read_stacks(stacks)
