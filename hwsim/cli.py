@@ -437,11 +437,11 @@ def run(
         from hwsim.commands.parallel import print_parallel
 
         print_parallel(result, console)
-    from hwsim import report
+    from hwsim.report.tables import top_layers_table, verdict
 
-    console.print(report.top_layers_table(result, "latency", width=console.width))
-    console.print(report.top_layers_table(result, "energy", width=console.width))
-    console.print(f"[bold]verdict:[/] {escape(report.verdict(result))}")
+    console.print(top_layers_table(result, "latency", width=console.width))
+    console.print(top_layers_table(result, "energy", width=console.width))
+    console.print(f"[bold]verdict:[/] {escape(verdict(result))}")
     try:
         written: list[str] = []
         if json_out:
