@@ -176,3 +176,21 @@ def test_names_with_colons_print_as_written() -> None:
     res = runner.invoke(app, ["run", "lenet5", "-H", "no:fire:chip"])
     assert res.exit_code == 2
     assert "no:fire:chip" in res.output
+
+
+def test_profile_counts_without_the_cost_model() -> None:
+    # `hwsim profile` needs no hardware: no engine, cost model, numpy or simpy.
+    loaded = _modules_after(["profile", "lenet5"])
+    assert "hwsim.workload.profile" in loaded
+    for unused in ("hwsim.engine", "hwsim.costmodel", "numpy", "simpy", "matplotlib"):
+        assert unused not in loaded, unused
+
+
+def test_report_names_load_on_first_use() -> None:
+    import hwsim.report as report
+    from hwsim.report.tables import verdict
+
+    assert report.verdict is verdict
+    assert "write_plots" in dir(report)
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = report.nope
