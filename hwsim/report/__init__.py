@@ -67,9 +67,8 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'hwsim.report' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"hwsim.report.{module}"), name)
-    globals()[name] = value
-    return value
+    # Not cached here: a test (or user) that patches hwsim.report.plots.save_figure is seen.
+    return getattr(importlib.import_module(f"hwsim.report.{module}"), name)
 
 
 def __dir__() -> list[str]:
