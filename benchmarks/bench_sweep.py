@@ -31,15 +31,20 @@ from pathlib import Path
 from typing import Any
 
 _CHILD = """
-import json, sys, time
+import json, resource, sys, time
 import hwsim
 from hwsim.sweep import sweep
+def cpu():
+    return sum(
+        r.ru_utime + r.ru_stime
+        for r in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    )
 plan, jobs = json.loads(sys.argv[1]), int(sys.argv[2])
-t0 = time.perf_counter()
+c0, t0 = cpu(), time.perf_counter()
 df = sweep(plan, jobs=jobs)
-dt = time.perf_counter() - t0
+dt, dc = time.perf_counter() - t0, cpu() - c0
 assert df["error"].isna().all(), df["error"].dropna().head()
-print(json.dumps({"s": dt, "rows": len(df)}))
+print(json.dumps({"s": dt, "cpu": dc, "rows": len(df)}))
 """
 
 
@@ -65,17 +70,24 @@ def _env(tree: str | None) -> dict[str, str]:
     return env
 
 
-def _sweep_in_child(tree: str | None, plan: dict[str, Any], jobs: int) -> tuple[float, int]:
-    """Seconds inside sweep() in a fresh process, and the rows it returned."""
+_NEUTRAL_CWD = tempfile.gettempdir()
+"""Children run here: ``python -c`` and ``-m`` put the working directory first on sys.path,
+which would shadow ``--tree`` with a checkout found there."""
+
+
+def _sweep_in_child(tree: str | None, plan: dict[str, Any], jobs: int) -> tuple[float, float, int]:
+    """Wall and CPU seconds (the process and its workers) inside sweep() in a fresh
+    process, and the rows it returned."""
     got = subprocess.run(
         [sys.executable, "-c", _CHILD, json.dumps(plan), str(jobs)],
         env=_env(tree),
+        cwd=_NEUTRAL_CWD,
         capture_output=True,
         text=True,
         check=True,
     )
     rec = json.loads(got.stdout.strip().splitlines()[-1])
-    return float(rec["s"]), int(rec["rows"])
+    return float(rec["s"]), float(rec["cpu"]), int(rec["rows"])
 
 
 def _cli_wall(tree: str | None, plan_file: Path, jobs: int) -> float:
@@ -88,6 +100,7 @@ def _cli_wall(tree: str | None, plan_file: Path, jobs: int) -> float:
                 *("--out", out, "--jobs", str(jobs), "--no-progress"),
             ],
             env=_env(tree),
+            cwd=_NEUTRAL_CWD,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             check=True,
@@ -98,7 +111,7 @@ def _cli_wall(tree: str | None, plan_file: Path, jobs: int) -> float:
 def _stats(label: str, secs: list[float], rows: int) -> None:
     lo, med = min(secs), statistics.median(secs)
     print(
-        f"{label:<46} {rows:>6} rows  min {lo:>7.2f} s  median {med:>7.2f} s  "
+        f"{label:<50} min {lo:>7.2f} s  median {med:>7.2f} s  "
         f"{rows / lo * 60:>9,.0f} / {rows / med * 60:>9,.0f} points/min"
     )
 
@@ -183,7 +196,8 @@ def main() -> None:
     if args.workload not in builtin_workloads():
         raise SystemExit(f"workload {args.workload!r} is not registered")
     plan = _plan(args.workload, args.points)
-    trees: list[str | None] = [None, *args.tree]
+    here = Path(__file__).resolve().parents[1]  # the checkout this script belongs to
+    trees: list[str | None] = [str(here) if (here / "hwsim").is_dir() else None, *args.tree]
     print(
         f"hwsim {hwsim.__version__}, {os.cpu_count()} CPUs, workload {args.workload} on "
         f"tpu-like, load average {os.getloadavg()[0]:.2f}"
@@ -199,22 +213,32 @@ def main() -> None:
         n_rows = 0
         for _ in range(args.repeat):
             for ti, tree in enumerate(trees):
-                name = tree or "this checkout"
+                name = "this checkout" if ti == 0 else str(tree)
                 for jobs in modes:
-                    dt, n_rows = _sweep_in_child(tree, plan, jobs)
+                    dt, dc, n_rows = _sweep_in_child(tree, plan, jobs)
                     times.setdefault((ti, name, jobs), []).append(dt)
-                    rows[(ti, name, jobs)] = n_rows
+                    times.setdefault((ti, name, f"cpu{jobs}"), []).append(dc / jobs)
+                    rows[(ti, name, jobs)] = rows[(ti, name, f"cpu{jobs}")] = n_rows
                 if args.cli:
                     dt = _cli_wall(tree, plan_file, args.jobs)
                     times.setdefault((ti, name, "cli"), []).append(dt)
                     rows[(ti, name, "cli")] = n_rows
     for key in sorted(times, key=lambda k: (k[0], str(k[2]))):
         _, name, mode = key
-        what = f"hwsim sweep --jobs {args.jobs} (wall)" if mode == "cli" else f"sweep(jobs={mode})"
+        if mode == "cli":
+            what = f"hwsim sweep --jobs {args.jobs}, wall"
+        elif str(mode).startswith("cpu"):
+            what = f"sweep(jobs={str(mode)[3:]}), CPU s / jobs"
+        else:
+            what = f"sweep(jobs={mode}), wall"
         _stats(
             f"{what}, {Path(name).name if name != 'this checkout' else name}", times[key], rows[key]
         )
-    print(f"load average at the end {os.getloadavg()[0]:.2f} ({args.repeat} interleaved runs each)")
+    print(
+        f"{n_rows} rows; load average at the end {os.getloadavg()[0]:.2f} ({args.repeat} "
+        "interleaved runs each). 'CPU s / jobs': the CPU time of the sweep and its workers "
+        "over the worker count, the wall time it would take on idle cores (shared machines)"
+    )
     if not args.no_dask:
         _dask(plan, args.jobs)
 
