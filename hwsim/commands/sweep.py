@@ -158,6 +158,9 @@ def sweep_command(
         console=real_console(err),
         transient=False,
         disable=not progress,
+        # Redrawn from the sweep's progress calls (at least every 0.5 s), not by a thread:
+        # without threads the local pool starts by fork, its workers warm from this process.
+        auto_refresh=False,
     )
     task_id = None
 
@@ -169,8 +172,9 @@ def sweep_command(
         if task_id is None:
             # The ETA only counts work done in this run, so cached rows start "completed".
             task_id = bar.add_task("sweep", total=p.total, completed=p.done, note=note)
+            bar.refresh()
         else:
-            bar.update(task_id, completed=p.done, note=note)
+            bar.update(task_id, completed=p.done, note=note, refresh=True)
 
     try:
         with bar:

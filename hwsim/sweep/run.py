@@ -460,6 +460,10 @@ def _first_line(exc: BaseException) -> str:
 NO_WORKERS_TIMEOUT_S = 60.0
 """How long a Dask sweep waits with no worker before it fails (finished points are kept)."""
 _POLL_S = 2.0
+PROGRESS_TICK_S = 0.5
+"""While workers run, ``progress`` is called at least this often (with unchanged counts when
+no batch finished): a progress bar's clock needs no thread of its own, and a process without
+threads starts its local pool by fork (workers inherit its loaded workloads and caches)."""
 
 
 def _build_plan(plan: Any, kwargs: Mapping[str, Any]) -> SweepPlan:
@@ -603,7 +607,8 @@ def sweep(
         security: TLS settings for the scheduler: a ``distributed.Security`` (see
             :func:`dask_security`); default for ``tls://`` the Dask config's.
         chunk_size: items per task (default: about four tasks per worker, 1 to 64).
-        progress: called with a :class:`SweepProgress` at the start and after each batch.
+        progress: called with a :class:`SweepProgress` at the start, after each batch and,
+            while workers run, at least every :data:`PROGRESS_TICK_S` seconds.
 
     Returns:
         A pandas DataFrame ordered by point then workload: ``point``, one column per axis
@@ -662,12 +667,15 @@ def sweep(
     state = {"computed": 0, "failed": 0}
     cached = len(items) - len(todo)
 
+    def tick() -> None:
+        if progress is not None:
+            progress(SweepProgress(len(items), cached, state["computed"], state["failed"]))
+
     def report(pairs: list[tuple[str, dict[str, Any]]]) -> None:
         store.add(pairs)
         state["computed"] += len(pairs)
         state["failed"] += sum(1 for _, r in pairs if r.get("error"))
-        if progress is not None:
-            progress(SweepProgress(len(items), cached, state["computed"], state["failed"]))
+        tick()
 
     if progress is not None:
         progress(SweepProgress(len(items), cached, 0))
@@ -675,7 +683,18 @@ def sweep(
         _preflight(the_plan, base_key, todo, report)
         todo = [it for it in todo if it.key not in store.rows]
         if todo:
-            _run(the_plan, base_key, todo, executor, jobs, scheduler, chunk_size, report, security)
+            _run(
+                the_plan,
+                base_key,
+                todo,
+                executor,
+                jobs,
+                scheduler,
+                chunk_size,
+                report,
+                security,
+                tick,
+            )
     finally:
         store.close()
     missing = [it for it in items if it.key not in store.rows]
@@ -733,23 +752,30 @@ def _preflight(
 
 
 def _completed(
-    futures: Mapping[cf.Future[Any], Any], alive: Callable[[], int] | None
+    futures: Mapping[cf.Future[Any], Any],
+    alive: Callable[[], int] | None,
+    tick: Callable[[], None] | None = None,
 ) -> Iterable[cf.Future[Any]]:
-    """Futures as they finish; with ``alive`` (Dask), fail when no worker has been there for
-    :data:`NO_WORKERS_TIMEOUT_S` instead of waiting forever."""
+    """Futures as they finish (those finishing together in submission order); ``tick`` is
+    called every :data:`PROGRESS_TICK_S` without one; with ``alive`` (Dask), fail when no
+    worker has been there for :data:`NO_WORKERS_TIMEOUT_S` instead of waiting forever."""
     import time
 
-    if alive is None:
-        yield from cf.as_completed(futures)
-        return
+    order = {f: i for i, f in enumerate(futures)}
     pending = set(futures)
     alone_since: float | None = None
+    checked = time.monotonic()
     while pending:
-        done, pending = cf.wait(pending, timeout=_POLL_S, return_when=cf.FIRST_COMPLETED)
-        yield from done
+        done, pending = cf.wait(pending, timeout=PROGRESS_TICK_S, return_when=cf.FIRST_COMPLETED)
+        yield from sorted(done, key=order.__getitem__)
         if done:
             alone_since = None
             continue
+        if tick is not None:
+            tick()
+        if alive is None or time.monotonic() - checked < _POLL_S:
+            continue
+        checked = time.monotonic()
         if alive() > 0:
             alone_since = None
         elif alone_since is None:
@@ -773,6 +799,7 @@ def _run(
     chunk_size: int | None,
     report: Callable[[list[tuple[str, dict[str, Any]]]], None],
     security: Any = None,
+    tick: Callable[[], None] | None = None,
 ) -> None:
     ex, close, workers, alive = _open_executor(executor, jobs, scheduler, security)
     size = chunk_size or _chunk_size(len(todo), workers)
@@ -784,7 +811,7 @@ def _run(
             return
         futures = {ex.submit(run_batch, _task(plan, base_key, b)): b for b in batches}
         try:
-            for fut in _completed(futures, alive):
+            for fut in _completed(futures, alive, tick):
                 pairs = fut.result()
                 problem = batch_problem(pairs, [it.key for it in futures[fut]])
                 if problem is not None:

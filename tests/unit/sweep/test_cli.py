@@ -6,6 +6,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from hwsim.cli import app
@@ -52,3 +53,26 @@ def test_bad_sweep_file_exits_2_naming_the_axis(write_sweep: Any, tmp_path: Path
 def test_missing_file_exits_2(tmp_path: Path) -> None:
     res = runner.invoke(app, ["sweep", str(tmp_path / "nope.yaml")])
     assert res.exit_code == 2 and "cannot read" in res.output
+
+
+def test_progress_bar_adds_no_thread_so_the_pool_can_fork(
+    tiny: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A thread in this process (a self-refreshing bar) would make the pool start its
+    # workers through a fork server, cold, instead of forking this warm process.
+    import threading
+
+    from hwsim.sweep import run
+
+    before = threading.active_count()
+    seen: list[int] = []
+    real = run._mp_context
+
+    def spy() -> Any:
+        seen.append(threading.active_count())
+        return real()
+
+    monkeypatch.setattr(run, "_mp_context", spy)
+    res = runner.invoke(app, ["sweep", str(tiny), "--jobs", "2", "--progress"])
+    assert res.exit_code == 0, res.output
+    assert seen == [before]

@@ -200,3 +200,28 @@ def test_parquet_when_pyarrow_is_installed(tiny: Path, tmp_path: Path) -> None:
     back = pd.read_parquet(tmp_path / "results.parquet")
     assert back.columns.tolist() == df.columns.tolist()
     assert back["latency_s"].tolist() == df["latency_s"].tolist()
+
+
+def test_progress_ticks_while_workers_run(tiny: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # No batch finishes for a while: progress still comes, counts unchanged (a bar's clock).
+    import time
+
+    from hwsim.sweep import run
+
+    monkeypatch.setattr(run, "PROGRESS_TICK_S", 0.01)
+    real = run.run_batch
+
+    def slow(task: Any) -> Any:
+        time.sleep(0.2)
+        return real(task)
+
+    monkeypatch.setattr(run, "run_batch", slow)
+    seen, cb = _counter()
+    with cf.ThreadPoolExecutor(1) as ex:
+        df = sweep(tiny, executor=ex, chunk_size=5, progress=cb)
+    assert len(df) == 6
+    counts = [p.computed for p in seen]
+    assert counts == sorted(counts) and counts[-1] == 6
+    # start, the up-front point, one batch of the 5 others, and ticks in between
+    assert len(seen) > 3 + 5
+    assert counts.count(1) >= 5
