@@ -121,8 +121,7 @@ class _Pending(NamedTuple):
         return self.latency, self.dyn[0], self.dyn[1]
 
 
-@dataclass(frozen=True, slots=True)
-class _Fixed:
+class _Fixed(NamedTuple):
     """What a layer record takes from its op cost alone, not from when the op ran."""
 
     macs: int
@@ -149,6 +148,7 @@ class _Chip:
     off_chip: tuple[bool, ...]
     units: dict[str, ComputeUnit]
     _seen: dict[int, tuple[OpCost, _Fixed]] = field(default_factory=dict)
+    _peaks: dict[tuple[str, str], float] = field(default_factory=dict)
 
     @classmethod
     def of(cls, spec: HardwareSpec) -> _Chip:
@@ -166,6 +166,24 @@ class _Chip:
         if got is None:
             got = self._seen[id(p.cost)] = (p.cost, self._derive(p.cost, 1.0, None))
         return got[1]
+
+    def _utilization_basis(self, cost: OpCost, scale: float) -> tuple[float, float]:
+        """(ops done, peak op/s) that utilisation compares: MAC ops against the unit's MAC
+        peak, else element ops against its vector peak; (0, 0) on a link (collectives run
+        on a link, not a compute unit: no utilisation)."""
+        unit = self.units.get(cost.unit)
+        if unit is None:
+            return 0.0, 0.0
+        if cost.macs:
+            key = (cost.unit, cost.dtype)
+            peak = self._peaks.get(key)
+            if peak is None:
+                peak = self._peaks[key] = unit.total_peak(cost.dtype)
+            if peak > 0:
+                return OPS_PER_MAC * cost.macs * scale, peak
+        if cost.flops and unit.vector_peak:
+            return cost.flops * scale, unit.count * unit.vector_peak
+        return 0.0, 0.0
 
     def _derive(
         self,
@@ -186,7 +204,7 @@ class _Chip:
         resource.update({lv: t * scale for lv, t in zip(levels, cost.mem_s)})
         breakdown = {"compute": compute_j}
         breakdown.update(zip(levels, mem_j))
-        work, peak = _utilization_basis(self.units.get(cost.unit), cost, scale)
+        work, peak = self._utilization_basis(cost, scale)
         return _Fixed(
             macs=int(round(cost.macs * scale)),
             flops=int(round(flops)),
@@ -201,21 +219,6 @@ class _Chip:
             work=work,
             peak=peak,
         )
-
-
-def _utilization_basis(unit: ComputeUnit | None, cost: OpCost, scale: float) -> tuple[float, float]:
-    """(ops done, peak op/s) that utilisation compares: MAC ops against the unit's MAC peak,
-    else element ops against its vector peak; (0, 0) on a link (collectives run on a link,
-    not a compute unit: no utilisation)."""
-    if unit is None:
-        return 0.0, 0.0
-    if cost.macs:
-        peak = unit.total_peak(cost.dtype)
-        if peak > 0:
-            return OPS_PER_MAC * cost.macs * scale, peak
-    if cost.flops and unit.vector_peak:
-        return cost.flops * scale, unit.count * unit.vector_peak
-    return 0.0, 0.0
 
 
 def _layer(chip: _Chip, p: _Pending, static: float) -> LayerResult:
