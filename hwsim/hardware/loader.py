@@ -35,13 +35,19 @@ def format_loc(loc: tuple[int | str, ...], data: Any = None) -> str:
                 name = node.get("name") if isinstance(node, Mapping) else None
             else:
                 node = None
-            out += f".{name}" if isinstance(name, str) and name else f"[{part}]"
+            out += f".{_key(name)}" if isinstance(name, str) and name else f"[{part}]"
         elif part.startswith("function-") or part in ("tagged-union",):
             continue
         else:
             node = node.get(part) if isinstance(node, Mapping) else None
-            out += f".{part}" if out else part
+            out += f".{_key(part)}" if out else _key(part)
     return out or "(top level)"
+
+
+def _key(part: str) -> str:
+    """A key as the error line shows it: quoted when it holds a line break or other
+    unprintable character (an error is one line)."""
+    return part if part.isprintable() else repr(part)
 
 
 MAX_PROBLEMS_CHARS = 700
