@@ -130,6 +130,44 @@ CORAL_ROWS = [
     ("M18", "vgg16", "", "296", "VGG16 (224x224) | 867 | 296 | 4595 | 343"),
 ]
 
+TINYENGINE = "https://github.com/mit-han-lab/tinyengine/blob/022fc116e000cf7ba1c071df466a1165b550f5ac/README.md"
+TINYENGINE_STACKS = {
+    # hwsim profile -> (the README's column, conditions, notes)
+    "tflm": (
+        "TF-Lite Micro @713b6ed",
+        "TinyEngine README measured results: TF-Lite Micro @713b6ed reference kernels; clock not stated",
+    ),
+    "cmsis-nn": (
+        "CMSIS-NN @011bf32",
+        "TinyEngine README measured results: CMSIS-NN @011bf32 (TFLM interpreter + CMSIS-NN kernels)",
+    ),
+    "x-cube-ai": (
+        "X-CUBE-AI 7.3.0 (balanced)",
+        "TinyEngine README measured results: X-CUBE-AI 7.3.0 balanced",
+    ),
+    "tinyengine": ("TinyEngine @0363956", "TinyEngine README measured results: TinyEngine @0363956"),
+}
+# (id, workload, profile, value in ms) -- the README's latency table, row "mcunet-in2"
+TINYENGINE_ROWS = [
+    ("E20", "mcunet-in2", "tflm", "6463"),
+    ("E21", "mcunet-in2", "cmsis-nn", "642"),
+    ("E22", "mcunet-in2", "x-cube-ai", "351"),
+    ("E23", "mcunet-in2", "tinyengine", "280"),
+]
+TINYENGINE_QUOTE = {"mcunet-in2": "mcunet-in2 | 6463ms | 642ms | 351ms | 280ms"}
+
+EYERISS = "https://vdocuments.site/ieee-journal-of-solid-state-circuits-1-eyeriss-an-dejan-markovic-y-h-chen-and.html"
+# (id, model file, batch, frames/s, quote) -- the JSSC 2017 abstract
+EYERISS_ROWS = [
+    (
+        "A02",
+        "models/vgg16-conv-eyeriss.yaml",
+        "3",
+        "0.7",
+        "0.7 frames/s and 0.0035 DRAM access/MAC for VGG-16 at 236 mW ( N = 3)",
+    ),
+]
+
 NO_FIT = (
     "; fit = no: validated, not fitted (NVIDIA's BERT kernels skip the padding of the "
     "384-token samples, and the logs do not give the real tokens per sample, so the work is "
@@ -445,6 +483,43 @@ def rows() -> list[dict[str, str]]:
             notes=M14_NOTE,
         )
     )
+    for rid, wl, prof, value in TINYENGINE_ROWS:
+        col, note = TINYENGINE_STACKS[prof]
+        out.append(
+            dict(
+                id=rid,
+                **{"class": "mcu"},
+                workload=wl,
+                hardware="stm32h743",
+                profile=prof,
+                dtype="int8",
+                batch="1",
+                metric="latency_ms",
+                value=value,
+                source=TINYENGINE,
+                quote=TINYENGINE_QUOTE[wl],
+                conditions=f"{col}; STM32CubeIDE -Ofast; STM32H743 (Cortex-M7), clock not stated; precision int8; batch 1; single inference",
+                notes=note,
+            )
+        )
+    for rid, wl, batch, value, quote in EYERISS_ROWS:
+        out.append(
+            dict(
+                id=rid,
+                **{"class": "accelerator"},
+                workload=wl,
+                hardware="eyeriss",
+                profile="rs-dataflow",
+                dtype="int16",
+                batch=batch,
+                metric="throughput_per_s",
+                value=value,
+                source=EYERISS,
+                quote=quote,
+                conditions="custom RS-dataflow mapping; MIT Eyeriss (65 nm, 168 PEs); precision 16-bit fixed; batch 3; chip measurement",
+                notes="Eyeriss JSSC 2017 abstract: VGG-16 CONV layers at 0.7 frames/s, batch 3, 236 mW, 16-bit fixed point; model = models/vgg16-conv-eyeriss.yaml (15.35 G MACs)",
+            )
+        )
     for rid, wl, params, value, quote in CORAL_ROWS:
         out.append(
             dict(
