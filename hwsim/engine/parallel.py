@@ -22,8 +22,6 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
-import simpy
-
 from hwsim.costmodel.graph import cost_graph, memory_profile
 from hwsim.costmodel.opcost import OpCost
 from hwsim.costmodel.placement import Placement
@@ -99,6 +97,8 @@ def pipeline_schedule(
     ``stage_s[k]`` is stage k's time per micro-batch; ``transfer_s[k]`` the send from stage k
     to k+1 (on the link, which is busy one transfer at a time per stage boundary).
     """
+    import simpy  # here: single-chip runs never need it
+
     env = simpy.Environment()
     p = len(stage_s)
     stages = [simpy.Resource(env, capacity=1) for _ in range(p)]

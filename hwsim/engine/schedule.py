@@ -28,8 +28,6 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-import simpy
-
 from hwsim.costmodel.opcost import OpCost
 
 
@@ -240,6 +238,8 @@ def schedule_simpy(
 ) -> Schedule:
     """:func:`schedule` as a discrete-event simulation: each compute unit is a simpy process
     serving its queue of ready ops, so independent branches contend for units and channels."""
+    import simpy  # here: the in-order path (most single-chip runs) never needs it (~5 ms)
+
     env = simpy.Environment(initial_time=start_s)
     n = len(options)
     dependents, waiting = _dependents(deps, n)

@@ -150,6 +150,7 @@ def test_run_loads_only_what_it_uses() -> None:
         "hwsim.sweep",
         "rich.markdown",
         "rich.traceback",
+        "simpy",  # one MCU core serves every op: the in-order schedule needs no event queue
     ):
         assert unused not in loaded, unused
 
