@@ -147,7 +147,7 @@ class _Chip:
     levels: tuple[str, ...]
     off_chip: tuple[bool, ...]
     units: dict[str, ComputeUnit]
-    _seen: dict[int, tuple[OpCost, _Fixed]] = field(default_factory=dict)
+    _seen: dict[tuple[object, ...], tuple[OpCost, _Fixed]] = field(default_factory=dict)
     _peaks: dict[tuple[str, str], float] = field(default_factory=dict)
 
     @classmethod
@@ -159,12 +159,12 @@ class _Chip:
         )
 
     def fixed(self, p: _Pending) -> _Fixed:
-        """The per-cost part of ``p``'s record (kept for costs run at scale 1)."""
-        if p.dyn is not None or p.scale != 1.0:
-            return self._derive(p.cost, p.scale, p.dyn)
-        got = self._seen.get(id(p.cost))
+        """The per-cost part of ``p``'s record, derived once per run for each cost, scale and
+        step totals (a model's repeated blocks, prefill or decode, share theirs)."""
+        key = (id(p.cost), p.scale, p.dyn)
+        got = self._seen.get(key)
         if got is None:
-            got = self._seen[id(p.cost)] = (p.cost, self._derive(p.cost, 1.0, None))
+            got = self._seen[key] = (p.cost, self._derive(p.cost, p.scale, p.dyn))
         return got[1]
 
     def _utilization_basis(self, cost: OpCost, scale: float) -> tuple[float, float]:
