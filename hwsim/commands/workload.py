@@ -135,7 +135,7 @@ def _layer_table(d: dict[str, Any], top: int | None, width: int) -> Table:
         rows = sorted(rows[:limit])  # the heaviest, in execution order
         title = f"top {limit} of {n} layers by MACs" + (" (prefill)" if "prompt_len" in d else "")
 
-    def build(dropped: frozenset[str]) -> Table:
+    def build(dropped: frozenset[str], with_rows: bool) -> Table:
         t = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
         cols = [
             ("#", "#", "right"),
@@ -157,7 +157,7 @@ def _layer_table(d: dict[str, Any], top: int | None, width: int) -> Table:
                 t.add_column(head, overflow="ellipsis", no_wrap=True, max_width=28, min_width=8)
             else:
                 t.add_column(head, justify=justify, no_wrap=True)  # type: ignore[arg-type]
-        for i, row in rows:
+        for i, row in rows if with_rows else ():
             cells = {
                 "#": str(i),
                 "name": escape(str(row["name"])),

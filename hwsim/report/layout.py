@@ -13,6 +13,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Row, Table
@@ -28,11 +29,19 @@ def _widest_cells(table: Table) -> dict[str, Any]:
     """Each column's widest cell (by its natural width), by column header."""
     c = Console(width=10_000, emoji=False)
     opts = c.options.update_width(10_000)
+
+    def width(cell: Any) -> int:
+        # A one-line string without markup is as wide as its cells (what rich measures, at a
+        # fraction of the cost: a profile table has thousands of cells).
+        if isinstance(cell, str) and cell.isprintable() and "[" not in cell:
+            return cell_len(cell)
+        return Measurement.get(c, opts, cell).maximum
+
     out: dict[str, Any] = {}
     for column in table.columns:
         cells = list(column.cells)
         if cells:
-            out[str(column.header)] = max(cells, key=lambda x: Measurement.get(c, opts, x).maximum)
+            out[str(column.header)] = max(cells, key=width)
     return out
 
 
@@ -51,19 +60,24 @@ def _probe(table: Table, widest: dict[str, Any]) -> Table:
 
 
 def fit_columns(
-    build: Callable[[frozenset[str]], Table],
+    build: Callable[[frozenset[str], bool], Table],
     drop_order: Sequence[str],
     width: int,
 ) -> Table:
-    """The table ``build(dropped)`` with as few columns dropped (in ``drop_order``) as fit
-    in ``width`` columns; with every optional column dropped it is returned as it is
-    (rich then shortens its ellipsis columns)."""
+    """The table ``build(dropped, True)`` with as few columns dropped (in ``drop_order``) as
+    fit in ``width`` columns; with every optional column dropped it is returned as it is
+    (rich then shortens its ellipsis columns).
+
+    ``build(dropped, False)`` is the same table without its rows: a narrower table is tried
+    as its columns with one row of the widest cells, so the rows are built twice at most
+    (all columns, then the columns that fit)."""
+    full = build(frozenset(), True)
+    widest = _widest_cells(full)  # measured once; every narrower table has the same cells
     dropped: set[str] = set()
-    table = build(frozenset(dropped))
-    widest = _widest_cells(table)  # measured once; every narrower table has the same cells
+    shape = full
     for col in drop_order:
-        if natural_width(_probe(table, widest)) <= width:
-            return table
+        if natural_width(_probe(shape, widest)) <= width:
+            break
         dropped.add(col)
-        table = build(frozenset(dropped))
-    return table
+        shape = build(frozenset(dropped), False)
+    return full if not dropped else build(frozenset(dropped), True)

@@ -78,7 +78,7 @@ def top_layers_table(
     index = {id(layer): i for i, layer in enumerate(d["layers"])}
     other = "energy" if by == "latency" else "latency"
 
-    def build(dropped: frozenset[str]) -> Table:
+    def build(dropped: frozenset[str], with_rows: bool) -> Table:
         t = Table(
             title=f"top {len(rows)} layers by {by}",
             box=box.SIMPLE_HEAD,
@@ -101,7 +101,7 @@ def top_layers_table(
                 t.add_column(head, no_wrap=True)
             else:
                 t.add_column(head, justify="right", no_wrap=True)
-        for layer in rows:
+        for layer in rows if with_rows else ():
             values = {
                 "#": str(index[id(layer)]),
                 "layer": str(layer["name"]),
