@@ -117,6 +117,35 @@ def op_activation_levels(
     return out
 
 
+def cached_weight_ops(
+    workload: Workload,
+    spec: HardwareSpec,
+    profile: SoftwareProfile,
+    placement: Placement,
+    peak_act: float,
+) -> tuple[int | None, frozenset[int]]:
+    """(level, ops) whose weights a ``partial_weight_cache`` stack keeps in the nearest level
+    that holds weights when the graph's weights were placed farther out: the first ops' in
+    execution order while they fit beside the activations placed there (the first op whose
+    weights do not fit ends the cache). ``(None, {})`` when there is nothing to cache."""
+    if not profile.partial_weight_cache:
+        return None, frozenset()
+    mem = spec.memory
+    near = next((j for j, m in enumerate(mem) if "weights" in m.holds), None)
+    if near is None or near >= placement.weight_level:
+        return None, frozenset()
+    room = mem[near].capacity - (peak_act if placement.act_level == near else 0.0)
+    used, out = 0.0, []
+    for i, op in enumerate(workload.ops):
+        if op.weight_bytes <= 0:
+            continue
+        if used + op.weight_bytes > room:
+            break
+        used += op.weight_bytes
+        out.append(i)
+    return (near, frozenset(out)) if out else (None, frozenset())
+
+
 @dataclass(frozen=True, slots=True)
 class _Shape:
     """What costing a graph derives from the workload alone, per deployment (fold, fusions)."""
@@ -251,18 +280,24 @@ def cost_graph(
     shape = _shape(workload, profile)
     fused, folded = shape.fused, shape.folded
     memo = _op_costs(ctx)
+    near, cached = cached_weight_ops(workload, spec, profile, placement, peak_act)
+    if near is not None:
+        # The cached ops read their weights from the near level: their own context.
+        ctx_near = CostContext(spec, profile, replace(placement, weight_level=near), objective)
+        memo_near = _op_costs(ctx_near)
     options = []
     producer_unit, slack = "", 0.0
     for i, op in enumerate(workload.ops):
+        c, m = (ctx_near, memo_near) if i in cached else (ctx, memo)
         key = (shape.keys[i], act_levels[i])
-        got = memo.get(key)
+        got = m.get(key)
         if got is None:
-            got = memo[key] = _costs(ctx, op, i in fused, i in folded, act_levels[i])
+            got = m[key] = _costs(c, op, i in fused, i in folded, act_levels[i])
         if i in fused and i not in folded:
             hidden_key = (key, producer_unit, slack)
-            hidden = memo.get(hidden_key)
+            hidden = m.get(hidden_key)
             if hidden is None:
-                hidden = memo[hidden_key] = _hide_in_epilogue(got, producer_unit, slack)
+                hidden = m[hidden_key] = _hide_in_epilogue(got, producer_unit, slack)
             got, slack = hidden
         elif op.macs > 0:
             # A kernel that later fused ops may hide their element-wise work behind.

@@ -416,6 +416,14 @@ class SoftwareProfile(Frozen):
         "default: on for chips with DMA engines (npu, accelerator, mobile_soc), off for "
         "gpu, cpu and mcu (a kernel or loop starts its loads when it starts)",
     )
+    partial_weight_cache: bool = Field(
+        default=False,
+        description="when the weights do not all fit in the nearest level that holds weights, "
+        "the stack keeps there what fits (the first ops' weights, in execution order, beside "
+        "the activations placed there) and streams only the rest from the level the weights "
+        "are placed in, as the Edge TPU compiler caches parameters on chip; false: all of "
+        "them are read from that level",
+    )
     fold_batchnorm: bool = Field(
         default=True,
         description="batch norm right after a conv/linear is folded into its weights at "
