@@ -369,8 +369,9 @@ def _mp_context() -> Any:
     of this process and never re-run the caller's script, so ``hwsim.sweep(jobs=2)`` works
     in a plain script without ``if __name__ == "__main__":``. Otherwise (threads running,
     e.g. in notebooks or after a Dask client, where fork is unsafe; macOS) forkserver where
-    available; its server imports hwsim once, so new workers start warm. forkserver and
-    spawn workers import the caller's ``__main__`` module: see :func:`_check_not_bootstrapping`.
+    available; its server imports the simulator once (:data:`FORKSERVER_PRELOAD`), so new
+    workers start with it imported. forkserver and spawn workers import the caller's
+    ``__main__`` module: see :func:`_check_not_bootstrapping`.
     """
     import multiprocessing as mp
     import sys
@@ -382,8 +383,12 @@ def _mp_context() -> Any:
     if "forkserver" not in methods:
         return mp.get_context()
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["hwsim.sweep.run"])
+    ctx.set_forkserver_preload(list(FORKSERVER_PRELOAD))
     return ctx
+
+
+FORKSERVER_PRELOAD = ("hwsim.sweep.run", "hwsim.engine.simulate", "hwsim.workload.registry")
+"""Modules a fork server imports once for all its workers (the simulator, numpy, simpy)."""
 
 
 MAIN_GUARD_HINT = (
