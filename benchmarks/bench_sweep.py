@@ -5,8 +5,9 @@ Prints figures only (no asserts). Targets (issue #18): >= 100,000 points per min
 local pool.
 
 Every timed sweep runs in a fresh Python process (cold caches, the pool started and shut down
-inside the timing, as a user's run), ``--repeat`` times, interleaved with the other
-measurements so that load from other processes hits them alike; min and median are printed.
+inside the timing, as a user's run; hwsim's bytecode compiled beforehand), ``--repeat``
+times, interleaved with the other measurements so that load from other processes hits them
+alike; min and median are printed, and the CPU time of the sweep and its workers.
 ``--tree DIR`` (repeatable) times the same sweep with other checkouts of hwsim on
 ``PYTHONPATH`` (before/after comparisons); ``--cli`` also times the whole ``hwsim sweep``
 command (interpreter start, imports, CSV and Parquet written).
@@ -18,6 +19,7 @@ command (interpreter start, imports, CSV and Parquet written).
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import math
 import os
@@ -204,6 +206,11 @@ def main() -> None:
     )
     _simulate_alone(args.workload)
 
+    for tree in trees:
+        # Bytecode compiled first, as pip install does: with PYTHONDONTWRITEBYTECODE set (as
+        # on the development machine) every fresh process would compile hwsim again.
+        pkg = Path(tree) / "hwsim" if tree is not None else Path(hwsim.__file__).parent
+        compileall.compile_dir(pkg, quiet=1)
     modes = ([1] if args.sequential else []) + [args.jobs]
     times: dict[tuple[int, str, int | str], list[float]] = {}
     rows: dict[tuple[int, str, int | str], int] = {}
