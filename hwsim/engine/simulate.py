@@ -9,22 +9,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from hwsim.costmodel.graph import GraphCost, cost_graph, memory_profile
-from hwsim.costmodel.mapping import Mapping
 from hwsim.costmodel.opcost import OpCost, peak_ops
 from hwsim.costmodel.placement import Placement, place, placements
 from hwsim.engine.finite import check_result
-from hwsim.engine.power import PowerSettings, run_phase, static_shares
+from hwsim.engine.layers import PendingLayer, layer_records
+from hwsim.engine.power import PowerSettings, run_phase
 from hwsim.engine.result import LayerResult, SimulationResult
 from hwsim.engine.schedule import Schedule, schedule
 from hwsim.errors import SimulationError, SpecError
-from hwsim.hardware.models import ComputeUnit, HardwareSpec, SoftwareProfile
+from hwsim.hardware.models import HardwareSpec, SoftwareProfile
 from hwsim.hardware.operating import (
     Point,
     at_point,
@@ -33,7 +33,7 @@ from hwsim.hardware.operating import (
     idle_power,
     run_overhead,
 )
-from hwsim.units import OPS_PER_MAC, Dimension, UnitError, check_sane, parse_quantity
+from hwsim.units import Dimension, UnitError, check_sane, parse_quantity
 from hwsim.vocabulary import DTYPE_BYTES, WEIGHT_ONLY_FORMATS, dtype_label
 from hwsim.workload.ir import DecoderWorkload, Workload
 
@@ -91,166 +91,6 @@ def _run_phase(
 def _op_points(ph: _Phase, power: PowerSettings) -> tuple[Point, ...]:
     """Operating point of each op of a phase (the run's point where the runner set none)."""
     return ph.points or (power.point,) * len(ph.graph.options)
-
-
-class _Pending(NamedTuple):
-    """One op's layer record before its share of idle energy is known (see :func:`_layer`).
-
-    ``dyn`` replaces the cost's (compute J, memory J per level, bytes per level) where the
-    layer stands for many steps (decode); ``scale`` multiplies its MACs, FLOPs and resource
-    times likewise."""
-
-    cost: OpCost
-    op_type: str
-    start: float
-    end: float
-    latency: float
-    transfers: tuple[tuple[str, float, float], ...]
-    name: str
-    live: float
-    point: Point | None
-    throttled: bool
-    phase: str | None = None
-    scale: float = 1.0
-    dyn: tuple[float, tuple[float, ...], tuple[float, ...]] | None = None
-
-    def energies(self) -> tuple[float, float, tuple[float, ...]]:
-        """(latency s, compute J, memory J per level): what the idle share depends on."""
-        if self.dyn is None:
-            return self.latency, self.cost.compute_j, self.cost.mem_j
-        return self.latency, self.dyn[0], self.dyn[1]
-
-
-class _Fixed(NamedTuple):
-    """What a layer record takes from its op cost alone, not from when the op ran."""
-
-    macs: int
-    flops: int
-    bytes: dict[str, float]
-    dynamic_j: float
-    breakdown: dict[str, float]
-    arithmetic_intensity: float | None
-    bound: str
-    bound_level: str | None
-    resource_s: dict[str, float]
-    mapping: Mapping | None
-    work: float
-    """MAC ops (else element ops) the op did, against ``peak`` op/s (0: no utilisation)."""
-    peak: float
-
-
-@dataclass(frozen=True)
-class _Chip:
-    """What every layer record reads from the spec, looked up once per run, and the
-    per-cost part of the records built so far in the run (ops that ran the same cost)."""
-
-    levels: tuple[str, ...]
-    off_chip: tuple[bool, ...]
-    units: dict[str, ComputeUnit]
-    _seen: dict[tuple[object, ...], tuple[OpCost, _Fixed]] = field(default_factory=dict)
-    _peaks: dict[tuple[str, str], float] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, spec: HardwareSpec) -> _Chip:
-        return cls(
-            tuple(m.name for m in spec.memory),
-            tuple(m.off_chip for m in spec.memory),
-            {c.name: c for c in spec.compute},
-        )
-
-    def fixed(self, p: _Pending) -> _Fixed:
-        """The per-cost part of ``p``'s record, derived once per run for each cost, scale and
-        step totals (a model's repeated blocks, prefill or decode, share theirs)."""
-        key = (id(p.cost), p.scale, p.dyn)
-        got = self._seen.get(key)
-        if got is None:
-            got = self._seen[key] = (p.cost, self._derive(p.cost, p.scale, p.dyn))
-        return got[1]
-
-    def _utilization_basis(self, cost: OpCost, scale: float) -> tuple[float, float]:
-        """(ops done, peak op/s) that utilisation compares: MAC ops against the unit's MAC
-        peak, else element ops against its vector peak; (0, 0) on a link (collectives run
-        on a link, not a compute unit: no utilisation)."""
-        unit = self.units.get(cost.unit)
-        if unit is None:
-            return 0.0, 0.0
-        if cost.macs:
-            key = (cost.unit, cost.dtype)
-            peak = self._peaks.get(key)
-            if peak is None:
-                peak = self._peaks[key] = unit.total_peak(cost.dtype)
-            if peak > 0:
-                return OPS_PER_MAC * cost.macs * scale, peak
-        if cost.flops and unit.vector_peak:
-            return cost.flops * scale, unit.count * unit.vector_peak
-        return 0.0, 0.0
-
-    def _derive(
-        self,
-        cost: OpCost,
-        scale: float,
-        dyn: tuple[float, tuple[float, ...], tuple[float, ...]] | None,
-    ) -> _Fixed:
-        levels = self.levels
-        if dyn is None:
-            compute_j, mem_j, byts = cost.compute_j, cost.mem_j, cost.bytes_by_level
-        else:
-            compute_j, mem_j, byts = dyn
-        off = sum(b for b, o in zip(byts, self.off_chip) if o)
-        flops = cost.flops * scale
-        bound, level = cost.bound(levels)
-        # time of each resource (decode layers: the reference step times the number of steps)
-        resource = {"compute": cost.compute_s * scale, "overhead": cost.overhead_s * scale}
-        resource.update({lv: t * scale for lv, t in zip(levels, cost.mem_s)})
-        breakdown = {"compute": compute_j}
-        breakdown.update(zip(levels, mem_j))
-        work, peak = self._utilization_basis(cost, scale)
-        return _Fixed(
-            macs=int(round(cost.macs * scale)),
-            flops=int(round(flops)),
-            bytes={lv: float(b) for lv, b in zip(levels, byts)},
-            dynamic_j=compute_j + sum(mem_j),
-            breakdown=breakdown,
-            arithmetic_intensity=(flops / off) if off > 0 else None,
-            bound=bound,
-            bound_level=level,
-            resource_s=resource,
-            mapping=cost.mapping,
-            work=work,
-            peak=peak,
-        )
-
-
-def _layer(chip: _Chip, p: _Pending, static: float) -> LayerResult:
-    """The LayerResult of one op, with ``static`` J of idle energy added."""
-    fx = chip.fixed(p)
-    breakdown = dict(fx.breakdown)
-    breakdown["static"] = static
-    point = p.point
-    return LayerResult.of(
-        name=p.name,
-        op_type=p.op_type,
-        unit=p.cost.unit,
-        macs=fx.macs,
-        flops=fx.flops,
-        bytes=dict(fx.bytes),
-        start_s=p.start,
-        end_s=p.end,
-        latency_s=p.latency,
-        energy_j=fx.dynamic_j + static,
-        energy_breakdown_j=breakdown,
-        arithmetic_intensity=fx.arithmetic_intensity,
-        bound=fx.bound,
-        bound_level=fx.bound_level,
-        transfers=p.transfers,
-        phase=p.phase,
-        live_bytes=p.live,
-        clock_hz=point.clock_hz if point is not None and point.clock_hz > 0 else None,
-        throttled=p.throttled,
-        mapping=fx.mapping.to_dict() if fx.mapping is not None else None,
-        utilization=fx.work / p.latency / fx.peak if fx.peak and p.latency > 0 else None,
-        resource_s=dict(fx.resource_s),
-    )
 
 
 def _roofline(spec: HardwareSpec, prof: SoftwareProfile, dtype: str) -> dict[str, Any]:
@@ -416,14 +256,14 @@ def _phase_layers(
     prof: SoftwareProfile,
     power: PowerSettings,
     phase: str | None = None,
-) -> list[_Pending]:
+) -> list[PendingLayer]:
     """One pending layer record per op of a scheduled graph (names prefixed by the phase)."""
     live = memory_profile(w, prof).live_bytes
     points = _op_points(ph, power)
     prefix = f"{phase}/" if phase else ""
     throttled = ph.throttled or (False,) * len(w.ops)
     return [
-        _Pending(
+        PendingLayer(
             ph.cost(i),
             op.op_type,
             ev.start_s,
@@ -450,7 +290,7 @@ def _assemble(
     w: Workload | DecoderWorkload,
     spec: HardwareSpec,
     prof: SoftwareProfile,
-    pending: list[_Pending],
+    pending: list[PendingLayer],
     latency: float,
     *,
     counts: Workload,
@@ -480,10 +320,7 @@ def _assemble(
             f"weights stored as {counts.weight_dtype} ({bits:.3g} bits/weight with scales) are "
             f"dequantised inside the GEMM kernels; the MACs run in {mac_dtype}",
         ]
-    idle_w = [idle_power(spec, p) for p in points]
-    statics, static_j = static_shares(spec, [p.energies() for p in pending], idle_w, latency)
-    chip = _Chip.of(spec)
-    layers = [_layer(chip, p, st) for p, st in zip(pending, statics)]
+    layers, static_j = layer_records(spec, pending, [idle_power(spec, p) for p in points], latency)
     energy = sum(layer.energy_j for layer in layers)
     summary = _power_summary(spec, power, layers, over_cap)
     if over_cap:
@@ -696,7 +533,7 @@ def _simulate_decoder(
             rc = ref.cost(i)
             ev = ref.sched.events[i]
             layers.append(
-                _Pending(
+                PendingLayer(
                     rc,
                     op.op_type,
                     t + ev.start_s * steps,
