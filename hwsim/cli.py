@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from typing import TYPE_CHECKING, Annotated, Any
@@ -493,3 +494,9 @@ def main() -> None:
     except HwsimError as exc:  # pragma: no cover - commands catch their own
         err.print(f"[bold red]error:[/] {escape(exc.spelled(FLAGS))}", soft_wrap=True)
         raise SystemExit(2) from None
+    finally:
+        # The process ends now. Moving every object out of the cyclic collector's way spares
+        # the interpreter's collections at exit from walking them all (~45 ms after a run:
+        # numpy, pydantic, rich and the spec models make ~45,000 tracked objects). Nothing is
+        # lost: standard streams are flushed and atexit handlers run as before.
+        gc.freeze()
