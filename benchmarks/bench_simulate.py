@@ -74,6 +74,12 @@ def main() -> None:
         cold(lambda: hwsim.simulate("llama-2-7b", a100, dtype="fp16", prompt_len=1024, gen_len=512))
     )
     print(f"llama-2-7b on a100, cold caches: best {best:.1f} ms")
+    stm = hwsim.load_hardware("stm32f746")
+    mbv2 = hwsim.load_workload("mobilenet_v2", dtype="int8", width=0.35, resolution=96)
+    _, best = timed(lambda: hwsim.simulate(mbv2, stm))
+    print(
+        f"mobilenet_v2 0.35/96 int8 on stm32f746 (one unit: in-order schedule): best {best:.1f} ms"
+    )
     for g in (128, 512, 2048):
         _, warm = timed(
             lambda g=g: hwsim.simulate(
