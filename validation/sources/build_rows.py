@@ -156,6 +156,8 @@ TINYENGINE_ROWS = [
 ]
 TINYENGINE_QUOTE = {"mcunet-in2": "mcunet-in2 | 6463ms | 642ms | 351ms | 280ms"}
 
+ESP_TFLM = "https://github.com/espressif/esp-tflite-micro/blob/01a78d0ab8e1640804c97149c67e5bdbeb9faaa8/README.md"
+
 EYERISS = "https://vdocuments.site/ieee-journal-of-solid-state-circuits-1-eyeriss-an-dejan-markovic-y-h-chen-and.html"
 # (id, model file, batch, frames/s, quote) -- the JSSC 2017 abstract
 EYERISS_ROWS = [
@@ -502,6 +504,23 @@ def rows() -> list[dict[str, str]]:
                 notes=note,
             )
         )
+    out.append(
+        dict(
+            id="E16",
+            **{"class": "mcu"},
+            workload="models/person-detection.yaml",
+            hardware="esp32-s3",
+            profile="tflm",
+            dtype="int8",
+            batch="1",
+            metric="latency_ms",
+            value="2300",
+            source=ESP_TFLM,
+            quote="ESP32-S3 | Person Detection | 2300ms | 54ms | 240MHz",
+            conditions="TFLite Micro with its reference kernels (without ESP-NN); Espressif ESP32-S3 @240 MHz; internal memory; precision int8; batch 1; invoke() time",
+            notes="esp-tflite-micro README, 'without ESP-NN' column (E15 is the 'with ESP-NN' one); model = models/person-detection.yaml",
+        )
+    )
     for rid, wl, batch, value, quote in EYERISS_ROWS:
         out.append(
             dict(
