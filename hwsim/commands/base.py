@@ -126,6 +126,8 @@ class LazyConsole:
         return self._console
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # own state not set yet (copy, pickle): not the Console's
+            raise AttributeError(name)
         return getattr(self.console, name)
 
     def __setattr__(self, name: str, value: Any) -> None:

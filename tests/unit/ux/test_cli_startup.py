@@ -212,3 +212,18 @@ def test_the_cli_leaves_its_objects_out_of_the_exit_collections() -> None:
     )
     assert "lenet5" in proc.stdout  # the command ran and printed
     assert int(proc.stderr.rsplit("FROZEN ", 1)[1]) > 1000
+
+
+def test_lazy_consoles_act_as_rich_consoles() -> None:
+    import copy
+
+    from rich.console import Console
+
+    from hwsim.commands.base import LazyConsole, real_console
+
+    lazy = LazyConsole(width=33, highlight=False)
+    assert lazy.width == 33  # made on first use, with the options given
+    assert isinstance(real_console(lazy), Console)  # type: ignore[arg-type]
+    lazy.width = 40  # set on the Console
+    assert real_console(lazy).width == 40  # type: ignore[arg-type]
+    copy.copy(lazy)  # no recursion through __getattr__ before __init__ ran
