@@ -9,7 +9,7 @@ ops that ran it (repeated blocks, the 32 decoder layers).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -150,12 +150,16 @@ class _Chip:
         )
 
 
-def _layer(chip: _Chip, p: PendingLayer, static: float) -> LayerResult:
-    """The LayerResult of one op, with ``static`` J of idle energy added."""
-    fx = chip.fixed(p)
+def _clock_hz(p: PendingLayer) -> float | None:
+    """The clock an op ran at (Hz), None on a chip without clocks."""
+    point = p.point
+    return point.clock_hz if point is not None and point.clock_hz > 0 else None
+
+
+def _layer(p: PendingLayer, fx: _Fixed, static: float, energy: float) -> LayerResult:
+    """The LayerResult of one op, with ``static`` J of idle energy (``energy``: its total)."""
     breakdown = dict(fx.breakdown)
     breakdown["static"] = static
-    point = p.point
     return LayerResult.of(
         name=p.name,
         op_type=p.op_type,
@@ -166,7 +170,7 @@ def _layer(chip: _Chip, p: PendingLayer, static: float) -> LayerResult:
         start_s=p.start,
         end_s=p.end,
         latency_s=p.latency,
-        energy_j=fx.dynamic_j + static,
+        energy_j=energy,
         energy_breakdown_j=breakdown,
         arithmetic_intensity=fx.arithmetic_intensity,
         bound=fx.bound,
@@ -174,7 +178,7 @@ def _layer(chip: _Chip, p: PendingLayer, static: float) -> LayerResult:
         transfers=p.transfers,
         phase=p.phase,
         live_bytes=p.live,
-        clock_hz=point.clock_hz if point is not None and point.clock_hz > 0 else None,
+        clock_hz=_clock_hz(p),
         throttled=p.throttled,
         mapping=fx.mapping.to_dict() if fx.mapping is not None else None,
         utilization=fx.work / p.latency / fx.peak if fx.peak and p.latency > 0 else None,
@@ -182,15 +186,95 @@ def _layer(chip: _Chip, p: PendingLayer, static: float) -> LayerResult:
     )
 
 
-def layer_records(
+def bound_time_s(layers: Iterable[tuple[str, str | None, float]]) -> dict[str, float]:
+    """Summed latency in s per bound of ``layers`` (each ``(bound, bound_level, latency s)``),
+    a memory-bound layer under its level's name; keys in order of first appearance."""
+    acc: dict[str, float] = {}
+    for bound, level, latency in layers:
+        key = level if bound == "memory" and level else bound
+        acc[key] = acc.get(key, 0.0) + latency
+    return acc
+
+
+@dataclass(frozen=True)
+class RunLayers:
+    """The per-layer figures of a run and every whole-run sum of them, with or without the
+    :class:`LayerResult` records (a sweep row needs only the sums: :meth:`records` is ~35 %
+    of a run). Each sum runs over the layers in order, as over the records, so the totals of
+    a run are the same floats either way."""
+
+    pending: Sequence[PendingLayer]
+    fixed: list[_Fixed]
+    static: list[float]
+    """Each layer's share of idle energy, J."""
+    static_j: float
+    energy: list[float]
+    """Each layer's energy, J: dynamic plus its idle share."""
+
+    def records(self) -> list[LayerResult]:
+        """One LayerResult per op."""
+        return [
+            _layer(p, fx, st, e)
+            for p, fx, st, e in zip(self.pending, self.fixed, self.static, self.energy)
+        ]
+
+    def energy_j(self, phase: str | None = None) -> float:
+        """Energy in J of every layer (of ``phase`` only, when given)."""
+        if phase is None:
+            return sum(self.energy)
+        return sum(e for p, e in zip(self.pending, self.energy) if p.phase == phase)
+
+    def breakdown(self, levels: Sequence[str]) -> dict[str, float]:
+        """Energy in J per part over the run: compute, static (idle) and each memory level."""
+
+        def part(name: str) -> float:
+            return sum(
+                st if name == "static" else fx.breakdown[name]
+                for fx, st in zip(self.fixed, self.static)
+            )
+
+        out = {"compute": part("compute"), "static": self.static_j}
+        for name in levels:
+            out[name] = part(name)
+        return out
+
+    def bound_counts(self) -> dict[str, int]:
+        """How many layers each resource bounds (compute, memory, overhead, fused)."""
+        counts = {"compute": 0, "memory": 0, "overhead": 0, "fused": 0}
+        for fx in self.fixed:
+            counts[fx.bound] += 1
+        return counts
+
+    def bound_time_s(self) -> dict[str, float]:
+        """:func:`bound_time_s` of the run's layers."""
+        return bound_time_s(
+            (fx.bound, fx.bound_level, p.latency) for p, fx in zip(self.pending, self.fixed)
+        )
+
+    def clocks(self, default: float) -> list[tuple[float, float]]:
+        """(clock Hz, latency s) of each layer; ``default`` where the layer has no clock."""
+        return [(_clock_hz(p) or default, p.latency) for p in self.pending]
+
+    def powers(self) -> list[float]:
+        """Power in W of each layer that took time (energy over latency)."""
+        return [e / p.latency for p, e in zip(self.pending, self.energy) if p.latency > 0]
+
+    def throttled(self) -> int:
+        """How many layers ran below the requested operating point."""
+        return sum(1 for p in self.pending if p.throttled)
+
+
+def run_layers(
     spec: HardwareSpec,
     pending: Sequence[PendingLayer],
     idle_w: Sequence[float],
     latency_s: float,
-) -> tuple[list[LayerResult], float]:
-    """The layer records of a run that took ``latency_s``, each with its share of idle energy
+) -> RunLayers:
+    """The layers of a run that took ``latency_s``, each with its share of idle energy
     (``idle_w``: idle power in W at each op's operating point; see
-    :func:`hwsim.engine.power.static_shares`), and the run's idle energy in J."""
+    :func:`hwsim.engine.power.static_shares`)."""
     statics, static_j = static_shares(spec, [p.energies() for p in pending], idle_w, latency_s)
     chip = _Chip.of(spec)
-    return [_layer(chip, p, st) for p, st in zip(pending, statics)], static_j
+    fixed = [chip.fixed(p) for p in pending]
+    energy = [fx.dynamic_j + st for fx, st in zip(fixed, statics)]
+    return RunLayers(pending, fixed, statics, static_j, energy)

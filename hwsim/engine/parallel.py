@@ -306,7 +306,7 @@ def _simulate_parallel(
                     params=("tp", "pp"),
                 )
         group = max((int(dict(o.attrs).get("group", 1)) for o in workload.ops), default=1)
-        r = _simulate_graph(workload, spec, prof, strict_memory, runner=runner)
+        r = _simulate_graph(workload, spec, prof, strict_memory, runner=runner).result
         r = _relabel_link_energy(r, group)
         return replace(
             r, hardware=sys_spec.name, parallel={"system": sys_spec.name, "tp": group, "pp": 1}
@@ -339,7 +339,9 @@ def _simulate_parallel(
             f"devices{hint}",
             params=("tp", "pp"),
         )
-    results = [_simulate_decoder(s, spec, prof, strict_memory, runner=runner) for s in shards]
+    results = [
+        _simulate_decoder(s, spec, prof, strict_memory, runner=runner).result for s in shards
+    ]
     full_pre = full.prefill()
     total_params = full_pre.params
     total_weights = full_pre.weight_bytes

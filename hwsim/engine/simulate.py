@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -19,9 +19,9 @@ from hwsim.costmodel.graph import GraphCost, cost_graph, memory_profile
 from hwsim.costmodel.opcost import OpCost, peak_ops
 from hwsim.costmodel.placement import Placement, place, placements
 from hwsim.engine.finite import check_result
-from hwsim.engine.layers import PendingLayer, layer_records
+from hwsim.engine.layers import PendingLayer, RunLayers, run_layers
 from hwsim.engine.power import PowerSettings, run_phase
-from hwsim.engine.result import LayerResult, SimulationResult
+from hwsim.engine.result import SimulationResult
 from hwsim.engine.schedule import Schedule, schedule
 from hwsim.errors import SimulationError, SpecError
 from hwsim.hardware.models import HardwareSpec, SoftwareProfile
@@ -131,25 +131,6 @@ def _fit_warnings(spec: HardwareSpec, pl: Placement, strict: bool) -> list[str]:
     return pl.notes(spec) + msgs
 
 
-def _bound_counts(layers: Sequence[LayerResult]) -> dict[str, int]:
-    counts = {"compute": 0, "memory": 0, "overhead": 0, "fused": 0}
-    for layer in layers:
-        counts[layer.bound] += 1
-    return counts
-
-
-def _breakdown(
-    spec: HardwareSpec, layers: Sequence[LayerResult], static_j: float
-) -> dict[str, float]:
-    out = {
-        "compute": sum(layer.energy_breakdown_j["compute"] for layer in layers),
-        "static": static_j,
-    }
-    for m in spec.memory:
-        out[m.name] = sum(layer.energy_breakdown_j[m.name] for layer in layers)
-    return out
-
-
 def memory_placement(
     workload: Workload, spec: HardwareSpec, profile: SoftwareProfile, state_bytes: float = 0.0
 ) -> Placement:
@@ -188,6 +169,41 @@ def simulate(
     Returns:
         The SimulationResult; latency in s, energy in J, FLOPs = 2 x MACs + non-MAC ops.
     """
+    run = _simulate(
+        workload,
+        spec,
+        profile,
+        strict_memory=strict_memory,
+        clock=clock,
+        operating_point=operating_point,
+        power_cap=power_cap,
+        optimize=optimize,
+    )
+    return check_result(run.result)
+
+
+class Run(NamedTuple):
+    """A simulated run: its result and its layers (whose records the result holds only
+    when they were asked for)."""
+
+    result: SimulationResult
+    layers: RunLayers
+
+
+def _simulate(
+    workload: Workload | DecoderWorkload,
+    spec: HardwareSpec,
+    profile: SoftwareProfile | None = None,
+    *,
+    strict_memory: bool = False,
+    clock: float | str | None = None,
+    operating_point: str | None = None,
+    power_cap: float | str | None = None,
+    optimize: str = "latency",
+    records: bool = True,
+) -> Run:
+    """:func:`simulate` before the finiteness check; ``records=False`` leaves the result's
+    ``layers`` empty (every whole-run figure is the same)."""
     prof = spec.profile(None) if profile is None else profile
     power = power_settings(spec, clock=clock, operating_point=operating_point, power_cap=power_cap)
     if optimize not in OBJECTIVES:
@@ -197,17 +213,20 @@ def simulate(
         )
     runner = partial(_run_phase, power=power, objective=optimize)
     if isinstance(workload, DecoderWorkload):
-        r = _simulate_decoder(workload, spec, prof, strict_memory, runner=runner, power=power)
+        run = _simulate_decoder(
+            workload, spec, prof, strict_memory, runner=runner, power=power, records=records
+        )
+        r = run.result
         if not r.fits:
             from hwsim.engine.parallel import smallest_fitting_tp
 
             need = smallest_fitting_tp(workload, spec, prof)
             if need is not None and need > 1:
                 hint = f"split it with tensor parallelism: tp {need} or more on a system"
-                r = replace(r, warnings=(*r.warnings, hint))
-        return check_result(r)
-    return check_result(
-        _simulate_graph(workload, spec, prof, strict_memory, runner=runner, power=power)
+                run = Run(replace(r, warnings=(*r.warnings, hint)), run.layers)
+        return run
+    return _simulate_graph(
+        workload, spec, prof, strict_memory, runner=runner, power=power, records=records
     )
 
 
@@ -304,8 +323,10 @@ def _assemble(
     points: Sequence[Point],
     over_cap: int = 0,
     llm: dict[str, Any] | None = None,
-) -> SimulationResult:
-    """The SimulationResult: idle energy shared over layers, totals, fit, roofline, power."""
+    records: bool = True,
+) -> Run:
+    """The run: idle energy shared over layers, totals, fit, roofline, power (the layer
+    records only with ``records``)."""
     wanted = counts.ops[0].compute_dtype if counts.ops else mac_dtype
     wanted = next((op.compute_dtype for op in counts.ops if op.macs), wanted)
     if wanted != mac_dtype:
@@ -320,19 +341,19 @@ def _assemble(
             f"weights stored as {counts.weight_dtype} ({bits:.3g} bits/weight with scales) are "
             f"dequantised inside the GEMM kernels; the MACs run in {mac_dtype}",
         ]
-    layers, static_j = layer_records(spec, pending, [idle_power(spec, p) for p in points], latency)
-    energy = sum(layer.energy_j for layer in layers)
-    summary = _power_summary(spec, power, layers, over_cap)
+    lay = run_layers(spec, pending, [idle_power(spec, p) for p in points], latency)
+    energy = lay.energy_j()
+    summary = _power_summary(spec, power, lay, over_cap)
     if over_cap:
         warnings = [
             *warnings,
             f"{over_cap} op(s) draw more than the {summary['power_cap_w']:g} W power cap even "
             f"at the lowest operating point of {spec.name}",
         ]
-    if any(layer.phase for layer in layers):
+    if any(p.phase for p in pending):
         for ph in ("prefill", "decode"):
-            summary[f"{ph}_energy_j"] = sum(layer.energy_j for layer in layers if layer.phase == ph)
-    return SimulationResult(
+            summary[f"{ph}_energy_j"] = lay.energy_j(ph)
+    result = SimulationResult(
         hardware=spec.name,
         workload=w.name,
         batch=w.batch,
@@ -342,15 +363,15 @@ def _assemble(
         throughput_per_s=w.batch / latency if latency > 0 else 0.0,
         energy_j=energy,
         avg_power_w=energy / latency if latency > 0 else 0.0,
-        energy_breakdown_j=_breakdown(spec, layers, static_j),
+        energy_breakdown_j=lay.breakdown([m.name for m in spec.memory]),
         macs=macs,
         flops=flops,
         params=counts.params,
         weight_bytes=counts.weight_bytes,
         peak_activation_bytes=peak_act,
         memory_fit=_fit_dict(pl),
-        bound_counts=_bound_counts(layers),
-        layers=tuple(layers),
+        bound_counts=lay.bound_counts(),
+        layers=tuple(lay.records()) if records else (),
         roofline=_roofline(
             at_point(spec, power.point) if power.point.clock_hz > 0 else spec, prof, mac_dtype
         ),
@@ -358,6 +379,7 @@ def _assemble(
         llm=llm or {},
         power=summary,
     )
+    return Run(result, lay)
 
 
 def _time_weighted(timed: Sequence[tuple[float, float]], default: float, busy: float) -> float:
@@ -371,7 +393,7 @@ def _time_weighted(timed: Sequence[tuple[float, float]], default: float, busy: f
 def _power_summary(
     spec: HardwareSpec,
     power: PowerSettings,
-    layers: Sequence[LayerResult],
+    layers: RunLayers,
     over_cap: int,
 ) -> dict[str, Any]:
     """Run-level power fields: the point asked for, the cap, whether and how far it throttled."""
@@ -379,17 +401,17 @@ def _power_summary(
     out: dict[str, Any] = {"power_cap_w": power.cap_w}
     if pt.clock_hz <= 0:
         return out
-    timed = [(layer.clock_hz or pt.clock_hz, layer.latency_s) for layer in layers]
+    timed = layers.clocks(pt.clock_hz)
     busy = sum(t for _, t in timed)
-    powers = [layer.energy_j / layer.latency_s for layer in layers if layer.latency_s > 0]
+    powers = layers.powers()
     out.update(
         {
             "operating_point": pt.name,
             "clock_hz": pt.clock_hz,
             "voltage_v": pt.voltage_v,
             "idle_power_w": idle_power(spec, pt),
-            "throttled": any(layer.throttled for layer in layers),
-            "throttled_layers": sum(1 for layer in layers if layer.throttled),
+            "throttled": layers.throttled() > 0,
+            "throttled_layers": layers.throttled(),
             "min_clock_hz": min((c for c, _ in timed), default=pt.clock_hz),
             "avg_clock_hz": _time_weighted(timed, pt.clock_hz, busy),
             "peak_layer_power_w": max(powers, default=0.0),
@@ -424,7 +446,8 @@ def _simulate_graph(
     strict: bool,
     runner: PhaseRunner | None = None,
     power: PowerSettings | None = None,
-) -> SimulationResult:
+    records: bool = True,
+) -> Run:
     power = power or power_settings(spec)
     if runner is None:
         runner = partial(_run_phase, power=power)
@@ -458,6 +481,7 @@ def _simulate_graph(
         power=power,
         points=_op_points(ph, power),
         over_cap=sum(ph.over_cap),
+        records=records,
     )
 
 
@@ -475,7 +499,8 @@ def _simulate_decoder(
     strict: bool,
     runner: PhaseRunner | None = None,
     power: PowerSettings | None = None,
-) -> SimulationResult:
+    records: bool = True,
+) -> Run:
     power = power or power_settings(spec)
     if runner is None:
         runner = partial(_run_phase, power=power)
@@ -579,4 +604,5 @@ def _simulate_decoder(
         points=points,
         over_cap=over_cap,
         llm=llm,
+        records=records,
     )

@@ -20,26 +20,37 @@ own column without a change here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+from hwsim.engine.layers import bound_time_s
 
 TIME_SHARE_PREFIX = "time_share_"
 
 
-def time_shares(result: Any, levels: list[str]) -> dict[str, float | None]:
-    """``time_share_<bound>`` columns (0..1) of a SimulationResult; ``levels`` always appear."""
+def time_shares(
+    result: Any, levels: list[str], bound_time: Mapping[str, float] | None = None
+) -> dict[str, float | None]:
+    """``time_share_<bound>`` columns (0..1) of a SimulationResult; ``levels`` always appear.
+    ``bound_time``: the run's latency per bound (a totals-only run's), else from its layers."""
+    if bound_time is None:
+        bound_time = bound_time_s(
+            (x.bound, x.bound_level, float(x.latency_s)) for x in result.layers
+        )
     acc: dict[str, float] = {"compute": 0.0, "overhead": 0.0}
     acc.update({lv: 0.0 for lv in levels})
-    for layer in result.layers:
-        key = layer.bound_level if layer.bound == "memory" and layer.bound_level else layer.bound
-        acc[key] = acc.get(key, 0.0) + float(layer.latency_s)
+    for key, seconds in bound_time.items():
+        acc[key] = acc.get(key, 0.0) + seconds
     total = sum(acc.values())
     return {f"{TIME_SHARE_PREFIX}{k}": (v / total if total > 0 else None) for k, v in acc.items()}
 
 
-def bound_columns(result: Any, levels: list[str]) -> dict[str, Any]:
+def bound_columns(
+    result: Any, levels: list[str], bound_time: Mapping[str, float] | None = None
+) -> dict[str, Any]:
     """Time shares, dominant ``bound`` and ``bound_level``, ``compute_utilization`` and
-    ``peak_power_w`` (see the module docstring)."""
-    shares = time_shares(result, levels)
+    ``peak_power_w`` (see the module docstring; ``bound_time`` as :func:`time_shares`)."""
+    shares = time_shares(result, levels, bound_time)
     by_key = {k[len(TIME_SHARE_PREFIX) :]: (v or 0.0) for k, v in shares.items()}
     memory = {lv: by_key.get(lv, 0.0) for lv in levels}
     groups = {

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from hwsim.engine.result import ROW_FIELDS, result_row
+from hwsim.engine.result import ROW_FIELDS
 from hwsim.errors import HwsimError
 from hwsim.sweep.columns import bound_columns
 from hwsim.sweep.pareto import area_terms
@@ -116,7 +116,7 @@ def run_batch(task: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     dicts) and ``items`` as ``(key, point overrides, workload index)``. Simulation errors
     (HwsimError) become a row with an ``error`` message; other exceptions propagate.
     """
-    from hwsim.engine.simulate import simulate
+    from hwsim.engine.totals import simulate_totals
     from hwsim.hardware.loader import resolve_profile
 
     variants = _variants(task["base_key"], task["base"])
@@ -142,9 +142,12 @@ def run_batch(task: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
             row = {"error": spec_error}
         else:
             try:
-                result = simulate(_workload(wl), spec, resolve_profile(spec, wl["profile"]))
-                row = result_row(result)
-                row.update(bound_columns(result, [m.name for m in spec.memory]))
+                # totals only: the same row as result_row(simulate(...)), no layer records
+                run = simulate_totals(_workload(wl), spec, resolve_profile(spec, wl["profile"]))
+                row = run.row()
+                row.update(
+                    bound_columns(run.result, [m.name for m in spec.memory], run.bound_time_s)
+                )
                 row["error"] = None
             except HwsimError as exc:
                 row = {"error": str(exc)}
