@@ -128,6 +128,7 @@ CORAL_ROWS = [
     ("M16", "mobilenet_v2", "", "2.6", "MobileNet v2 (224x224) | 51 | 2.6 | 122 | 2.6"),
     ("M17", "resnet50", "resolution=299", "49", "ResNet-50 V1 (299x299) | 484 | 49 | 1763 | 56"),
     ("M18", "vgg16", "", "296", "VGG16 (224x224) | 867 | 296 | 4595 | 343"),
+    ("M25", "models/vgg19.yaml", "", "308", "VGG19 (224x224) | 1060 | 308 | 5538 | 357"),
 ]
 
 TINYENGINE = "https://github.com/mit-han-lab/tinyengine/blob/022fc116e000cf7ba1c071df466a1165b550f5ac/README.md"
