@@ -75,4 +75,4 @@ def test_progress_bar_adds_no_thread_so_the_pool_can_fork(
     monkeypatch.setattr(run, "_mp_context", spy)
     res = runner.invoke(app, ["sweep", str(tiny), "--jobs", "2", "--progress"])
     assert res.exit_code == 0, res.output
-    assert seen == [before]
+    assert len(seen) == 1 and seen[0] <= before  # (a thread of an earlier test may end)
