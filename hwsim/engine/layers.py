@@ -50,17 +50,22 @@ class PendingLayer(NamedTuple):
         return self.latency, self.dyn[0], self.dyn[1]
 
 
+class _Energy(NamedTuple):
+    """What the run's totals take from an op cost alone: its dynamic energy and bound."""
+
+    dynamic_j: float
+    breakdown: dict[str, float]
+    bound: str
+    bound_level: str | None
+
+
 class _Fixed(NamedTuple):
-    """What a layer record takes from its op cost alone, not from when the op ran."""
+    """What a layer record takes from its op cost alone besides :class:`_Energy`."""
 
     macs: int
     flops: int
     bytes: dict[str, float]
-    dynamic_j: float
-    breakdown: dict[str, float]
     arithmetic_intensity: float | None
-    bound: str
-    bound_level: str | None
     resource_s: dict[str, float]
     mapping: Mapping | None
     work: float
@@ -77,6 +82,7 @@ class _Chip:
     off_chip: tuple[bool, ...]
     units: dict[str, ComputeUnit]
     _seen: dict[tuple[object, ...], tuple[OpCost, _Fixed]] = field(default_factory=dict)
+    _energies: dict[tuple[object, ...], tuple[OpCost, _Energy]] = field(default_factory=dict)
     _peaks: dict[tuple[str, str], float] = field(default_factory=dict)
 
     @classmethod
@@ -87,9 +93,18 @@ class _Chip:
             {c.name: c for c in spec.compute},
         )
 
+    def energy(self, p: PendingLayer) -> _Energy:
+        """The per-cost part of ``p``'s figures that the run's totals read, derived once per
+        run for each cost, scale and step totals (a model's repeated blocks, prefill or
+        decode, share theirs; the entry keeps the cost alive, so its id stays its own)."""
+        key = (id(p.cost), p.scale, p.dyn)
+        got = self._energies.get(key)
+        if got is None:
+            got = self._energies[key] = (p.cost, self._derive_energy(p.cost, p.dyn))
+        return got[1]
+
     def fixed(self, p: PendingLayer) -> _Fixed:
-        """The per-cost part of ``p``'s record, derived once per run for each cost, scale and
-        step totals (a model's repeated blocks, prefill or decode, share theirs)."""
+        """The rest of the per-cost part of ``p``'s record, derived once per run likewise."""
         key = (id(p.cost), p.scale, p.dyn)
         got = self._seen.get(key)
         if got is None:
@@ -114,6 +129,14 @@ class _Chip:
             return cost.flops * scale, unit.count * unit.vector_peak
         return 0.0, 0.0
 
+    def _derive_energy(
+        self, cost: OpCost, dyn: tuple[float, tuple[float, ...], tuple[float, ...]] | None
+    ) -> _Energy:
+        compute_j, mem_j = (cost.compute_j, cost.mem_j) if dyn is None else dyn[:2]
+        breakdown = {"compute": compute_j}
+        breakdown.update(zip(self.levels, mem_j))
+        return _Energy(compute_j + sum(mem_j), breakdown, *cost.bound(self.levels))
+
     def _derive(
         self,
         cost: OpCost,
@@ -121,28 +144,18 @@ class _Chip:
         dyn: tuple[float, tuple[float, ...], tuple[float, ...]] | None,
     ) -> _Fixed:
         levels = self.levels
-        if dyn is None:
-            compute_j, mem_j, byts = cost.compute_j, cost.mem_j, cost.bytes_by_level
-        else:
-            compute_j, mem_j, byts = dyn
+        byts = cost.bytes_by_level if dyn is None else dyn[2]
         off = sum(b for b, o in zip(byts, self.off_chip) if o)
         flops = cost.flops * scale
-        bound, level = cost.bound(levels)
         # time of each resource (decode layers: the reference step times the number of steps)
         resource = {"compute": cost.compute_s * scale, "overhead": cost.overhead_s * scale}
         resource.update({lv: t * scale for lv, t in zip(levels, cost.mem_s)})
-        breakdown = {"compute": compute_j}
-        breakdown.update(zip(levels, mem_j))
         work, peak = self._utilization_basis(cost, scale)
         return _Fixed(
             macs=int(round(cost.macs * scale)),
             flops=int(round(flops)),
             bytes={lv: float(b) for lv, b in zip(levels, byts)},
-            dynamic_j=compute_j + sum(mem_j),
-            breakdown=breakdown,
             arithmetic_intensity=(flops / off) if off > 0 else None,
-            bound=bound,
-            bound_level=level,
             resource_s=resource,
             mapping=cost.mapping,
             work=work,
@@ -156,9 +169,9 @@ def _clock_hz(p: PendingLayer) -> float | None:
     return point.clock_hz if point is not None and point.clock_hz > 0 else None
 
 
-def _layer(p: PendingLayer, fx: _Fixed, static: float, energy: float) -> LayerResult:
+def _layer(p: PendingLayer, en: _Energy, fx: _Fixed, static: float, energy: float) -> LayerResult:
     """The LayerResult of one op, with ``static`` J of idle energy (``energy``: its total)."""
-    breakdown = dict(fx.breakdown)
+    breakdown = dict(en.breakdown)
     breakdown["static"] = static
     return LayerResult.of(
         name=p.name,
@@ -173,8 +186,8 @@ def _layer(p: PendingLayer, fx: _Fixed, static: float, energy: float) -> LayerRe
         energy_j=energy,
         energy_breakdown_j=breakdown,
         arithmetic_intensity=fx.arithmetic_intensity,
-        bound=fx.bound,
-        bound_level=fx.bound_level,
+        bound=en.bound,
+        bound_level=en.bound_level,
         transfers=p.transfers,
         phase=p.phase,
         live_bytes=p.live,
@@ -203,8 +216,9 @@ class RunLayers:
     of a run). Each sum runs over the layers in order, as over the records, so the totals of
     a run are the same floats either way."""
 
+    chip: _Chip
     pending: Sequence[PendingLayer]
-    fixed: list[_Fixed]
+    parts: list[_Energy]
     static: list[float]
     """Each layer's share of idle energy, J."""
     static_j: float
@@ -213,9 +227,10 @@ class RunLayers:
 
     def records(self) -> list[LayerResult]:
         """One LayerResult per op."""
+        fixed = self.chip.fixed
         return [
-            _layer(p, fx, st, e)
-            for p, fx, st, e in zip(self.pending, self.fixed, self.static, self.energy)
+            _layer(p, en, fixed(p), st, e)
+            for p, en, st, e in zip(self.pending, self.parts, self.static, self.energy)
         ]
 
     def energy_j(self, phase: str | None = None) -> float:
@@ -229,8 +244,8 @@ class RunLayers:
 
         def part(name: str) -> float:
             return sum(
-                st if name == "static" else fx.breakdown[name]
-                for fx, st in zip(self.fixed, self.static)
+                st if name == "static" else en.breakdown[name]
+                for en, st in zip(self.parts, self.static)
             )
 
         out = {"compute": part("compute"), "static": self.static_j}
@@ -241,14 +256,14 @@ class RunLayers:
     def bound_counts(self) -> dict[str, int]:
         """How many layers each resource bounds (compute, memory, overhead, fused)."""
         counts = {"compute": 0, "memory": 0, "overhead": 0, "fused": 0}
-        for fx in self.fixed:
-            counts[fx.bound] += 1
+        for en in self.parts:
+            counts[en.bound] += 1
         return counts
 
     def bound_time_s(self) -> dict[str, float]:
         """:func:`bound_time_s` of the run's layers."""
         return bound_time_s(
-            (fx.bound, fx.bound_level, p.latency) for p, fx in zip(self.pending, self.fixed)
+            (en.bound, en.bound_level, p.latency) for p, en in zip(self.pending, self.parts)
         )
 
     def clocks(self, default: float) -> list[tuple[float, float]]:
@@ -275,6 +290,6 @@ def run_layers(
     :func:`hwsim.engine.power.static_shares`)."""
     statics, static_j = static_shares(spec, [p.energies() for p in pending], idle_w, latency_s)
     chip = _Chip.of(spec)
-    fixed = [chip.fixed(p) for p in pending]
-    energy = [fx.dynamic_j + st for fx, st in zip(fixed, statics)]
-    return RunLayers(pending, fixed, statics, static_j, energy)
+    parts = [chip.energy(p) for p in pending]
+    energy = [en.dynamic_j + st for en, st in zip(parts, statics)]
+    return RunLayers(chip, pending, parts, statics, static_j, energy)
