@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from hwsim.costmodel.graph import GraphCost, cost_graph, memory_profile
+from hwsim.costmodel.graph import GraphCost, cached_weight_ops, cost_graph, memory_profile
 from hwsim.costmodel.opcost import OpCost, peak_ops
 from hwsim.costmodel.placement import Placement, place, placements
 from hwsim.engine.finite import check_result
@@ -129,6 +129,24 @@ def _fit_warnings(spec: HardwareSpec, pl: Placement, strict: bool) -> list[str]:
     if strict and msgs:
         raise SimulationError("; ".join(msgs) + " (`strict_memory`)", params=("strict_memory",))
     return pl.notes(spec) + msgs
+
+
+def _cache_notes(
+    w: Workload, spec: HardwareSpec, prof: SoftwareProfile, pl: Placement, peak_act: float
+) -> list[str]:
+    """One line when a ``partial_weight_cache`` profile keeps part of the weights on chip."""
+    from hwsim.units import format_bytes_iec
+
+    near, cached = cached_weight_ops(w, spec, prof, pl, peak_act)
+    if near is None:
+        return []
+    kept = math.fsum(w.ops[i].weight_bytes for i in cached)
+    return [
+        f"{prof.name} keeps the first {format_bytes_iec(kept)} of the weights cached on "
+        f"{spec.memory[near].name} (partial_weight_cache); the other "
+        f"{format_bytes_iec(w.weight_bytes - kept)} stream from "
+        f"{spec.memory[pl.weight_level].name}"
+    ]
 
 
 def memory_placement(
@@ -462,7 +480,7 @@ def _simulate_graph(
         if ph is None or got.sched.makespan_s < ph.sched.makespan_s * (1 - 1e-12):
             ph, pl = got, cand
     assert ph is not None
-    warnings = _fit_warnings(spec, pl, strict)
+    warnings = _fit_warnings(spec, pl, strict) + _cache_notes(w, spec, prof, pl, peak_act)
     if w.unsupported:
         warnings.append(f"unsupported ops counted as zero work: {', '.join(w.unsupported)}")
     return _assemble(

@@ -62,3 +62,14 @@ def test_weights_that_fit_whole_are_not_split(tmp_path: Path) -> None:
     w = g.build([g.linear(g.input("x", (1, 512)), 512, bias=False)])
     res = hwsim.simulate(w, _chip(tmp_path, True))
     assert res.layers[0].bytes.get("dram", 0.0) == 0.0
+
+
+def test_the_run_says_how_much_is_cached(tmp_path: Path) -> None:
+    res = hwsim.simulate(two_linears(), _chip(tmp_path, True))
+    assert any(
+        "keeps the first 512 KiB of the weights cached on sram" in m
+        and "the other 1 MiB stream from dram" in m
+        for m in res.warnings
+    ), res.warnings
+    plain = hwsim.simulate(two_linears(), _chip(tmp_path, False))
+    assert not any("partial_weight_cache" in m for m in plain.warnings)
