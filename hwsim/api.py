@@ -50,11 +50,11 @@ def load(
     if (
         params.get("dtype") is None
         and isinstance(workload, (str, Path))
-        and spec.native_dtype() != "fp32"
+        and spec.native_dtype(prof) != "fp32"
     ):
-        # No dtype given: the chip's native one (int8 on an int8-only accelerator); chips
-        # that run fp32 keep the model's own dtype.
-        params["dtype"] = spec.native_dtype()
+        # No dtype given: the native one of the chip as the stack uses it (int8 on an
+        # int8-only accelerator); chips that run fp32 keep the model's own dtype.
+        params["dtype"] = spec.native_dtype(prof)
     return load_workload(workload, **params), spec, prof
 
 
@@ -91,7 +91,7 @@ def simulate(
         batch: batch size (a tensor dimension; weights are read once per batch).
         dtype: fp32, fp16, bf16, fp8, int8, w8a8, w4a16, ...; None: the model's own dtype
             on a chip that runs fp32, else the chip's native dtype
-            (``HardwareSpec.native_dtype()``, e.g. int8 on an int8-only accelerator).
+            (``HardwareSpec.native_dtype(profile)``, e.g. int8 on an int8-only accelerator).
         profile: software profile name on the chip, a profile YAML path, or None (default).
         strict_memory: raise SimulationError when the model does not fit.
         tp: tensor-parallel devices (needs a system: dgx-a100, dgx-h100, ...).

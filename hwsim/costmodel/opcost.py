@@ -120,7 +120,7 @@ def resolve_dtype(spec: HardwareSpec, dtype: str, profile: SoftwareProfile | Non
     for alt in DTYPE_FALLBACK.get(dtype, ()):
         if any(c.peak.get(DType(alt)) for c in units):
             return alt
-    native = spec.native_dtype()
+    native = spec.native_dtype(profile)
     raise SimulationError(
         f"{spec.name}: no compute unit runs {dtype} or a wider format; "
         f"it runs {native}: pass `dtype` {native}",

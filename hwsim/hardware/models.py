@@ -631,18 +631,27 @@ class HardwareSpec(Frozen):
             )
         return self.profiles[key]
 
-    def native_dtype(self) -> str:
+    def native_dtype(self, profile: SoftwareProfile | None = None) -> str:
         """The dtype a run uses when none is given: ``fp32`` when some unit runs fp32
         (directly or as tf32), else the widest format the chip runs (``int8`` on an
-        int8-only accelerator), ties broken by the higher peak."""
-        if any(c.peak.get(DType.fp32) or c.peak.get(DType.tf32) for c in self.compute):
+        int8-only accelerator), ties broken by the higher peak.
+
+        With ``profile``, only the units that software stack runs on count (a phone's NPU
+        stack that never touches the fp32 CPU cores runs fp16, its widest format).
+        """
+        units = [
+            c
+            for c in self.compute
+            if profile is None or not profile.compute_units or c.name in profile.compute_units
+        ]
+        if any(c.peak.get(DType.fp32) or c.peak.get(DType.tf32) for c in units):
             return "fp32"
-        runs = {d.value for c in self.compute for d, v in c.peak.items() if v}
+        runs = {d.value for c in units for d, v in c.peak.items() if v}
         if not runs:
             return "fp32"
         return max(
             sorted(runs),
-            key=lambda d: (DTYPE_BYTES[d], max(c.total_peak(d) for c in self.compute)),
+            key=lambda d: (DTYPE_BYTES[d], max(c.total_peak(d) for c in units)),
         )
 
     def summary(self) -> str:

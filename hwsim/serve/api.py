@@ -228,8 +228,8 @@ def serve_rates(
     for r in rates:
         if r is not None or tr is None:
             check_rate(r)
-    if dtype is None and isinstance(workload, (str, Path)) and spec.native_dtype() != "fp32":
-        dtype = spec.native_dtype()  # as hwsim.simulate: an int8-only chip runs int8
+    if dtype is None and isinstance(workload, (str, Path)) and spec.native_dtype(prof) != "fp32":
+        dtype = spec.native_dtype(prof)  # as hwsim.simulate: an int8-only chip runs int8
     source = ModelSource(workload, dtype, params)
     decoder = source.is_decoder
     if runner is not None and not decoder and (tp, pp) != (1, 1):

@@ -359,7 +359,7 @@ class Predictor:
             try:
                 self._results[key] = simulate(w, spec, profile=prof)
             except HwsimError as exc:
-                native = spec.native_dtype()
+                native = spec.native_dtype(prof)
                 if exc.params != ("dtype",) or not m.dtype or m.dtype == native:
                     raise RowSkipped(f"simulation failed: {exc}") from None
                 # The chip has no such format nor a wider one: run the row in the chip's

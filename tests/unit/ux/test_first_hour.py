@@ -61,6 +61,27 @@ def test_native_dtype_of_builtin_chips() -> None:
     assert hwsim.load_hardware("a100-80gb-sxm").native_dtype() == "fp32"
 
 
+def test_native_dtype_counts_only_the_units_the_stack_runs_on() -> None:
+    # The Snapdragon spec lists fp32 CPU cores, but its default stack (qnn) runs on the
+    # Hexagon tensor unit and HVX only (int8 and fp16): fp16 is the widest it runs there.
+    chip = hwsim.load_hardware("snapdragon-8-gen-3")
+    assert chip.native_dtype() == "fp32"
+    assert chip.native_dtype(chip.profile("qnn")) == "fp16"
+    assert chip.native_dtype(chip.profile("tflite-cpu")) == "fp32"
+
+
+def test_a_default_run_on_an_npu_stack_uses_its_widest_format() -> None:
+    # gpt2 is an fp32 model; with no --dtype the qnn stack must run it (in fp16), not fail
+    # with "runs fp32: pass --dtype fp32" while fp32 is what it cannot run.
+    res = runner.invoke(app, ["run", "gpt2", "-H", "snapdragon-8-gen-3", "--json", "-"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout[res.stdout.index("{") :])
+    assert (d["profile"], d["dtype"]) == ("qnn", "fp16")
+    res = runner.invoke(app, ["run", "gpt2", "-H", "snapdragon-8-gen-3", "--dtype", "fp32"])
+    assert res.exit_code == 2
+    assert "--dtype fp16" in res.output
+
+
 def test_help_shows_the_dtype_default() -> None:
     res = runner.invoke(app, ["run", "--help"], env={"COLUMNS": "200"})
     assert "native dtype" in res.output
