@@ -198,9 +198,10 @@ def sweep_command(
 
     axes = [a.path for a in plan.axes]
     a = df.attrs
+    points, n_wl = df["point"].nunique(), len(plan.workloads)
     out.print(
-        f"{len(df)} rows ({plan.spec_name}, {df['point'].nunique()} points x "
-        f"{len(plan.workloads)} workloads): {a['computed']} computed, {a['cached']} reused"
+        f"{len(df)} rows ({plan.spec_name}, {points} point{'s' * (points != 1)} x "
+        f"{n_wl} workload{'s' * (n_wl != 1)}): {a['computed']} computed, {a['cached']} reused"
         + (f", [red]{a['failed']} failed[/] (see the error column)" if a["failed"] else ""),
         soft_wrap=True,
     )
