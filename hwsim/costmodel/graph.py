@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from hwsim.costmodel.opcost import (
     CostContext,
     OpCost,
+    Traffic,
     candidate_units,
     clear_mappings,
+    finish_cost,
     free_cost,
     kernel_of,
     op_cost,
+    op_traffic,
 )
 from hwsim.costmodel.placement import Placement, place
+from hwsim.costmodel.shared import clear as clear_shared
+from hwsim.costmodel.shared import shared_parts
 from hwsim.hardware.models import HardwareSpec, SoftwareProfile
 from hwsim.workload import memory
 from hwsim.workload.ir import MemoryProfile, Op, Workload
@@ -173,6 +179,7 @@ def clear_caches() -> None:
     _SIGNATURES.clear()
     _SHAPES.clear()
     _OP_COSTS.clear()
+    clear_shared()
     clear_mappings()
 
 
@@ -248,13 +255,23 @@ def _op_costs(ctx: CostContext) -> dict[object, Any]:
 
 
 def _costs(
-    ctx: CostContext, op: Op, fused: bool, folded: bool, act_level: int
+    ctx: CostContext, op: Op, fused: bool, folded: bool, act_level: int, key: object
 ) -> tuple[OpCost, ...]:
-    """Cost of ``op`` on each unit that can run it, fastest first."""
+    """Cost of ``op`` on each unit that can run it, fastest first (``key``: the op's key in
+    the cost memo). The part of an op's cost that no level's timing or energy enters is
+    shared between chips equal in everything else (:mod:`hwsim.costmodel.shared`)."""
+    if folded or op.view:
+        units, dtype = candidate_units(ctx.spec, op, ctx.profile)
+        if folded:
+            return tuple(free_cost(ctx, op, u, dtype) for u in units)
+        return tuple(op_cost(ctx, op, u, dtype, fused=fused, act_level=act_level) for u in units)
+    parts = shared_parts(ctx, key, partial(_traffic, ctx, op, fused, act_level))
+    return tuple(finish_cost(ctx, op, p) for p in parts)
+
+
+def _traffic(ctx: CostContext, op: Op, fused: bool, act_level: int) -> tuple[Traffic, ...]:
     units, dtype = candidate_units(ctx.spec, op, ctx.profile)
-    if folded:
-        return tuple(free_cost(ctx, op, u, dtype) for u in units)
-    return tuple(op_cost(ctx, op, u, dtype, fused=fused, act_level=act_level) for u in units)
+    return tuple(op_traffic(ctx, op, u, dtype, fused=fused, act=act_level) for u in units)
 
 
 def cost_graph(
@@ -292,7 +309,7 @@ def cost_graph(
         key = (shape.keys[i], act_levels[i])
         got = m.get(key)
         if got is None:
-            got = m[key] = _costs(c, op, i in fused, i in folded, act_levels[i])
+            got = m[key] = _costs(c, op, i in fused, i in folded, act_levels[i], key)
         if i in fused and i not in folded:
             hidden_key = (key, producer_unit, slack)
             hidden = m.get(hidden_key)

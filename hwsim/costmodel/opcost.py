@@ -354,9 +354,16 @@ def op_cost(
             fused=fused,
             mapping=Mapping(mapper="view", dataflow="view (no data moves)"),
         )
+    return finish_cost(ctx, op, op_traffic(ctx, op, unit, dtype, fused=fused, act=act))
+
+
+def op_traffic(
+    ctx: CostContext, op: Op, unit: ComputeUnit, dtype: str, *, fused: bool, act: int
+) -> Traffic:
+    """:func:`traffic` of ``op`` (not a view) with the mapper's best mapping."""
     operands, _ = _operands(ctx, op, unit, act, fused)
     mapping = mapping_for(ctx, op, unit, dtype, operands)
-    return cost_from_mapping(ctx, op, unit, dtype, operands, mapping, fused=fused, act=act)
+    return traffic(ctx, op, unit, dtype, operands, mapping, fused=fused, act=act)
 
 
 def cost_from_mapping(
@@ -378,6 +385,44 @@ def cost_from_mapping(
     x bandwidth_efficiency)``, where a cache's fills take no port time and a register
     file's read and write ports work in parallel.
     """
+    return finish_cost(
+        ctx, op, traffic(ctx, op, unit, dtype, operands, mapping, fused=fused, act=act)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Traffic:
+    """The part of an op's cost that no memory level's bandwidth, latency or energy enters:
+    compute time and energy, overhead and bytes per level (:func:`finish_cost` adds the
+    levels' times and energies)."""
+
+    unit: str
+    dtype: str
+    fused: bool
+    compute_s: float
+    overhead_s: float
+    compute_j: float
+    reads: tuple[float, ...]
+    writes: tuple[float, ...]
+    fills: tuple[float, ...]
+    notes: tuple[str, ...]
+    mapping: Mapping
+    wpath: tuple[int, ...]
+
+
+def traffic(
+    ctx: CostContext,
+    op: Op,
+    unit: ComputeUnit,
+    dtype: str,
+    operands: Operands,
+    mapping: Mapping,
+    *,
+    fused: bool = False,
+    act: int | None = None,
+) -> Traffic:
+    """Compute time and energy, overhead and bytes per level of ``op`` run with ``mapping``
+    (reads of the levels: names, kinds, capacities and which operands they serve only)."""
     spec, prof, pl = ctx.spec, ctx.profile, ctx.placement
     act = pl.act_level if act is None else act
     nlev = len(spec.memory)
@@ -413,11 +458,34 @@ def cost_from_mapping(
         reads[spill] += 2 * op.intermediate_bytes
         writes[spill] += 2 * op.intermediate_bytes
         notes.append(f"score matrix spills to {spec.memory[spill].name}")
+    wpath = mapping.paths[1] if operands.sizes[1] and op.weights_read else ()
+    return Traffic(
+        unit.name,
+        dtype,
+        fused,
+        compute_s,
+        overhead,
+        cj,
+        tuple(reads),
+        tuple(writes),
+        tuple(fills),
+        tuple(notes),
+        mapping,
+        wpath,
+    )
+
+
+def finish_cost(ctx: CostContext, op: Op, t: Traffic) -> OpCost:
+    """The op's cost from its :class:`Traffic`: each level's time and energy from its
+    bandwidth, latency and energy per byte (levels without traffic are not read), and the
+    weights' prefetchable share (``op``: the op ``t`` was computed for, or one with the same
+    signature: :func:`hwsim.costmodel.graph.cost_graph`)."""
+    spec, prof = ctx.spec, ctx.profile
+    reads, writes, fills = t.reads, t.writes, t.fills
     bw_eff = prof.bandwidth_efficiency
     mem_s = []
     mem_j = []
     prefetch = []
-    wpath = mapping.paths[1] if operands.sizes[1] and op.weights_read else ()
     for j, m in enumerate(spec.memory):
         if reads[j] == 0 and writes[j] == 0:
             mem_s.append(0.0)
@@ -434,6 +502,7 @@ def cost_from_mapping(
     prefetch_on = prof.prefetch_weights
     if prefetch_on is None:
         prefetch_on = spec.kind in ("npu", "accelerator", "mobile_soc")
+    wpath = t.wpath
     if prefetch_on and len(wpath) >= 2 and op.weights_read > 0:
         # Double buffering across ops: the weights' first fetch (home -> the level they
         # are staged in) may start while the previous op computes, when the staging level
@@ -441,7 +510,7 @@ def cost_from_mapping(
         home, stage = wpath[-1], wpath[-2]
         lv = spec.memory[stage]
         if lv.kind != "register" and 2 * op.weights_read <= lv.capacity:
-            f = mapping.factors[home][1]
+            f = t.mapping.factors[home][1]
             if f <= 1.0 and mem_s[home] > 0:
                 share = op.weights_read / spec.memory[home].read_bw / bw_eff
                 prefetch[home] = min(share, mem_s[home])
@@ -449,19 +518,19 @@ def cost_from_mapping(
         name=op.name,
         op_type=op.op_type,
         op_class=op.op_class,
-        unit=unit.name,
-        dtype=dtype,
+        unit=t.unit,
+        dtype=t.dtype,
         macs=op.macs,
         flops=op.flops,
-        compute_s=compute_s,
-        overhead_s=overhead,
-        read_bytes=tuple(reads),
-        write_bytes=tuple(writes),
+        compute_s=t.compute_s,
+        overhead_s=t.overhead_s,
+        read_bytes=reads,
+        write_bytes=writes,
         mem_s=tuple(mem_s),
-        compute_j=cj,
+        compute_j=t.compute_j,
         mem_j=tuple(mem_j),
-        fused=fused,
-        notes=tuple(notes),
-        mapping=mapping,
+        fused=t.fused,
+        notes=t.notes,
+        mapping=t.mapping,
         prefetch_s=tuple(prefetch),
     )
