@@ -19,8 +19,8 @@ from hwsim.costmodel.opcost import (
     op_traffic,
 )
 from hwsim.costmodel.placement import Placement, place
+from hwsim.costmodel.shared import ContextKey, context_key, shared_parts
 from hwsim.costmodel.shared import clear as clear_shared
-from hwsim.costmodel.shared import shared_parts
 from hwsim.hardware.models import HardwareSpec, SoftwareProfile
 from hwsim.workload import memory
 from hwsim.workload.ir import MemoryProfile, Op, Workload
@@ -191,6 +191,7 @@ def _signature(op: Op, fused: bool, folded: bool) -> tuple[object, ...]:
         op.op_class,
         op.macs,
         op.vector_ops,
+        op.params,  # block_quantised(op) reads it
         op.weight_bytes,
         op.weight_read_bytes,
         op.input_bytes,
@@ -255,18 +256,34 @@ def _op_costs(ctx: CostContext) -> dict[object, Any]:
 
 
 def _costs(
-    ctx: CostContext, op: Op, fused: bool, folded: bool, act_level: int, key: object
+    ctx: CostContext,
+    ctx_key: ContextKey,
+    op: Op,
+    fused: bool,
+    folded: bool,
+    act_level: int,
+    key: object,
 ) -> tuple[OpCost, ...]:
-    """Cost of ``op`` on each unit that can run it, fastest first (``key``: the op's key in
-    the cost memo). The part of an op's cost that no level's timing or energy enters is
+    """Cost of ``op`` on each unit that can run it, fastest first (``ctx_key``: the context's
+    :func:`~hwsim.costmodel.shared.context_key`; ``key``: the op's key in the cost memo). The
+    part of an op's cost that no level's timing or energy enters is
     shared between chips equal in everything else (:mod:`hwsim.costmodel.shared`)."""
     if folded or op.view:
-        units, dtype = candidate_units(ctx.spec, op, ctx.profile)
-        if folded:
-            return tuple(free_cost(ctx, op, u, dtype) for u in units)
-        return tuple(op_cost(ctx, op, u, dtype, fused=fused, act_level=act_level) for u in units)
-    parts = shared_parts(ctx, key, partial(_traffic, ctx, op, fused, act_level))
+        # No level's timing enters these: the whole cost is shared (it names the op).
+        return shared_parts(
+            ctx_key, (key, op.name), partial(_constant, ctx, op, fused, folded, act_level)
+        )
+    parts = shared_parts(ctx_key, key, partial(_traffic, ctx, op, fused, act_level))
     return tuple(finish_cost(ctx, op, p) for p in parts)
+
+
+def _constant(
+    ctx: CostContext, op: Op, fused: bool, folded: bool, act_level: int
+) -> tuple[OpCost, ...]:
+    units, dtype = candidate_units(ctx.spec, op, ctx.profile)
+    if folded:
+        return tuple(free_cost(ctx, op, u, dtype) for u in units)
+    return tuple(op_cost(ctx, op, u, dtype, fused=fused, act_level=act_level) for u in units)
 
 
 def _traffic(ctx: CostContext, op: Op, fused: bool, act_level: int) -> tuple[Traffic, ...]:
@@ -303,13 +320,17 @@ def cost_graph(
         ctx_near = CostContext(spec, profile, replace(placement, weight_level=near), objective)
         memo_near = _op_costs(ctx_near)
     options = []
+    keys: dict[int, ContextKey] = {}  # the contexts' content keys, computed on a first miss
     producer_unit, slack = "", 0.0
     for i, op in enumerate(workload.ops):
         c, m = (ctx_near, memo_near) if i in cached else (ctx, memo)
         key = (shape.keys[i], act_levels[i])
         got = m.get(key)
         if got is None:
-            got = m[key] = _costs(c, op, i in fused, i in folded, act_levels[i], key)
+            ck = keys.get(id(c))
+            if ck is None:
+                ck = keys[id(c)] = context_key(c)
+            got = m[key] = _costs(c, ck, op, i in fused, i in folded, act_levels[i], key)
         if i in fused and i not in folded:
             hidden_key = (key, producer_unit, slack)
             hidden = m.get(hidden_key)

@@ -21,10 +21,11 @@ point. Bounded: the oldest entries go first; the content tables are cleared toge
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar, cast
 
 from pydantic import BaseModel
 
-from hwsim.costmodel.opcost import CostContext, Traffic
+from hwsim.costmodel.opcost import CostContext, OpCost, Traffic
 from hwsim.hardware.models import MemoryLevel
 
 _TIMING = frozenset({"bandwidth", "write_bandwidth", "energy", "write_energy", "latency"})
@@ -40,8 +41,10 @@ _IDS: dict[object, int] = {}
 """Interned content tuples -> small ints (cheap to hash in per-op keys)."""
 _CONTEXTS: dict[int, tuple[CostContext, int, tuple[int, ...], bool]] = {}
 """id(context) -> (context kept alive, structure id, level content ids, every level read)."""
-_PARTS: dict[tuple[int, tuple[int, ...], object], tuple[Traffic, ...]] = {}
-"""(structure id, level content ids when every level is read, op key) -> per-unit parts."""
+_PARTS: dict[tuple[int, tuple[int, ...], object], object] = {}
+"""(structure id, level content ids when every level is read, op key) -> per-unit
+:class:`Traffic` (or whole costs where no level's timing enters them: folded ops, views)."""
+_P = TypeVar("_P", tuple[Traffic, ...], tuple[OpCost, ...])
 
 
 def clear() -> None:
@@ -118,7 +121,11 @@ def _context(ctx: CostContext) -> tuple[int, tuple[int, ...], bool]:
     return out
 
 
-def context_key(ctx: CostContext) -> tuple[int, tuple[int, ...]]:
+ContextKey = tuple[int, tuple[int, ...]]
+"""A context's share of the key: structure id, level content ids (or ``()``)."""
+
+
+def context_key(ctx: CostContext) -> ContextKey:
     """The part of the shared-parts key that comes from the context: the context's structure
     (everything but the levels' timing and energy fields) and, when a mapper reads those
     fields, the levels' full content (else ``()``). Equal keys: equal :class:`Traffic`."""
@@ -126,16 +133,15 @@ def context_key(ctx: CostContext) -> tuple[int, tuple[int, ...]]:
     return structure, full if all_read else ()
 
 
-def shared_parts(
-    ctx: CostContext, op_key: object, compute: Callable[[], tuple[Traffic, ...]]
-) -> tuple[Traffic, ...]:
-    """What ``compute()`` returns in ``ctx`` for the op keyed ``op_key`` (op signature and
-    activation level): reused from any context equal in everything it reads."""
-    key = (*context_key(ctx), op_key)
+def shared_parts(ctx_key: ContextKey, op_key: object, compute: Callable[[], _P]) -> _P:
+    """What ``compute()`` returns in the context keyed ``ctx_key`` (:func:`context_key`) for
+    the op keyed ``op_key`` (op signature and activation level): reused from any context
+    equal in everything it reads."""
+    key = (*ctx_key, op_key)
     got = _PARTS.get(key)
     if got is None:
         got = compute()
         if len(_PARTS) >= _MAX_KEYS:
             del _PARTS[next(iter(_PARTS))]
         _PARTS[key] = got
-    return got
+    return cast(_P, got)

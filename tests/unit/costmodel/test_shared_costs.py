@@ -166,3 +166,15 @@ def test_a_gpu_key_carries_every_levels_timing() -> None:
     base = hwsim.load_hardware("a100-80gb-sxm")
     other = override(base, {"memory.hbm.latency": "1 us"})
     assert _key(other, w) != _key(base, w)
+
+
+def test_another_workload_on_an_equal_chip_gets_its_own_costs(resnet18: Workload) -> None:
+    # resnet50 shares some of resnet18's op shapes under other names: shared parts must not
+    # carry resnet18's names (nor anything else of it) into resnet50's costs.
+    w = hwsim.load_workload("resnet50", dtype="int8")
+    assert isinstance(w, Workload)
+    base = hwsim.load_hardware("tpu-like")
+    other = override(base, {"memory.dram.bandwidth": "16 GB/s"})
+    clear_caches()
+    _options(resnet18, base)
+    assert _options(w, other) == _fresh(w, other)
