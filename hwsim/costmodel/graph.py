@@ -12,13 +12,14 @@ from hwsim.costmodel.opcost import (
     Traffic,
     candidate_units,
     clear_mappings,
+    finish_cost,
     free_cost,
     kernel_of,
     op_cost,
     op_traffic,
 )
 from hwsim.costmodel.placement import Placement, place
-from hwsim.costmodel.shared import ContextKey, context_key, finished, level_ids, shared_parts
+from hwsim.costmodel.shared import ContextKey, context_key, shared_parts
 from hwsim.costmodel.shared import clear as clear_shared
 from hwsim.hardware.models import HardwareSpec, SoftwareProfile
 from hwsim.workload import memory
@@ -273,7 +274,7 @@ def _costs(
             ctx_key, (key, op.name), partial(_constant, ctx, op, fused, folded, act_level)
         )
     parts = shared_parts(ctx_key, key, partial(_traffic, ctx, op, fused, act_level))
-    return finished(ctx, level_ids(ctx), op, parts)
+    return tuple(finish_cost(ctx, op, p) for p in parts)
 
 
 def _constant(

@@ -408,8 +408,6 @@ class Traffic:
     notes: tuple[str, ...]
     mapping: Mapping
     wpath: tuple[int, ...]
-    moved: tuple[int, ...]
-    """Levels with reads or writes (the only levels :func:`finish_cost` reads)."""
 
 
 def traffic(
@@ -474,7 +472,6 @@ def traffic(
         tuple(notes),
         mapping,
         wpath,
-        tuple(j for j in range(nlev) if reads[j] or writes[j]),
     )
 
 

@@ -25,9 +25,8 @@ from typing import TypeVar, cast
 
 from pydantic import BaseModel
 
-from hwsim.costmodel.opcost import CostContext, OpCost, Traffic, finish_cost
+from hwsim.costmodel.opcost import CostContext, OpCost, Traffic
 from hwsim.hardware.models import MemoryLevel
-from hwsim.workload.ir import Op
 
 _TIMING = frozenset({"bandwidth", "write_bandwidth", "energy", "write_energy", "latency"})
 """Memory-level fields only :func:`finish_cost` reads (and the GPU mapper: see the key)."""
@@ -45,10 +44,6 @@ _CONTEXTS: dict[int, tuple[CostContext, int, tuple[int, ...], bool]] = {}
 _PARTS: dict[tuple[int, tuple[int, ...], object], object] = {}
 """(structure id, level content ids when every level is read, op key) -> per-unit
 :class:`Traffic` (or whole costs where no level's timing enters them: folded ops, views)."""
-_FINISHED: dict[tuple[int, str, tuple[int, ...]], tuple[Traffic, OpCost]] = {}
-"""(id(part), op name, content ids of the levels it moves bytes through) -> (part kept
-alive, its finished cost)."""
-_MAX_FINISHED = 8192
 _P = TypeVar("_P", tuple[Traffic, ...], tuple[OpCost, ...])
 
 
@@ -59,7 +54,6 @@ def clear() -> None:
     _IDS.clear()
     _CONTEXTS.clear()
     _PARTS.clear()
-    _FINISHED.clear()
 
 
 def _freeze(value: object) -> object:
@@ -137,31 +131,6 @@ def context_key(ctx: CostContext) -> ContextKey:
     fields, the levels' full content (else ``()``). Equal keys: equal :class:`Traffic`."""
     structure, full, all_read = _context(ctx)
     return structure, full if all_read else ()
-
-
-def level_ids(ctx: CostContext) -> tuple[int, ...]:
-    """The full-content id of each of the context's memory levels."""
-    return _context(ctx)[1]
-
-
-def finished(
-    ctx: CostContext, levels: tuple[int, ...], op: Op, parts: tuple[Traffic, ...]
-) -> tuple[OpCost, ...]:
-    """:func:`finish_cost` of each part for ``op`` in ``ctx`` (``levels``:
-    :func:`level_ids`), reused where the part, the op's name and the full content of the
-    levels the part moves bytes through are the same (nothing else of ``ctx`` enters: the
-    part was computed for a context of this structure)."""
-    out = []
-    for t in parts:
-        key = (id(t), op.name, tuple(levels[j] for j in t.moved))
-        got = _FINISHED.get(key)
-        if got is None or got[0] is not t:
-            got = (t, finish_cost(ctx, op, t))
-            if len(_FINISHED) >= _MAX_FINISHED:
-                del _FINISHED[next(iter(_FINISHED))]
-            _FINISHED[key] = got
-        out.append(got[1])
-    return tuple(out)
 
 
 def shared_parts(ctx_key: ContextKey, op_key: object, compute: Callable[[], _P]) -> _P:
