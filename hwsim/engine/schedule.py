@@ -17,7 +17,9 @@ Where no two ops can ever overlap (one unit serves every op, or every op waits f
 before it), the schedule is the ops one after the other in the order the units would take
 them, and :func:`schedule` computes it without simpy (:func:`schedule_in_order`): the same
 arithmetic in the same order, so the same numbers bit for bit (tests/unit/core check both
-engines against each other).
+engines against each other). Otherwise :func:`schedule` runs :func:`schedule_events`: the
+simpy processes of :func:`schedule_simpy` driven by a plain heap in simpy's event order (the
+same schedule bit for bit, without simpy's per-event objects).
 """
 
 from __future__ import annotations
@@ -182,7 +184,7 @@ def schedule(
         names: op names for the events (default: the costs' names).
         start_s: time offset of the schedule.
     """
-    run = schedule_in_order if in_order(deps, options) else schedule_simpy
+    run = schedule_in_order if in_order(deps, options) else schedule_events
     return run(deps, options, unit_names, level_names, names=names, start_s=start_s)
 
 
@@ -283,4 +285,95 @@ def schedule_simpy(
         if waiting[i] == 0:
             ready(i)
     env.run()
+    return _finish(events, chosen, start_s)
+
+
+_URGENT, _NORMAL = 0, 1
+"""simpy's event priorities: a process's start (URGENT) goes before timeouts and triggered
+events (NORMAL) due at the same time."""
+
+
+def schedule_events(
+    deps: Sequence[Sequence[int]],
+    options: Sequence[Sequence[OpCost]],
+    unit_names: Sequence[str],
+    level_names: Sequence[str],
+    *,
+    names: Sequence[str] | None = None,
+    start_s: float = 0.0,
+) -> Schedule:
+    """:func:`schedule_simpy` without simpy: the same unit processes (generators), driven by
+    a heap of (time, priority, sequence number) as simpy's event queue is, so every process
+    resumes in the same order at the same times and the schedule is the same bit for bit
+    (tests/unit/core check it against :func:`schedule_simpy`). simpy's events, callbacks and
+    ``Timeout`` objects cost about a fifth of a sweep point; here a resumption is one tuple.
+
+    A process yields a delay (a timeout: resume at ``now + delay``) or ``None`` (wait for
+    its wake-up: a new event, triggered when an op is queued on its unit). Wake-ups
+    triggered while the process is not waiting on them fire with no effect, as in simpy.
+    """
+    n = len(options)
+    dependents, waiting = _dependents(deps, n)
+    state = _Channels(unit_names, level_names, start_s)
+    queues: dict[str, list[int]] = {u: [] for u in unit_names}
+    events: list[Event | None] = [None] * n
+    chosen = [0] * n
+    # The queue: (time, priority, sequence, unit, wake-up generation or -1 for a resumption)
+    heap: list[tuple[float, int, int, str, int]] = []
+    seq = 0
+    now = start_s
+    gen = dict.fromkeys(unit_names, 0)  # the unit's current wake-up event
+    triggered = dict.fromkeys(unit_names, False)  # has it been triggered
+    asleep = dict.fromkeys(unit_names, False)  # is the process waiting on it
+
+    def ready(i: int) -> None:
+        """Op i's inputs exist: queue it on the unit where it would finish first."""
+        nonlocal seq
+        pick = chosen[i] = state.pick(options[i], now)
+        unit = options[i][pick].unit
+        heapq.heappush(queues[unit], i)
+        if not triggered[unit]:
+            triggered[unit] = True
+            heapq.heappush(heap, (now, _NORMAL, seq, unit, gen[unit]))
+            seq += 1
+
+    def serve(unit: str) -> Generator[float | None, None, None]:
+        queue = queues[unit]
+        while True:
+            if not queue:
+                gen[unit] += 1  # a new wake-up event
+                triggered[unit] = False
+                yield None
+                continue
+            i = heapq.heappop(queue)
+            cost = options[i][chosen[i]]
+            t0 = now
+            end, xfers = state.run(cost, t0)
+            if end > t0:
+                yield end - t0
+            events[i] = Event(i, names[i] if names else cost.name, unit, t0, end, tuple(xfers))
+            for d in dependents[i]:
+                waiting[d] -= 1
+                if waiting[d] == 0:
+                    ready(d)
+
+    procs = {u: serve(u) for u in unit_names}
+    for u in unit_names:  # each process starts (URGENT) before any triggered event
+        heapq.heappush(heap, (start_s, _URGENT, seq, u, -1))
+        seq += 1
+    for i in range(n):
+        if waiting[i] == 0:
+            ready(i)
+    pop, push = heapq.heappop, heapq.heappush
+    while heap:
+        now, _, _, unit, g = pop(heap)
+        if g >= 0 and not (asleep[unit] and g == gen[unit]):
+            continue  # a wake-up resumes the process only if it waits on this one
+        delay = next(procs[unit])
+        if delay is None:
+            asleep[unit] = True
+        else:
+            asleep[unit] = False
+            push(heap, (now + delay, _NORMAL, seq, unit, -1))
+            seq += 1
     return _finish(events, chosen, start_s)
