@@ -102,12 +102,8 @@ class CostContext:
 def _allowed(spec: HardwareSpec, profile: SoftwareProfile | None) -> list[ComputeUnit]:
     """Units the software stack runs on (all when the profile names none), with the fp16
     peak of fp16 accumulation when the stack accumulates fp16 GEMMs in fp16."""
-    if profile is None:
-        return list(spec.compute)
-    units = [
-        c for c in spec.compute if not profile.compute_units or c.name in profile.compute_units
-    ]
-    if profile.fp16_accumulate:
+    units = spec.units_of(profile)
+    if profile is not None and profile.fp16_accumulate:
         units = [c.with_fp16_accumulate() for c in units]
     return units
 

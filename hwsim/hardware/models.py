@@ -631,6 +631,12 @@ class HardwareSpec(Frozen):
             )
         return self.profiles[key]
 
+    def units_of(self, profile: SoftwareProfile | None) -> list[ComputeUnit]:
+        """The compute units ``profile`` runs on (all of them when it names none)."""
+        if profile is None or not profile.compute_units:
+            return list(self.compute)
+        return [c for c in self.compute if c.name in profile.compute_units]
+
     def native_dtype(self, profile: SoftwareProfile | None = None) -> str:
         """The dtype a run uses when none is given: ``fp32`` when some unit runs fp32
         (directly or as tf32), else the widest format the chip runs (``int8`` on an
@@ -639,11 +645,7 @@ class HardwareSpec(Frozen):
         With ``profile``, only the units that software stack runs on count (a phone's NPU
         stack that never touches the fp32 CPU cores runs fp16, its widest format).
         """
-        units = [
-            c
-            for c in self.compute
-            if profile is None or not profile.compute_units or c.name in profile.compute_units
-        ]
+        units = self.units_of(profile)
         if any(c.peak.get(DType.fp32) or c.peak.get(DType.tf32) for c in units):
             return "fp32"
         runs = {d.value for c in units for d, v in c.peak.items() if v}
