@@ -19,9 +19,16 @@ US = 1e-6
 LEVELS = ("sram", "dram")
 
 
-def _cost(name: str, unit: str, compute_us: float, dram_us: float = 0.0) -> OpCost:
-    """An op that computes for ``compute_us`` on ``unit`` and moves data over DRAM for
-    ``dram_us`` (overlapped with its compute)."""
+def _op(
+    name: str,
+    unit: str,
+    *,
+    compute_s: float,
+    overhead_s: float = 0.0,
+    mem_s: tuple[float, float] = (0.0, 0.0),
+    prefetch_s: tuple[float, ...] = (),
+) -> OpCost:
+    """A matmul on ``unit`` with the given times; a level it spends time on reads a byte."""
     return OpCost(
         name=name,
         op_type="matmul",
@@ -30,14 +37,21 @@ def _cost(name: str, unit: str, compute_us: float, dram_us: float = 0.0) -> OpCo
         dtype="fp16",
         macs=1,
         flops=2,
-        compute_s=compute_us * US,
-        overhead_s=0.0,
-        read_bytes=(0.0, 1.0 if dram_us else 0.0),
+        compute_s=compute_s,
+        overhead_s=overhead_s,
+        read_bytes=tuple(1.0 if t else 0.0 for t in mem_s),
         write_bytes=(0.0, 0.0),
-        mem_s=(0.0, dram_us * US),
+        mem_s=mem_s,
         compute_j=0.0,
         mem_j=(0.0, 0.0),
+        prefetch_s=prefetch_s,
     )
+
+
+def _cost(name: str, unit: str, compute_us: float, dram_us: float = 0.0) -> OpCost:
+    """An op that computes for ``compute_us`` on ``unit`` and moves data over DRAM for
+    ``dram_us`` (overlapped with its compute)."""
+    return _op(name, unit, compute_s=compute_us * US, mem_s=(0.0, dram_us * US))
 
 
 def test_independent_ops_on_one_unit_run_one_after_the_other() -> None:
@@ -88,21 +102,12 @@ def _random_cost(name: str, unit: str, data: st.DataObject, prefetch: bool) -> O
     t = st.sampled_from([0.0, 0.1, 1 / 3, 0.7, 1.0, 2.9, 7.25])
     sram, dram = data.draw(t) * US, data.draw(t) * US
     pre = (0.0, data.draw(st.sampled_from([0.0, 0.3, 1.0])) * dram) if prefetch else ()
-    return OpCost(
-        name=name,
-        op_type="matmul",
-        op_class="gemm",
-        unit=unit,
-        dtype="fp16",
-        macs=1,
-        flops=2,
+    return _op(
+        name,
+        unit,
         compute_s=data.draw(t) * US,
         overhead_s=data.draw(st.sampled_from([0.0, 0.13])) * US,
-        read_bytes=(1.0 if sram else 0.0, 1.0 if dram else 0.0),
-        write_bytes=(0.0, 0.0),
         mem_s=(sram, dram),
-        compute_j=0.0,
-        mem_j=(0.0, 0.0),
         prefetch_s=pre,
     )
 
