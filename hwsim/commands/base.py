@@ -84,6 +84,10 @@ HeadOpt = Annotated[
     typer.Option(help="MobileNetV2 last 1x1 conv: full (1280 below width 1) or scaled (x width)"),
 ]
 SeqLenOpt = Annotated[int | None, typer.Option(help="sequence length (encoders)")]
+UnpaddedLenOpt = Annotated[
+    float | None,
+    typer.Option(help="encoders: samples' mean real tokens; the batch runs unpadded (packed)"),
+]
 PromptLenOpt = Annotated[int | None, typer.Option(help="prompt tokens (decoders)")]
 GenLenOpt = Annotated[int | None, typer.Option(help="generated tokens (decoders)")]
 KvDtypeOpt = Annotated[

@@ -500,6 +500,7 @@ class GraphBuilder:
         kv_cache_len: int = 0,
         kv_dtype: str | None = None,
         window: int | None = None,
+        segments: tuple[tuple[int, int], ...] | None = None,
         name: str = "attention",
     ) -> str:
         """Scaled dot-product attention with MHA/GQA/MQA and an optional KV cache.
@@ -513,7 +514,15 @@ class GraphBuilder:
 
         MACs = 2 x B x heads x head_dim x (visible scores) (QK^T and AV).
         Non-MAC ops per visible score: scale (1) + softmax (5).
+
+        ``segments`` makes it the attention of an unpadded (packed) variable-length batch:
+        ``q`` is (1, T, heads*head_dim) holding the samples' tokens back to back, and
+        ``segments`` gives (count, length) pairs with sum(count x length) = T. Each sample
+        attends only to its own tokens (block-diagonal scores), so the visible scores per head
+        are sum(count x length^2), not T^2 (bidirectional only, no KV cache).
         """
+        if segments is not None:
+            return self._packed_attention(q, k, v, heads, head_dim, segments, causal, name)
         b, sq, dq = self.shape(q)
         if dq != heads * head_dim:
             raise WorkloadError(f"{self.name}: {name}: q width {dq} != heads*head_dim")
@@ -559,6 +568,53 @@ class GraphBuilder:
             causal=causal,
             kv_cache_len=kv_cache_len,
             **extra,
+        )
+
+    def _packed_attention(
+        self,
+        q: str,
+        k: str,
+        v: str,
+        heads: int,
+        head_dim: int,
+        segments: tuple[tuple[int, int], ...],
+        causal: bool,
+        name: str,
+    ) -> str:
+        """Bidirectional attention over packed samples (see :meth:`attention`)."""
+        b, t, dq = self.shape(q)
+        if dq != heads * head_dim:
+            raise WorkloadError(f"{self.name}: {name}: q width {dq} != heads*head_dim")
+        if causal:
+            raise WorkloadError(f"{self.name}: {name}: segments need bidirectional attention")
+        if b != 1:
+            raise WorkloadError(f"{self.name}: {name}: packed q must have batch 1, got {b}")
+        if not segments or any(c < 1 or n < 1 for c, n in segments):
+            raise WorkloadError(f"{self.name}: {name}: segments need counts and lengths >= 1")
+        samples = sum(c for c, _ in segments)
+        tokens = sum(c * n for c, n in segments)
+        if tokens != t:
+            raise WorkloadError(f"{self.name}: {name}: segments hold {tokens} tokens, q has {t}")
+        scores_per_head = sum(c * n * n for c, n in segments)
+        scores = heads * scores_per_head
+        # As a grouped GEMM (tiling only): one (L x L) x (L x head_dim) per sample and head,
+        # at the length whose square is the samples' mean square.
+        rms_len = max(1, round(math.sqrt(scores_per_head / samples)))
+        return self._emit(
+            name,
+            "attention",
+            "attention",
+            (q, k, v),
+            (1, t, heads * head_dim),
+            macs=2 * head_dim * scores,
+            vector_ops=scores * (ATTENTION_SCALE_OPS + SOFTMAX_OPS_PER_ELEMENT),
+            gemm=GemmShape(samples * heads, rms_len, rms_len, head_dim),
+            intermediate_bytes=scores * DTYPE_BYTES[self.act_dtype],
+            heads=heads,
+            kv_heads=heads,
+            causal=False,
+            kv_cache_len=0,
+            segments=tuple(segments),
         )
 
     # ---- element-wise ------------------------------------------------------------------

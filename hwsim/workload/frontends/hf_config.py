@@ -12,6 +12,7 @@ Modelling choices are listed in docs/assumptions.md ("Transformers and frontends
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -234,7 +235,8 @@ def load_hf_config(
     Args:
         path: the config file.
         name: workload name; default the folder name for ``config.json``, else the file stem.
-        **params: encoders ``seq_len`` (BERT, DistilBERT; default 128) or ``resolution``
+        **params: encoders ``seq_len`` (BERT, DistilBERT; default 128; with ``unpadded_len``,
+            the samples' mean real length, the batch runs unpadded) or ``resolution``
             (ViT; default the config's ``image_size``); decoders ``prompt_len`` (512),
             ``gen_len`` (128), ``kv_dtype`` (default the activation dtype); all ``batch`` (1)
             and ``dtype`` (default the config's ``torch_dtype``, else fp32).
@@ -357,6 +359,8 @@ def _take_params(
             if value is not None and not isinstance(value, str):
                 raise WorkloadError(f"{path}: parameter {key} must be a dtype name, got {value!r}")
             continue
+        if key == "unpadded_len":
+            continue  # a mean (may be fractional), checked by _packed_segments
         if isinstance(value, bool) or not isinstance(value, int):
             raise WorkloadError(f"{path}: parameter {key} must be an integer, got {value!r}")
         low = 0 if key == "gen_len" else 1
@@ -385,6 +389,7 @@ def _encoder_layer(
     act: str,
     pre_norm: bool,
     qkv_bias: bool = True,
+    segments: tuple[tuple[int, int], ...] | None = None,
 ) -> str:
     """One bidirectional encoder layer: attention + MLP, LayerNorm post (BERT) or pre (ViT)."""
     hd = hidden // heads
@@ -393,7 +398,15 @@ def _encoder_layer(
     k = g.linear(h, hidden, bias=qkv_bias, name=f"{prefix}.k_proj")
     v = g.linear(h, hidden, bias=qkv_bias, name=f"{prefix}.v_proj")
     a = g.attention(
-        q, k, v, heads=heads, kv_heads=heads, head_dim=hd, causal=False, name=f"{prefix}.attn"
+        q,
+        k,
+        v,
+        heads=heads,
+        kv_heads=heads,
+        head_dim=hd,
+        causal=False,
+        segments=segments,
+        name=f"{prefix}.attn",
     )
     o = g.linear(a, hidden, name=f"{prefix}.o_proj")
     x = g.add(o, x, name=f"{prefix}.attn_residual")
@@ -422,8 +435,15 @@ def _text_encoder(
     positions: int,
     type_vocab: int | None,
     act: str,
+    segments: tuple[tuple[int, int], ...] | None = None,
 ) -> str:
-    """BERT-style embeddings (word + position [+ type]), LayerNorm, post-LN layers."""
+    """BERT-style embeddings (word + position [+ type]), LayerNorm, post-LN layers.
+
+    With ``segments`` ((count, length) pairs) the batch runs unpadded: every token-wise op
+    sees the samples' tokens packed into one (1, T) sequence, attention stays per sample.
+    """
+    if segments is not None:
+        batch, seq = 1, sum(c * n for c, n in segments)
     ids = g.input("input_ids", (batch, seq), IDS_DTYPE)
     pos = g.input("position_ids", (batch, seq), IDS_DTYPE)
     x = g.embedding(ids, vocab, hidden, name="word_embeddings")
@@ -436,7 +456,15 @@ def _text_encoder(
     x = g.layernorm(x, name="embed_norm")
     for i in range(layers):
         x = _encoder_layer(
-            g, x, f"layers.{i}", hidden=hidden, heads=heads, inter=inter, act=act, pre_norm=False
+            g,
+            x,
+            f"layers.{i}",
+            hidden=hidden,
+            heads=heads,
+            inter=inter,
+            act=act,
+            pre_norm=False,
+            segments=segments,
         )
     return x
 
@@ -459,7 +487,10 @@ def _text_encoder_model(
 ) -> tuple[GraphBuilder, str, int]:
     """A BERT-style encoder graph: (builder, output tensor, batch). Shared by BERT/DistilBERT."""
     p = _take_params(
-        path, model_type, params, {"seq_len": ENCODER_SEQ_LEN, "batch": 1, "dtype": None}
+        path,
+        model_type,
+        params,
+        {"seq_len": ENCODER_SEQ_LEN, "batch": 1, "dtype": None, "unpadded_len": None},
     )
     _head_dim(hidden, heads, path, heads_field)
     act = _act(act_name, path, act_field)
@@ -468,14 +499,18 @@ def _text_encoder_model(
         raise WorkloadError(
             f"{path}: seq_len {seq} exceeds max_position_embeddings {cfg.max_position_embeddings}"
         )
+    segments = _packed_segments(path, batch, seq, p["unpadded_len"])
     dtype, wdt, adt = _dtypes(cfg, p["dtype"])
+    used: dict[str, Any] = {"seq_len": seq, "batch": batch, "dtype": dtype}
+    if segments is not None:
+        used["unpadded_len"] = p["unpadded_len"]
     g = GraphBuilder(
         name,
         batch=batch,
         weight_dtype=wdt,
         act_dtype=adt,
         family="encoder",
-        params_used={"seq_len": seq, "batch": batch, "dtype": dtype},
+        params_used=used,
     )
     x = _text_encoder(
         g,
@@ -489,8 +524,37 @@ def _text_encoder_model(
         positions=cfg.max_position_embeddings,
         type_vocab=type_vocab,
         act=act,
+        segments=segments,
     )
     return g, x, batch
+
+
+def _packed_segments(
+    path: Path, batch: int, seq: int, unpadded_len: Any
+) -> tuple[tuple[int, int], ...] | None:
+    """(count, length) of the samples of an unpadded batch, or None for a padded one.
+
+    ``unpadded_len`` is the samples' mean real length in tokens (``seq_len`` stays the padded
+    length, the largest a sample may have). The batch holds T = round(batch x unpadded_len)
+    tokens, split as evenly as the integers allow: T mod batch samples of ceil(T / batch)
+    tokens, the others floor(T / batch). With only the mean known, that split has the least
+    attention work (sum of squares) of any split of T tokens (docs/assumptions.md).
+    """
+    if unpadded_len is None:
+        return None
+    if isinstance(unpadded_len, bool) or not isinstance(unpadded_len, int | float):
+        raise WorkloadError(
+            f"{path}: parameter unpadded_len must be a number, got {unpadded_len!r}"
+        )
+    if not math.isfinite(unpadded_len) or not 1 <= unpadded_len <= seq:
+        raise WorkloadError(
+            f"{path}: parameter unpadded_len must be between 1 and seq_len {seq}, "
+            f"got {unpadded_len!r}"
+        )
+    tokens = round(batch * unpadded_len)
+    short, extra = divmod(tokens, batch)
+    pairs = ((batch - extra, short), (extra, short + 1))
+    return tuple((c, n) for c, n in pairs if c > 0)
 
 
 def _bert(cfg: BertConfig, path: Path, name: str, params: dict[str, Any]) -> Workload:

@@ -17,7 +17,7 @@ def _config(name: str) -> str:
     return str(builtin_dir("workloads") / f"{name}.json")
 
 
-def _encoder(name: str, batch: int, dtype: str, **params: int) -> Workload:
+def _encoder(name: str, batch: int, dtype: str, **params: float | None) -> Workload:
     from hwsim.workload.frontends.hf_config import load_hf_config  # on first use: pydantic
 
     w = load_hf_config(_config(name), name=name, batch=batch, dtype=dtype, **params)
@@ -44,21 +44,39 @@ def _decoder(
 
 
 @register("bert-base", family="encoder", description="BERT-base uncased, 12x768, ~110M params")
-def bert_base(batch: int = 1, dtype: str = "fp32", seq_len: int = ENCODER_SEQ_LEN) -> Workload:
-    """BERT-base (bert-base-uncased) encoder with pooler over ``seq_len`` tokens."""
-    return _encoder("bert-base", batch, dtype, seq_len=seq_len)
+def bert_base(
+    batch: int = 1,
+    dtype: str = "fp32",
+    seq_len: int = ENCODER_SEQ_LEN,
+    unpadded_len: float | None = None,
+) -> Workload:
+    """BERT-base (bert-base-uncased) encoder with pooler over ``seq_len`` tokens (unpadded
+    samples of ``unpadded_len`` tokens on average when given)."""
+    return _encoder("bert-base", batch, dtype, seq_len=seq_len, unpadded_len=unpadded_len)
 
 
 @register("bert-large", family="encoder", description="BERT-large uncased, 24x1024, ~335M params")
-def bert_large(batch: int = 1, dtype: str = "fp32", seq_len: int = ENCODER_SEQ_LEN) -> Workload:
-    """BERT-large (bert-large-uncased) encoder with pooler over ``seq_len`` tokens."""
-    return _encoder("bert-large", batch, dtype, seq_len=seq_len)
+def bert_large(
+    batch: int = 1,
+    dtype: str = "fp32",
+    seq_len: int = ENCODER_SEQ_LEN,
+    unpadded_len: float | None = None,
+) -> Workload:
+    """BERT-large (bert-large-uncased) encoder with pooler over ``seq_len`` tokens (unpadded
+    samples of ``unpadded_len`` tokens on average when given)."""
+    return _encoder("bert-large", batch, dtype, seq_len=seq_len, unpadded_len=unpadded_len)
 
 
 @register("distilbert", family="encoder", description="DistilBERT base uncased, 6x768, ~66M")
-def distilbert(batch: int = 1, dtype: str = "fp32", seq_len: int = ENCODER_SEQ_LEN) -> Workload:
-    """DistilBERT (distilbert-base-uncased) encoder over ``seq_len`` tokens."""
-    return _encoder("distilbert", batch, dtype, seq_len=seq_len)
+def distilbert(
+    batch: int = 1,
+    dtype: str = "fp32",
+    seq_len: int = ENCODER_SEQ_LEN,
+    unpadded_len: float | None = None,
+) -> Workload:
+    """DistilBERT (distilbert-base-uncased) encoder over ``seq_len`` tokens (unpadded samples
+    of ``unpadded_len`` tokens on average when given)."""
+    return _encoder("distilbert", batch, dtype, seq_len=seq_len, unpadded_len=unpadded_len)
 
 
 @register("vit-b-16", family="encoder", description="ViT-B/16, 224x224, ~86.6M params")

@@ -259,8 +259,8 @@ def test_builtins_are_registered_with_contract_parameters() -> None:
     entries = builtin_workloads()
     for name in ENCODERS:
         assert entries[name].family == "encoder"
-        extra = "resolution" if name == "vit-b-16" else "seq_len"
-        assert set(entries[name].defaults) == {"batch", "dtype", extra}
+        extra = {"resolution"} if name == "vit-b-16" else {"seq_len", "unpadded_len"}
+        assert set(entries[name].defaults) == {"batch", "dtype", *extra}
     for name in DECODERS:
         assert entries[name].family == "decoder"
         assert set(entries[name].defaults) == {

@@ -1,0 +1,81 @@
+"""Unpadded (variable-length) encoder batches: token-wise work on the sum of the samples'
+tokens, attention on the sum of their squared lengths. Expected values derived by hand."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hwsim.errors import WorkloadError
+from hwsim.workload import Workload, load_workload
+
+D, INTER, HEADS, LAYERS = 1024, 4096, 16, 24  # BERT-large
+LINEAR_MACS_PER_TOKEN = 4 * D * D + 2 * D * INTER  # q, k, v, o + fc1, fc2
+
+
+def _bert_large(**params: float) -> Workload:
+    w = load_workload("bert-large", seq_len=384, **params)
+    assert isinstance(w, Workload)
+    return w
+
+
+def _macs(w: Workload, op_type: str) -> int:
+    return sum(op.macs for op in w.ops if op.op_type == op_type)
+
+
+def test_mlperf_squad_batch_by_hand() -> None:
+    # 4 samples averaging 176.64 tokens: round(4 x 176.64) = 707 tokens = 3 x 177 + 176.
+    w = _bert_large(batch=4, unpadded_len=176.64)
+    tokens, sum_sq = 3 * 177 + 176, 3 * 177**2 + 176**2
+    assert tokens == 707 and sum_sq == 124_963
+    # every layer's six linears run on the 707 real tokens; the pooler on the 4 [CLS] tokens
+    assert _macs(w, "linear") == LAYERS * tokens * LINEAR_MACS_PER_TOKEN + 4 * D * D
+    # QK^T and AV: 2 x head_dim x heads x sum(L^2) per layer (not 707^2, not 4 x 384^2)
+    assert _macs(w, "attention") == LAYERS * 2 * (D // HEADS) * HEADS * sum_sq
+    attn = next(op for op in w.ops if op.op_type == "attention")
+    assert attn.macs == 255_924_224
+    assert attn.intermediate_bytes == HEADS * sum_sq * 4  # fp32 scores, one per visible pair
+    assert w.batch == 4  # throughput still counts samples
+
+
+def test_full_length_samples_equal_the_padded_batch() -> None:
+    padded, unpadded = _bert_large(batch=3), _bert_large(batch=3, unpadded_len=384)
+    assert unpadded.macs == padded.macs
+    assert unpadded.vector_ops == padded.vector_ops
+    assert unpadded.weight_bytes == padded.weight_bytes
+
+
+def test_unpadded_work_is_the_real_tokens_share() -> None:
+    # Half-length samples: linears halve, attention quarters.
+    padded, half = _bert_large(batch=2), _bert_large(batch=2, unpadded_len=192)
+    pooler = 2 * D * D
+    assert _macs(half, "linear") - pooler == (_macs(padded, "linear") - pooler) // 2
+    assert _macs(half, "attention") * 4 == _macs(padded, "attention")
+
+
+@settings(max_examples=25, deadline=None)
+@given(batch=st.integers(1, 40), mean=st.floats(1.0, 128.0))
+def test_attention_is_at_least_the_equal_split(batch: int, mean: float) -> None:
+    w = load_workload("bert-base", batch=batch, seq_len=128, unpadded_len=mean)
+    assert isinstance(w, Workload)
+    tokens = round(batch * mean)
+    attn = next(op for op in w.ops if op.op_type == "attention")
+    scores = attn.macs // (2 * 64 * 12)
+    # sum(L^2) over an even split: within one token of T^2 / B, never below it
+    assert tokens * tokens / batch <= scores <= tokens * tokens / batch + batch / 4
+    q = next(op for op in w.ops if op.name == "layers.0.q_proj")
+    assert q.macs == tokens * 768 * 768
+
+
+@pytest.mark.parametrize("bad", [0, 0.5, 385, float("nan"), "long", True])
+def test_bad_unpadded_len_names_the_parameter(bad: object) -> None:
+    with pytest.raises(WorkloadError, match="unpadded_len"):
+        load_workload("bert-large", seq_len=384, unpadded_len=bad)
+
+
+def test_distilbert_takes_it_too() -> None:
+    w = load_workload("distilbert", seq_len=384, batch=2, unpadded_len=100)
+    assert isinstance(w, Workload)
+    q = next(op for op in w.ops if op.name == "layers.0.q_proj")
+    assert q.macs == 200 * 768 * 768
