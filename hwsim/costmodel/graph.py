@@ -95,7 +95,7 @@ def _hide_in_epilogue(
         hidden = min(c.compute_s, slack)
         if k == 0:
             used = hidden
-        out.append(replace(c, compute_s=c.compute_s - hidden, notes=(*c.notes, "epilogue")))
+        out.append(c.but(compute_s=c.compute_s - hidden, notes=(*c.notes, "epilogue")))
     return tuple(out), slack - used
 
 
