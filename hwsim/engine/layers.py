@@ -132,10 +132,14 @@ class _Chip:
     def _derive_energy(
         self, cost: OpCost, dyn: tuple[float, tuple[float, ...], tuple[float, ...]] | None
     ) -> _Energy:
-        compute_j, mem_j = (cost.compute_j, cost.mem_j) if dyn is None else dyn[:2]
+        if dyn is None:  # cost.energy_j is compute_j + sum(mem_j)
+            compute_j, mem_j, dynamic_j = cost.compute_j, cost.mem_j, cost.energy_j
+        else:
+            compute_j, mem_j = dyn[:2]
+            dynamic_j = compute_j + sum(mem_j)
         breakdown = {"compute": compute_j}
         breakdown.update(zip(self.levels, mem_j))
-        return _Energy(compute_j + sum(mem_j), breakdown, *cost.bound(self.levels))
+        return _Energy(dynamic_j, breakdown, *cost.bound(self.levels))
 
     def _derive(
         self,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from hwsim.errors import WorkloadError
@@ -168,7 +169,10 @@ class PatchSpec:
 
 @dataclass(frozen=True)
 class Workload:
-    """A model instance: ops in execution order over named tensors, with its parameters."""
+    """A model instance: ops in execution order over named tensors, with its parameters.
+
+    Its totals (MACs, FLOPs, parameters, weight and state bytes) are summed on first read
+    and kept: a sweep reads them at every point of the same workload object."""
 
     name: str
     ops: tuple[Op, ...]
@@ -187,22 +191,22 @@ class Workload:
         default_factory=dict, init=False, repr=False, compare=False
     )
 
-    @property
+    @cached_property
     def macs(self) -> int:
         """Total MACs."""
         return sum(op.macs for op in self.ops)
 
-    @property
+    @cached_property
     def vector_ops(self) -> int:
         """Total non-MAC element ops."""
         return sum(op.vector_ops for op in self.ops)
 
-    @property
+    @cached_property
     def flops(self) -> int:
         """Total FLOPs = 2 x MACs + non-MAC ops."""
         return OPS_PER_MAC * self.macs + self.vector_ops
 
-    @property
+    @cached_property
     def params(self) -> int:
         """Total learned parameters (shared weights counted once)."""
         return sum(op.params for op in self.ops)
@@ -216,12 +220,12 @@ class Workload:
             total += int(attrs.get("active_params", op.params)) if op.params else 0
         return total
 
-    @property
+    @cached_property
     def weight_bytes(self) -> float:
         """Model size in bytes = params x bits/8 (per op's weight dtype)."""
         return sum(op.weight_bytes for op in self.ops)
 
-    @property
+    @cached_property
     def state_bytes(self) -> float:
         """Persistent state read per pass (KV cache), bytes."""
         return sum(op.state_read_bytes for op in self.ops)
