@@ -33,8 +33,10 @@ _TIMING = frozenset({"bandwidth", "write_bandwidth", "energy", "write_energy", "
 _MAX_KEYS = 4096
 """Op parts kept (the oldest goes first)."""
 
-_FROZEN: dict[int, tuple[object, tuple[object, ...]]] = {}
-"""id(model) -> (model kept alive, its content as a hashable tuple)."""
+_Fields = tuple[tuple[str, object], ...]
+_FROZEN: dict[int, tuple[object, _Fields, int]] = {}
+"""id(model) -> (model kept alive, its fields' content as hashable tuples, the model's
+content id)."""
 _LEVELS: dict[int, tuple[MemoryLevel, int, int]] = {}
 """id(level) -> (level kept alive, structure id, full-content id)."""
 _IDS: dict[object, int] = {}
@@ -56,16 +58,24 @@ def clear() -> None:
     _PARTS.clear()
 
 
+def _content(model: BaseModel) -> tuple[_Fields, int]:
+    """Hashable copies of ``model``'s fields, ``(name, content)`` each (a model inside it
+    stands as its content id, so a new chip that shares most parts with an old one hashes
+    only the new parts), and the model's content id: equal ids, equal content."""
+    got = _FROZEN.get(id(model))
+    if got is not None and got[0] is model:
+        return got[1], got[2]
+    fields = tuple((n, _freeze(getattr(model, n))) for n in type(model).model_fields)
+    cid = _intern((type(model).__name__, fields))
+    _FROZEN[id(model)] = (model, fields, cid)
+    return fields, cid
+
+
 def _freeze(value: object) -> object:
-    """A hashable copy of ``value``'s content (models field by field, lists as tuples)."""
+    """A hashable stand-in for ``value``'s content (models by their content's id, lists as
+    tuples): equal stand-ins, equal content."""
     if isinstance(value, BaseModel):
-        got = _FROZEN.get(id(value))
-        if got is not None and got[0] is value:
-            return got[1]
-        fields = type(value).model_fields
-        content = (type(value).__name__, *((n, _freeze(getattr(value, n))) for n in fields))
-        _FROZEN[id(value)] = (value, content)
-        return content
+        return ("model", _content(value)[1])
     if isinstance(value, list | tuple):
         return tuple(_freeze(v) for v in value)
     if isinstance(value, dict):
@@ -86,10 +96,9 @@ def _level(m: MemoryLevel) -> tuple[int, int]:
     got = _LEVELS.get(id(m))
     if got is not None and got[0] is m:
         return got[1], got[2]
-    full = _freeze(m)
-    assert isinstance(full, tuple)
-    structure = tuple(f for f in full[1:] if f[0] not in _TIMING)
-    ids = _intern(("level", *structure)), _intern(full)
+    fields, full_id = _content(m)
+    structure = tuple(f for f in fields if f[0] not in _TIMING)
+    ids = _intern(("level", *structure)), full_id
     _LEVELS[id(m)] = (m, ids[0], ids[1])
     return ids
 
