@@ -7,7 +7,8 @@ graph both import it and never each other. Each word is defined once here.
   :data:`DTYPE_BYTES`, and when a compute unit lacks it an op runs in the first format of
   :data:`DTYPE_FALLBACK` the unit has.
 * A **precision** is what a user asks a model to run in: a dtype (``fp16``: weights and
-  activations alike) or a mixed name (``w4a16``: int4 weights, fp16 activations).
+  activations alike) or a mixed name (``w4a16``: int4 weights, fp16 activations;
+  ``w4a16-int``: int4 weights, 16-bit integer activations, Qualcomm QNN's "w4a16").
   :func:`parse_dtype` reads it and :func:`dtype_label` writes it back, so ``w4a16`` is
   reported as ``w4a16``.
 * An **op class** picks the software stack's achievable fraction of peak for an op.
@@ -83,6 +84,10 @@ PRECISIONS: dict[str, tuple[str, str]] = {
     "w8a16": ("int8", "fp16"),
     "w4a16": ("int4", "fp16"),
     "w4a8": ("int4", "int8"),
+    # Integer 16-bit activations: Qualcomm's QNN / AIMET "w8a16" and "w4a16" quantise
+    # activations to 16-bit fixed point (uint16), not to fp16 as the GPU names above mean.
+    "w8a16-int": ("int8", "int16"),
+    "w4a16-int": ("int4", "int16"),
     # Block-quantised weights, dequantised to fp16 for the MACs (weight-only formats).
     "q4_0": ("q4_0", "fp16"),
     "q4_k": ("q4_k", "fp16"),

@@ -640,7 +640,9 @@ class HardwareSpec(Frozen):
     def native_dtype(self, profile: SoftwareProfile | None = None) -> str:
         """The dtype a run uses when none is given: ``fp32`` when some unit runs fp32
         (directly or as tf32), else the widest format the chip runs (``int8`` on an
-        int8-only accelerator), ties broken by the higher peak.
+        int8-only accelerator), a float format before an integer one of the same width
+        (a model's own precision is float: fp16, not int16, on an NPU that runs both), then
+        the higher peak.
 
         With ``profile``, only the units that software stack runs on count (a phone's NPU
         stack that never touches the fp32 CPU cores runs fp16, its widest format).
@@ -653,7 +655,11 @@ class HardwareSpec(Frozen):
             return "fp32"
         return max(
             sorted(runs),
-            key=lambda d: (DTYPE_BYTES[d], max(c.total_peak(d) for c in units)),
+            key=lambda d: (
+                DTYPE_BYTES[d],
+                d.startswith(("fp", "bf", "tf")),
+                max(c.total_peak(d) for c in units),
+            ),
         )
 
     def summary(self) -> str:

@@ -206,3 +206,35 @@ def test_a_block_quantised_gemm_pays_its_extra_kernel(toy: HardwareSpec) -> None
     cq = op_cost(CostContext(toy, prof, pl), q4_0, toy.unit("mac0"), "fp16")
     cf = op_cost(CostContext(toy, prof, pl), fp16, toy.unit("mac0"), "fp16")
     assert cq.overhead_s == pytest.approx(8e-6) and cf.overhead_s == pytest.approx(5e-6)
+
+
+def test_integer_a16_gemm_runs_at_the_hexagon_int16_rate() -> None:
+    # Qualcomm's w4a16 is 4-bit weights with 16-bit *integer* activations (AIMET fixed point):
+    # hwsim's w4a16-int. Its MACs are 16 x 8-bit products, two int8 slices each, so the
+    # Hexagon spec runs them at half its 45 TOPS int8 peak: 22.5 TOPS, twice the fp16 rate
+    # (four slices). A 1024^3 GEMM at the qnn profile's GEMM efficiency e therefore takes
+    # 2 x 1024^3 / (22.5e12 x e) s, half the time of the same GEMM in fp16.
+    from dataclasses import replace
+
+    from hwsim.costmodel.opcost import resolve_dtype
+    from hwsim.vocabulary import parse_dtype
+
+    assert parse_dtype("w4a16-int") == ("int4", "int16")
+    assert parse_dtype("w4a16") == ("int4", "fp16")
+    spec = hwsim.load_hardware("snapdragon-8-gen-3")
+    prof = spec.profile("qnn")
+    assert resolve_dtype(spec, "int16", prof) == "int16"
+    (u,) = mac_units(spec, "int16", prof)
+    assert u.name == "hexagon"
+    assert u.total_peak("int16") == pytest.approx(22.5e12)
+    assert u.total_peak("int16") == pytest.approx(2 * u.total_peak("fp16"))
+    fp16 = _fc(1024 * 1024 * 0.5, m=1024)
+    int16 = replace(fp16, compute_dtype="int16")
+    pl = place(spec, fp16.weight_bytes, 4.0 * 1024 * 1024)
+    c16i = op_cost(CostContext(spec, prof, pl), int16, u, "int16")
+    c16f = op_cost(CostContext(spec, prof, pl), fp16, u, "fp16")
+    e = prof.efficiency.gemm
+    assert c16i.compute_s == pytest.approx(2 * 1024**3 / (22.5e12 * e), rel=1e-9)
+    assert c16f.compute_s == pytest.approx(2 * c16i.compute_s, rel=1e-9)
+    # a float model's default on the NPU stays fp16, not the equally wide int16
+    assert spec.native_dtype(prof) == "fp16"
