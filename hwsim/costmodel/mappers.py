@@ -11,7 +11,9 @@ One mapper per unit kind, chosen by the spec (:attr:`ComputeUnit.mapper_kind`):
   tiled against their capacity and caches by reuse distance.
 
 Ops without MACs stream their operands once (compulsory traffic). Candidate search is
-vectorised with numpy, bounded and deterministic (ties keep the first candidate).
+bounded and deterministic (ties keep the first candidate); the GPU mapper's is vectorised
+with numpy, imported when a GPU op is first mapped (a run on an MCU or an array does not
+load it).
 """
 
 from __future__ import annotations
@@ -19,15 +21,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from hwsim.costmodel.mapping import A, B, C, Mapping, Operands, level_traffic
 from hwsim.costmodel.tiling import gemm_refetch, reuse_refetch
 from hwsim.hardware.models import ComputeUnit, MemoryLevel
 from hwsim.vocabulary import DTYPE_BYTES
 from hwsim.workload.ir import GemmShape
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Objective = str  # "latency" | "energy"
 
@@ -70,6 +73,8 @@ def stream_mapping(req: MapRequest) -> Mapping:
 
 def _mem_time(req: MapRequest, reads: list[Any], writes: list[Any], fills: list[Any]) -> Any:
     """Slowest level's busy time (s) for per-level bytes (floats or arrays)."""
+    import numpy as np
+
     worst: Any = 0.0
     for j, m in enumerate(req.levels):
         rd, wr = reads[j], writes[j]
@@ -93,6 +98,8 @@ def _mem_energy(req: MapRequest, reads: list[Any], writes: list[Any]) -> Any:
 
 def _pick(req: MapRequest, latency: np.ndarray, energy: np.ndarray) -> int:
     """Index of the best candidate: objective first, the other as tie-break, then order."""
+    import numpy as np
+
     lat = np.round(latency, 15)
     en = np.round(energy, 18)
     keys = (
@@ -106,8 +113,8 @@ def _pick(req: MapRequest, latency: np.ndarray, energy: np.ndarray) -> int:
 # --------------------------------------------------------------------------- GPU
 
 
-_GPU_TILES = np.array([16, 32, 64, 128, 256], dtype=np.float64)
-_GPU_SPLITK = np.array([1, 2, 4, 8, 16], dtype=np.float64)
+_GPU_TILES = (16.0, 32.0, 64.0, 128.0, 256.0)
+_GPU_SPLITK = (1.0, 2.0, 4.0, 8.0, 16.0)
 _WARP_TILE = 64.0
 _STAGES = 3  # cp.async pipeline stages of the shared-memory operand panels
 _TK = 32.0  # k depth of one staged panel
@@ -118,6 +125,8 @@ def gpu_tile_counts(
     g: GemmShape, tm: Any, tn: Any, split: Any, cores: int
 ) -> tuple[Any, Any, Any, Any]:
     """(tiles along m, tiles along n, CTAs, waves) for CTA tiles tm x tn and split-K."""
+    import numpy as np
+
     tiles_m = np.ceil(g.m / tm)
     tiles_n = np.ceil(g.n / tn)
     ctas = g.groups * tiles_m * tiles_n * split
@@ -127,15 +136,21 @@ def gpu_tile_counts(
 
 def gpu_mapping_for(req: MapRequest, tm: float, tn: float, split: float, raster: int) -> Mapping:
     """The GPU mapping for one CTA tile choice (used by the search and by seam tests)."""
+    import numpy as np
+
     return _gpu(req, np.array([tm]), np.array([tn]), np.array([split]), np.array([raster]), 0)
 
 
 def _gpu_search(req: MapRequest) -> Mapping:
+    import numpy as np
+
     tm, tn, sk, ra = np.meshgrid(_GPU_TILES, _GPU_TILES, _GPU_SPLITK, [0.0, 1.0], indexing="ij")
     return _gpu(req, tm.ravel(), tn.ravel(), sk.ravel(), ra.ravel(), None)
 
 
 def _gpu(req: MapRequest, tm: Any, tn: Any, split: Any, raster: Any, force: int | None) -> Mapping:
+    import numpy as np
+
     g = req.gemm
     assert g is not None
     unit, ops = req.unit, req.operands
@@ -234,6 +249,8 @@ def _gpu(req: MapRequest, tm: Any, tn: Any, split: Any, raster: Any, force: int 
 
 
 def _pick3(lv: tuple[Any, Any, Any], shape: tuple[int, ...], i: int) -> tuple[float, float, float]:
+    import numpy as np
+
     a, b, c = (float(np.broadcast_to(f, shape)[i]) for f in lv)
     return a, b, c
 

@@ -13,8 +13,6 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, NamedTuple
 
-import numpy as np
-
 from hwsim.costmodel.graph import GraphCost, cached_weight_ops, cost_graph, memory_profile
 from hwsim.costmodel.opcost import OpCost, peak_ops
 from hwsim.costmodel.placement import Placement, place, placements
@@ -504,6 +502,8 @@ def _simulate_graph(
 
 
 def _decode_samples(first: int, last: int) -> list[int]:
+    import numpy as np  # (decoders only: a CNN's run does not load numpy)
+
     if last - first + 1 <= DECODE_SAMPLES:
         return list(range(first, last + 1))
     pts = np.linspace(first, last, DECODE_SAMPLES)
@@ -519,6 +519,8 @@ def _simulate_decoder(
     power: PowerSettings | None = None,
     records: bool = True,
 ) -> Run:
+    import numpy as np
+
     power = power or power_settings(spec)
     if runner is None:
         runner = partial(_run_phase, power=power)
