@@ -54,6 +54,21 @@ CASES: list[tuple[str, list[str], tuple[str, ...]]] = [
         ("bert-base",),
     ),
     (
+        "unpadded-len-above-seq-len",
+        ["run", "bert-base", "-H", "a100-80gb-sxm", "--seq-len", "128", "--unpadded-len", "129"],
+        ("unpadded_len", "seq_len"),
+    ),
+    (
+        "unpadded-len-nan",
+        ["run", "bert-base", "-H", "a100-80gb-sxm", "--unpadded-len", "nan"],
+        ("unpadded_len",),
+    ),
+    (
+        "unpadded-len-on-a-cnn",
+        ["run", "resnet50", "-H", "a100-80gb-sxm", "--unpadded-len", "100"],
+        ("unpadded_len",),
+    ),
+    (
         "prompt-len-1e30",
         ["run", "gpt2", "-H", "a100-80gb-sxm", "--prompt-len", "1" + "0" * 30],
         ("gpt2",),

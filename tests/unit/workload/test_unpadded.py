@@ -79,3 +79,26 @@ def test_distilbert_takes_it_too() -> None:
     assert isinstance(w, Workload)
     q = next(op for op in w.ops if op.name == "layers.0.q_proj")
     assert q.macs == 200 * 768 * 768
+
+
+def test_cli_profile_and_run_take_unpadded_len() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from hwsim.cli import app
+
+    runner = CliRunner()
+    args = ["bert-large", "--batch", "4", "--seq-len", "384", "--json", "-"]
+    res = runner.invoke(app, ["profile", *args, "--unpadded-len", "176.64"])
+    assert res.exit_code == 0, res.output
+    macs = json.loads(res.stdout)["macs"]
+    assert macs == _bert_large(batch=4, unpadded_len=176.64).macs
+    assert macs < _bert_large(batch=4).macs
+    run = ["run", "bert-large", "-H", "a100-80gb-sxm", "--batch", "4", "--seq-len", "384"]
+    res = runner.invoke(app, [*run, "--unpadded-len", "176.64", "--json", "-"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["macs"] == macs
+    res = runner.invoke(app, [*run, "--unpadded-len", "400"])
+    assert res.exit_code == 2
+    assert "unpadded_len" in res.output and "Traceback" not in res.output
