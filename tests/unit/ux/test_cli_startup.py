@@ -152,6 +152,8 @@ def test_run_loads_only_what_it_uses() -> None:
         "rich.traceback",
         "simpy",  # one MCU core serves every op: the in-order schedule needs no event queue
         "numpy",  # an MCU layer's tiling search is small: plain floats (costmodel/tiling.py)
+        "typer",  # a plain `run` command line is read without it (commands/run_core.py)
+        "hwsim.commands.base",
     ):
         assert unused not in loaded, unused
 
