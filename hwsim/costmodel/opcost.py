@@ -6,14 +6,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from hwsim.costmodel.energy import access_energy, arithmetic_energy
 from hwsim.costmodel.mappers import MapRequest, levels_key, map_op
 from hwsim.costmodel.mapping import Mapping, Operands, level_traffic
 from hwsim.costmodel.placement import Placement
 from hwsim.errors import SimulationError
-from hwsim.hardware.models import ComputeUnit, HardwareSpec, SoftwareProfile
+from hwsim.hardware.models import ComputeUnit, HardwareSpec, MemoryLevel, SoftwareProfile
 from hwsim.units import OPS_PER_MAC
 from hwsim.vocabulary import DTYPE_FALLBACK, DType, OpClass
 from hwsim.workload.ir import Op
@@ -103,6 +103,22 @@ def _derive(values: dict[str, Any]) -> None:
     values["energy_j"] = values["compute_j"] + sum(values["mem_j"])
 
 
+class LevelTiming(NamedTuple):
+    """What :func:`finish_cost` reads of a memory level, looked up once per context."""
+
+    level: MemoryLevel
+    read_bw: float
+    """B/s."""
+    write_bw: float
+    """B/s."""
+    cache: bool
+    """A cache: its fills take no port time."""
+    separate_ports: bool
+    """Reads and writes on separate ports (register files, ``duplex``)."""
+    latency: float
+    """s per access."""
+
+
 @dataclass(frozen=True)
 class CostContext:
     """Everything the per-op cost needs: chip, software profile and tensor placement."""
@@ -112,6 +128,7 @@ class CostContext:
     placement: Placement
     objective: str = "latency"
     _paths: dict[tuple[str, int], tuple[int, ...]] = field(default_factory=dict, compare=False)
+    _timing: list[LevelTiming] = field(default_factory=list, compare=False)
 
     @property
     def level_names(self) -> tuple[str, ...]:
@@ -127,6 +144,17 @@ class CostContext:
             got = tuple(j for j in range(home + 1) if j == home or kind in mem[j].serves)
             self._paths[key] = got
         return got
+
+    def timing(self) -> list[LevelTiming]:
+        """Bandwidths, ports and latency of each memory level, nearest first."""
+        if not self._timing:
+            self._timing.extend(
+                LevelTiming(
+                    m, m.read_bw, m.write_bw, m.kind == "cache", m.separate_ports, m.latency
+                )
+                for m in self.spec.memory
+            )
+        return self._timing
 
 
 def _allowed(spec: HardwareSpec, profile: SoftwareProfile | None) -> list[ComputeUnit]:
@@ -512,17 +540,17 @@ def finish_cost(ctx: CostContext, op: Op, t: Traffic) -> OpCost:
     mem_s = []
     mem_j = []
     prefetch = []
-    for j, m in enumerate(spec.memory):
+    for j, (m, read_bw, write_bw, cache, separate_ports, latency) in enumerate(ctx.timing()):
         if reads[j] == 0 and writes[j] == 0:
             mem_s.append(0.0)
             mem_j.append(0.0)
             prefetch.append(0.0)
             continue
-        port_w = writes[j] - (fills[j] if m.kind == "cache" else 0.0)
-        rt, wt = reads[j] / m.read_bw, port_w / m.write_bw
+        port_w = writes[j] - (fills[j] if cache else 0.0)
+        rt, wt = reads[j] / read_bw, port_w / write_bw
         # Register files (and levels marked duplex) read and write on separate ports.
-        busy = max(rt, wt) if m.separate_ports else rt + wt
-        mem_s.append(m.latency + busy / bw_eff)
+        busy = max(rt, wt) if separate_ports else rt + wt
+        mem_s.append(latency + busy / bw_eff)
         mem_j.append(access_energy(m, reads[j], writes[j]))
         prefetch.append(0.0)
     prefetch_on = prof.prefetch_weights
