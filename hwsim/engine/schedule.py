@@ -137,14 +137,30 @@ class _Channels:
         return end, xfers
 
 
+_GRAPHS: dict[int, tuple[Sequence[Sequence[int]], list[list[int]], list[int]]] = {}
+"""id(deps) -> (deps kept alive, dependents, waiting counts) for immutable (tuple) deps."""
+_GRAPHS_KEPT = 16
+
+
 def _dependents(deps: Sequence[Sequence[int]], n: int) -> tuple[list[list[int]], list[int]]:
-    """For each op, the ops waiting for it (ascending), and how many ops each op waits for."""
+    """For each op, the ops waiting for it (ascending), and how many ops each op waits for
+    (a new list: the scheduler counts it down). Derived once per graph when ``deps`` is a
+    tuple (a cost graph's, the same object at every run of that workload)."""
+    frozen = isinstance(deps, tuple)
+    if frozen:
+        got = _GRAPHS.get(id(deps))
+        if got is not None and got[0] is deps and len(got[2]) == n:
+            return got[1], got[2][:]
     dependents: list[list[int]] = [[] for _ in range(n)]
     waiting = [0] * n
     for i, ds in enumerate(deps):
         for d in ds if len(ds) < 2 else set(ds):
             dependents[d].append(i)
             waiting[i] += 1
+    if frozen:
+        if len(_GRAPHS) >= _GRAPHS_KEPT:
+            del _GRAPHS[next(iter(_GRAPHS))]  # the oldest
+        _GRAPHS[id(deps)] = (deps, dependents, waiting[:])
     return dependents, waiting
 
 

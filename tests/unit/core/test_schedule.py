@@ -185,3 +185,29 @@ def test_event_heap_schedule_equals_simpy_on_any_dag(data: st.DataObject) -> Non
     assert got == schedule_simpy(*args, names=names, start_s=start)
     if not in_order(deps, options):
         assert schedule(*args, names=names, start_s=start) == got
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_a_graph_scheduled_again_gets_the_same_schedule(data: st.DataObject) -> None:
+    # A cost graph's deps (a tuple) are walked once and kept: every later run of the same
+    # graph, with other costs, schedules as a graph seen for the first time does.
+    n = data.draw(st.integers(1, 10))
+    deps = tuple(
+        tuple(sorted(data.draw(st.sets(st.integers(0, i - 1), max_size=3)))) if i else ()
+        for i in range(n)
+    )
+    units = ["u0", "u1"]
+    for _ in range(3):
+        options = [
+            [
+                _random_cost(f"op{i}", u, data, False)
+                for u in data.draw(st.sampled_from([["u0"], ["u1"], units]))
+            ]
+            for i in range(n)
+        ]
+        fresh = [list(d) for d in deps]  # a list: not kept
+        for run in (schedule_events, schedule_in_order):
+            if run is schedule_in_order and not in_order(deps, options):
+                continue
+            assert run(deps, options, units, LEVELS) == run(fresh, options, units, LEVELS)
