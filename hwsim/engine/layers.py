@@ -245,16 +245,13 @@ class RunLayers:
 
     def breakdown(self, levels: Sequence[str]) -> dict[str, float]:
         """Energy in J per part over the run: compute, static (idle) and each memory level."""
-
-        def part(name: str) -> float:
-            return sum(
-                st if name == "static" else en.breakdown[name]
-                for en, st in zip(self.parts, self.static)
-            )
-
-        out = {"compute": part("compute"), "static": self.static_j}
+        # Every layer's breakdown has the same keys in the same order (compute, then the
+        # chip's levels): the layers' values as one column per part, each summed in order.
+        keys = self.parts[0].breakdown if self.parts else {}
+        columns = dict(zip(keys, zip(*(en.breakdown.values() for en in self.parts))))
+        out = {"compute": sum(columns.get("compute", ())), "static": self.static_j}
         for name in levels:
-            out[name] = part(name)
+            out[name] = sum(columns.get(name, ()))
         return out
 
     def bound_counts(self) -> dict[str, int]:
