@@ -126,6 +126,7 @@ def run_batch(task: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     spec: Any = None
     spec_error: str | None = None
     area: dict[str, float] = {}
+    loaded: dict[int, Any] = {}  # workload index -> workload (its key is hashed once a task)
     for key, point, wi in task["items"]:
         pkey = json.dumps(point, sort_keys=True)
         if pkey != last_point:
@@ -143,7 +144,10 @@ def run_batch(task: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         else:
             try:
                 # totals only: the same row as result_row(simulate(...)), no layer records
-                run = simulate_totals(_workload(wl), spec, resolve_profile(spec, wl["profile"]))
+                w = loaded.get(wi)
+                if w is None:
+                    w = loaded[wi] = _workload(wl)
+                run = simulate_totals(w, spec, resolve_profile(spec, wl["profile"]))
                 row = run.row()
                 row.update(
                     bound_columns(run.result, [m.name for m in spec.memory], run.bound_time_s)
