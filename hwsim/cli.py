@@ -47,6 +47,12 @@ def _run_without_typer(argv: Sequence[str]) -> bool:
     args = parse_run_args(argv[1:])
     if args is None:
         return False
+    # One run allocates its objects once and keeps nearly all of them to the end (modules,
+    # spec models, the graph, the result): cyclic collections while it imports and
+    # simulates would walk a growing heap to free almost nothing (4-20 % of the CPU time;
+    # peak memory without them +1 %, measured up to Llama-2-70B on 8 GPUs).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         run_command(**args)
     except KeyboardInterrupt:
@@ -70,6 +76,9 @@ def _run_without_typer(argv: Sequence[str]) -> bool:
         if isinstance(exc, typer.Exit):  # raised by fail(): the message is printed
             raise SystemExit(exc.exit_code) from None
         raise
+    finally:
+        if collecting:
+            gc.enable()
     return True
 
 

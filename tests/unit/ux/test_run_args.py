@@ -192,3 +192,24 @@ def test_a_failing_run_without_typer_exits_like_typer() -> None:
     via_typer = runner.invoke(app, ["run", "lenet5", "-H", "no-such-chip"])
     assert via_typer.exit_code == 2
     assert " ".join(via_typer.output.split()) == " ".join(fast.stderr.split())
+
+
+def test_a_run_without_typer_collects_no_garbage_while_it_runs_and_then_does() -> None:
+    code = (
+        "import gc, sys\n"
+        "sys.argv = ['hwsim', 'run', 'lenet5', '-H', 'stm32f746']\n"
+        "import hwsim.commands.run_core as rc\n"
+        "real = rc.run_command\n"
+        "def spy(**kw):\n"
+        "    sys.stderr.write(f'DURING {gc.isenabled()}\\n')\n"
+        "    real(**kw)\n"
+        "rc.run_command = spy\n"
+        "from hwsim.cli import main\n"
+        "main()\n"
+        "sys.stderr.write(f'AFTER {gc.isenabled()}\\n')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "lenet5" in proc.stdout
+    assert "DURING False" in proc.stderr and "AFTER True" in proc.stderr
