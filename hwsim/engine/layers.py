@@ -54,7 +54,9 @@ class _Energy(NamedTuple):
     """What the run's totals take from an op cost alone: its dynamic energy and bound."""
 
     dynamic_j: float
-    breakdown: dict[str, float]
+    compute_j: float
+    mem_j: tuple[float, ...]
+    """J per memory level."""
     bound: str
     bound_level: str | None
 
@@ -82,7 +84,7 @@ class _Chip:
     off_chip: tuple[bool, ...]
     units: dict[str, ComputeUnit]
     _seen: dict[tuple[object, ...], tuple[OpCost, _Fixed]] = field(default_factory=dict)
-    _energies: dict[tuple[object, ...], tuple[OpCost, _Energy]] = field(default_factory=dict)
+    _energies: dict[object, tuple[OpCost, _Energy]] = field(default_factory=dict)
     _peaks: dict[tuple[str, str], float] = field(default_factory=dict)
 
     @classmethod
@@ -97,7 +99,8 @@ class _Chip:
         """The per-cost part of ``p``'s figures that the run's totals read, derived once per
         run for each cost, scale and step totals (a model's repeated blocks, prefill or
         decode, share theirs; the entry keeps the cost alive, so its id stays its own)."""
-        key = (id(p.cost), p.scale, p.dyn)
+        # (a plain graph's layer, one op as costed, is keyed by its cost alone)
+        key = id(p.cost) if p.dyn is None and p.scale == 1.0 else (id(p.cost), p.scale, p.dyn)
         got = self._energies.get(key)
         if got is None:
             got = self._energies[key] = (p.cost, self._derive_energy(p.cost, p.dyn))
@@ -133,13 +136,9 @@ class _Chip:
         self, cost: OpCost, dyn: tuple[float, tuple[float, ...], tuple[float, ...]] | None
     ) -> _Energy:
         if dyn is None:  # cost.energy_j is compute_j + sum(mem_j)
-            compute_j, mem_j, dynamic_j = cost.compute_j, cost.mem_j, cost.energy_j
-        else:
-            compute_j, mem_j = dyn[:2]
-            dynamic_j = compute_j + sum(mem_j)
-        breakdown = {"compute": compute_j}
-        breakdown.update(zip(self.levels, mem_j))
-        return _Energy(dynamic_j, breakdown, *cost.bound(self.levels))
+            return _Energy(cost.energy_j, cost.compute_j, cost.mem_j, *cost.bound(self.levels))
+        compute_j, mem_j = dyn[:2]
+        return _Energy(compute_j + sum(mem_j), compute_j, mem_j, *cost.bound(self.levels))
 
     def _derive(
         self,
@@ -173,9 +172,18 @@ def _clock_hz(p: PendingLayer) -> float | None:
     return point.clock_hz if point is not None and point.clock_hz > 0 else None
 
 
-def _layer(p: PendingLayer, en: _Energy, fx: _Fixed, static: float, energy: float) -> LayerResult:
-    """The LayerResult of one op, with ``static`` J of idle energy (``energy``: its total)."""
-    breakdown = dict(en.breakdown)
+def _layer(
+    p: PendingLayer,
+    en: _Energy,
+    fx: _Fixed,
+    static: float,
+    energy: float,
+    levels: tuple[str, ...],
+) -> LayerResult:
+    """The LayerResult of one op, with ``static`` J of idle energy (``energy``: its total;
+    ``levels``: the memory level names)."""
+    breakdown = {"compute": en.compute_j}
+    breakdown.update(zip(levels, en.mem_j))
     breakdown["static"] = static
     return LayerResult.of(
         name=p.name,
@@ -231,9 +239,9 @@ class RunLayers:
 
     def records(self) -> list[LayerResult]:
         """One LayerResult per op."""
-        fixed = self.chip.fixed
+        fixed, levels = self.chip.fixed, self.chip.levels
         return [
-            _layer(p, en, fixed(p), st, e)
+            _layer(p, en, fixed(p), st, e, levels)
             for p, en, st, e in zip(self.pending, self.parts, self.static, self.energy)
         ]
 
@@ -245,11 +253,13 @@ class RunLayers:
 
     def breakdown(self, levels: Sequence[str]) -> dict[str, float]:
         """Energy in J per part over the run: compute, static (idle) and each memory level."""
-        # Every layer's breakdown has the same keys in the same order (compute, then the
-        # chip's levels): the layers' values as one column per part, each summed in order.
-        keys = self.parts[0].breakdown if self.parts else {}
-        columns = dict(zip(keys, zip(*(en.breakdown.values() for en in self.parts))))
-        out = {"compute": sum(columns.get("compute", ())), "static": self.static_j}
+        # One column of the layers' values per part (as the layers' breakdowns are keyed:
+        # a level's name replaces a part's), each summed over the layers in order.
+        parts = self.parts
+        columns: dict[str, Sequence[float]] = {"compute": [en.compute_j for en in parts]}
+        columns.update(zip(self.chip.levels, zip(*(en.mem_j for en in parts))))
+        columns["static"] = self.static
+        out = {"compute": sum(columns["compute"]), "static": self.static_j}
         for name in levels:
             out[name] = sum(columns.get(name, ()))
         return out
