@@ -64,8 +64,14 @@ class OpCost:
         ``object.__setattr__`` (about 3.8 us for these 21, twice this), and a sweep builds
         one per distinct op at every point. Nothing is checked or defaulted: for the cost
         model's own values."""
+        values["bytes_by_level"] = _moved(values["read_bytes"], values["write_bytes"])
+        return cls._finished(values)
+
+    @classmethod
+    def _finished(cls, values: dict[str, Any]) -> OpCost:
+        """:meth:`of` where ``values`` holds ``bytes_by_level`` already."""
         cost: OpCost = object.__new__(cls)
-        _derive(values)
+        _derive_times(values)
         cost.__dict__.update(values)
         return cost
 
@@ -92,11 +98,19 @@ class OpCost:
         return "compute", None
 
 
+def _moved(reads: tuple[float, ...], writes: tuple[float, ...]) -> tuple[float, ...]:
+    """Bytes read + written per level."""
+    return tuple(r + w for r, w in zip(reads, writes))
+
+
 def _derive(values: dict[str, Any]) -> None:
     """Set the derived fields of an :class:`OpCost` in its field dict ``values``."""
-    values["bytes_by_level"] = tuple(
-        r + w for r, w in zip(values["read_bytes"], values["write_bytes"])
-    )
+    values["bytes_by_level"] = _moved(values["read_bytes"], values["write_bytes"])
+    _derive_times(values)
+
+
+def _derive_times(values: dict[str, Any]) -> None:
+    """Set the derived latency and energy of an :class:`OpCost` in its field dict."""
     values["latency_s"] = values["overhead_s"] + max(
         values["compute_s"], max(values["mem_s"], default=0.0)
     )
@@ -462,6 +476,8 @@ class Traffic:
     notes: tuple[str, ...]
     mapping: Mapping
     wpath: tuple[int, ...]
+    moved: tuple[float, ...]
+    """Bytes read + written per level (the cost's ``bytes_by_level``)."""
 
 
 def traffic(
@@ -513,6 +529,7 @@ def traffic(
         writes[spill] += 2 * op.intermediate_bytes
         notes.append(f"score matrix spills to {spec.memory[spill].name}")
     wpath = mapping.paths[1] if operands.sizes[1] and op.weights_read else ()
+    read_t, write_t = tuple(reads), tuple(writes)
     return Traffic(
         unit.name,
         dtype,
@@ -520,12 +537,13 @@ def traffic(
         compute_s,
         overhead,
         cj,
-        tuple(reads),
-        tuple(writes),
+        read_t,
+        write_t,
         tuple(fills),
         tuple(notes),
         mapping,
         wpath,
+        _moved(read_t, write_t),
     )
 
 
@@ -568,23 +586,26 @@ def finish_cost(ctx: CostContext, op: Op, t: Traffic) -> OpCost:
             if f <= 1.0 and mem_s[home] > 0:
                 share = op.weights_read / spec.memory[home].read_bw / bw_eff
                 prefetch[home] = min(share, mem_s[home])
-    return OpCost.of(
-        name=op.name,
-        op_type=op.op_type,
-        op_class=op.op_class,
-        unit=t.unit,
-        dtype=t.dtype,
-        macs=op.macs,
-        flops=op.flops,
-        compute_s=t.compute_s,
-        overhead_s=t.overhead_s,
-        read_bytes=reads,
-        write_bytes=writes,
-        mem_s=tuple(mem_s),
-        compute_j=t.compute_j,
-        mem_j=tuple(mem_j),
-        fused=t.fused,
-        notes=t.notes,
-        mapping=t.mapping,
-        prefetch_s=tuple(prefetch),
+    return OpCost._finished(
+        {
+            "name": op.name,
+            "op_type": op.op_type,
+            "op_class": op.op_class,
+            "unit": t.unit,
+            "dtype": t.dtype,
+            "macs": op.macs,
+            "flops": op.flops,
+            "compute_s": t.compute_s,
+            "overhead_s": t.overhead_s,
+            "read_bytes": reads,
+            "write_bytes": writes,
+            "mem_s": tuple(mem_s),
+            "compute_j": t.compute_j,
+            "mem_j": tuple(mem_j),
+            "fused": t.fused,
+            "notes": t.notes,
+            "mapping": t.mapping,
+            "prefetch_s": tuple(prefetch),
+            "bytes_by_level": t.moved,
+        }
     )
