@@ -297,19 +297,25 @@ def _phase_layers(
     points = _op_points(ph, power)
     prefix = f"{phase}/" if phase else ""
     throttled = ph.throttled or (False,) * len(w.ops)
+    options, chosen = ph.graph.options, ph.sched.chosen  # ph.cost(i), spelled out per op
+    new = partial(tuple.__new__, PendingLayer)  # PendingLayer(...) without __new__'s binding
     return [
-        PendingLayer(
-            ph.cost(i),
-            op.op_type,
-            ev.start_s,
-            ev.end_s,
-            ev.end_s - ev.start_s,
-            ev.transfers,
-            prefix + op.name,
-            live[i],
-            points[i],
-            throttled[i],
-            phase,
+        new(
+            (
+                options[i][chosen[i]],
+                op.op_type,
+                ev.start_s,
+                ev.end_s,
+                ev.end_s - ev.start_s,
+                ev.transfers,
+                prefix + op.name,
+                live[i],
+                points[i],
+                throttled[i],
+                phase,
+                1.0,  # scale
+                None,  # dyn
+            )
         )
         for i, (op, ev) in enumerate(zip(w.ops, ph.sched.events))
     ]
