@@ -1,7 +1,9 @@
 """``hwsim run``: the Typer command (options, help, usage errors) over :func:`run_command`.
 
 A plain ``hwsim run`` command line skips Typer altogether (:mod:`hwsim.commands.run_core`);
-this command reads every other one. Both call the same :func:`run_core.run_command`.
+this command reads every other one. Both call the same :func:`run_core.run_command`. An option
+added here is added to ``run_command`` and to run_core's option tables too
+(tests/unit/ux/test_run_args.py checks that the three agree).
 """
 
 from __future__ import annotations
