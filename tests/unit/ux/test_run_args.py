@@ -128,8 +128,41 @@ def _command_lines(draw: st.DrawFn) -> list[str]:
     return argv
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(_command_lines())
+_PLAIN_VALUES = {
+    int: st.integers(0, 10**18 - 1).map(str),
+    float: st.from_regex(run_core._FLOAT, fullmatch=True),
+    str: st.one_of(st.just("-"), st.text(max_size=8).filter(lambda t: not t.startswith("-"))),
+}
+
+
+@st.composite
+def _plain_command_lines(draw: st.DrawFn) -> list[str]:
+    """WORKLOAD and options each given once, with values of their type, in any order."""
+    spellings = _group_options()
+    chosen = draw(st.lists(st.sampled_from(sorted(spellings)), unique=True, max_size=8))
+    workload = draw(st.text(min_size=1, max_size=8).filter(lambda t: not t.startswith("-")))
+    units = [[workload]]
+    for param in dict.fromkeys(["hardware", *chosen]):
+        opt = draw(st.sampled_from(spellings[param]))
+        if opt in _FLAG_OPTIONS:
+            units.append([opt])
+            continue
+        value = draw(_PLAIN_VALUES[_VALUE_OPTIONS[opt][1]])
+        use_eq = opt.startswith("--") and draw(st.booleans())
+        units.append([f"{opt}={value}"] if use_eq else [opt, value])
+    return [token for unit in draw(st.permutations(units)) for token in unit]
+
+
+def _group_options() -> dict[str, list[str]]:
+    """Each parameter's spellings (value options and flags)."""
+    out: dict[str, list[str]] = {}
+    for opt, (param, _) in [*_VALUE_OPTIONS.items(), *_FLAG_OPTIONS.items()]:
+        out.setdefault(param, []).append(opt)
+    return out
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(_command_lines(), _plain_command_lines()))
 @example(["lenet5", "-H", "stm32f746", "--dtype", "int8"])
 @example(["lenet5", "--hardware=stm32f746", "--json", "-", "--batch", "4", "--width", "0.35"])
 @example(["lenet5", "-H", "x", "--ep", "--no-strict-memory", "--rate", "1e-3"])
