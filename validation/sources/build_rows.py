@@ -174,11 +174,10 @@ ESP_NN_MNV3_NOTE = (
     "esp-nn README model-level table (added with ESP-NN 1.2.1, 'update S3 performance "
     "numbers'); model = models/mobilenet-v3-small.yaml (tf.keras MobileNetV3Small 1.0, 56.5 M "
     "MAC, 2.54 M params). fit = no: the tensor arena was in PSRAM (SPIRAM), behind the "
-    "ESP32-S3's 64 KB data cache, which the model's first layers overflow (112x112x16 and "
-    "56x56x72 int8 tensors of 200-225 kB); hwsim keeps the 351 kB int8 arena in internal SRAM "
-    "and has no model of that cache (even a spec whose SRAM holds no activations adds only "
-    "~6%, each tensor streamed once), so the row's condition is not represented and it is "
-    "validated, never fitted (docs/validation.md, 'ESP32-S3: MobileNetV3-Small')"
+    "ESP32-S3's 64 KB data cache, while hwsim keeps the 351 kB int8 arena in internal SRAM, "
+    "so the row's condition is not represented and it is validated, never fitted; what "
+    "makes it 3x slower than hwsim is only partly known (docs/validation.md, 'ESP32-S3: "
+    "MobileNetV3-Small')"
 )
 # (id, profile, value, column, conditions' kernel text)
 ESP_NN_MNV3_ROWS = [
