@@ -43,11 +43,12 @@ class PendingLayer(NamedTuple):
     scale: float = 1.0
     dyn: tuple[float, tuple[float, ...], tuple[float, ...]] | None = None
 
-    def energies(self) -> tuple[float, float, tuple[float, ...]]:
-        """(latency s, compute J, memory J per level): what the idle share depends on."""
+    def activity(self) -> tuple[float, tuple[float, ...]]:
+        """(compute J, memory J per level): what an MCU's idle share depends on besides the
+        latency."""
         if self.dyn is None:
-            return self.latency, self.cost.compute_j, self.cost.mem_j
-        return self.latency, self.dyn[0], self.dyn[1]
+            return self.cost.compute_j, self.cost.mem_j
+        return self.dyn[0], self.dyn[1]
 
 
 class _Energy(NamedTuple):
@@ -299,7 +300,13 @@ def run_layers(
     """The layers of a run that took ``latency_s``, each with its share of idle energy
     (``idle_w``: idle power in W at each op's operating point; see
     :func:`hwsim.engine.power.static_shares`)."""
-    statics, static_j = static_shares(spec, [p.energies() for p in pending], idle_w, latency_s)
+    statics, static_j = static_shares(
+        spec,
+        [p.latency for p in pending],
+        lambda: [p.activity() for p in pending],
+        idle_w,
+        latency_s,
+    )
     chip = _Chip.of(spec)
     parts = [chip.energy(p) for p in pending]
     energy = [en.dynamic_j + st for en, st in zip(parts, statics)]

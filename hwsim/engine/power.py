@@ -15,7 +15,7 @@ units are each counted as if alone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from hwsim.costmodel.graph import GraphCost, cost_graph
@@ -204,34 +204,36 @@ def carved_levels(spec: HardwareSpec) -> tuple[bool, ...]:
 
 def static_shares(
     spec: HardwareSpec,
-    layers: Sequence[tuple[float, float, Sequence[float]]],
+    latencies: Sequence[float],
+    activity: Callable[[], Sequence[tuple[float, Sequence[float]]]],
     idle_w: Sequence[float],
     latency_s: float,
 ) -> tuple[list[float], float]:
     """Each layer's share of idle energy ("static"), J, and their total.
 
-    ``layers`` holds each layer's (latency s, compute energy J, memory energy J per level).
-    Idle energy over the whole run is ``sum_i idle_w[i] x latency_i x latency_s / sum_i
+    ``latencies``: each layer's latency in s; ``activity()``: each layer's (compute energy J,
+    memory energy J per level), asked for only on an MCU with a run current. Idle energy over the whole run is ``sum_i idle_w[i] x latency_i x latency_s / sum_i
     latency_i`` (the run's wall time, shared over layers in proportion to their latency; with
     one operating point it is ``idle_w x latency_s`` exactly). On an MCU whose spec gives a
     datasheet run current, that current already contains the core's arithmetic and on-chip
     memory accesses: those layer energies are carved out of the idle share instead of added
     (static = run energy - attributed activity, never below 0).
     """
-    total = sum(lat for lat, _, _ in layers)
-    n = max(1, len(layers))
-    carve = carved_levels(spec)
-    mcu = spec.power.run_current is not None
+    total = sum(latencies)
+    n = max(1, len(latencies))
     out = []
     static_total = 0.0
-    for (lat, compute_j, mem_j), p in zip(layers, idle_w):
-        wall = latency_s * (lat / total) if total > 0 else latency_s / n
-        share = p * wall
-        if mcu:
-            inside = compute_j + sum(e for e, c in zip(mem_j, carve) if c)
-            static = max(0.0, share - inside)
-        else:
-            static = share
+    if spec.power.run_current is None:
+        for lat, p in zip(latencies, idle_w):
+            static = p * (latency_s * (lat / total) if total > 0 else latency_s / n)
+            out.append(static)
+            static_total += static
+        return out, static_total
+    carve = carved_levels(spec)
+    for lat, (compute_j, mem_j), p in zip(latencies, activity(), idle_w):
+        share = p * (latency_s * (lat / total) if total > 0 else latency_s / n)
+        inside = compute_j + sum(e for e, c in zip(mem_j, carve) if c)
+        static = max(0.0, share - inside)
         out.append(static)
         static_total += static
     return out, static_total

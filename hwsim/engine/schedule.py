@@ -180,9 +180,9 @@ def _finish(events: Sequence[Event | None], chosen: list[int], start_s: float) -
 def in_order(deps: Sequence[Sequence[int]], options: Sequence[Sequence[OpCost]]) -> bool:
     """True when no two ops can overlap: one unit serves every op, or every op waits for the
     one before it (then at most one op is ready or running at any time)."""
-    units = {c.unit for opts in options for c in opts}
-    if len(units) <= 1:
-        return True
+    first = next((c.unit for opts in options for c in opts), None)
+    if all(c.unit == first for opts in options for c in opts):
+        return True  # one unit (or none) serves every op
     return all(ds and max(ds) == i - 1 for i, ds in enumerate(deps) if i > 0)
 
 

@@ -363,7 +363,9 @@ def _assemble(
             f"weights stored as {counts.weight_dtype} ({bits:.3g} bits/weight with scales) are "
             f"dequantised inside the GEMM kernels; the MACs run in {mac_dtype}",
         ]
-    lay = run_layers(spec, pending, [idle_power(spec, p) for p in points], latency)
+    by_id = {id(p): p for p in points}  # most runs: one point object for every op
+    watts = {k: idle_power(spec, p) for k, p in by_id.items()}
+    lay = run_layers(spec, pending, [watts[id(p)] for p in points], latency)
     energy = lay.energy_j()
     summary = _power_summary(spec, power, lay, over_cap)
     if over_cap:
@@ -404,10 +406,13 @@ def _assemble(
     return Run(result, lay)
 
 
-def _time_weighted(timed: Sequence[tuple[float, float]], default: float, busy: float) -> float:
+def _time_weighted(timed: Sequence[tuple[float, float]], default: float) -> float:
     """Latency-weighted mean clock (exactly the clock when every layer ran at one)."""
     clocks = {c for c, _ in timed}
-    if len(clocks) <= 1 or busy <= 0:
+    if len(clocks) <= 1:
+        return next(iter(clocks), default)
+    busy = sum(t for _, t in timed)
+    if busy <= 0:
         return next(iter(clocks), default)
     return math.fsum(c * t for c, t in timed) / busy
 
@@ -424,18 +429,18 @@ def _power_summary(
     if pt.clock_hz <= 0:
         return out
     timed = layers.clocks(pt.clock_hz)
-    busy = sum(t for _, t in timed)
     powers = layers.powers()
+    throttled = layers.throttled()
     out.update(
         {
             "operating_point": pt.name,
             "clock_hz": pt.clock_hz,
             "voltage_v": pt.voltage_v,
             "idle_power_w": idle_power(spec, pt),
-            "throttled": layers.throttled() > 0,
-            "throttled_layers": layers.throttled(),
+            "throttled": throttled > 0,
+            "throttled_layers": throttled,
             "min_clock_hz": min((c for c, _ in timed), default=pt.clock_hz),
-            "avg_clock_hz": _time_weighted(timed, pt.clock_hz, busy),
+            "avg_clock_hz": _time_weighted(timed, pt.clock_hz),
             "peak_layer_power_w": max(powers, default=0.0),
             "over_cap_layers": over_cap,
         }
