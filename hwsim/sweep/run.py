@@ -521,11 +521,14 @@ def _table(plan: SweepPlan, items: Sequence[_Item], rows: Mapping[str, dict[str,
     extra_cols: dict[str, None] = {}
     si_of: dict[tuple[type, Any], float] = {}  # an axis has few distinct values
     si_axes = [(a.path, a.si_column) for a in plan.axes if a.si_column is not None]
+    paths = [a.path for a in plan.axes]
+    labels = [w.label for w in plan.workloads]
+    layouts: set[tuple[str, ...]] = set()  # rows' key sequences seen (most rows share one)
     for it in items:
         row = rows[it.key]
         rec: dict[str, Any] = {"point": it.point_index}
-        for a in plan.axes:
-            rec[a.path] = it.point[a.path]
+        for path in paths:
+            rec[path] = it.point[path]
         for path, column in si_axes:
             v = it.point[path]
             vkey = (type(v), v if not isinstance(v, list) else tuple(v))
@@ -534,13 +537,16 @@ def _table(plan: SweepPlan, items: Sequence[_Item], rows: Mapping[str, dict[str,
                 si = _si(v)
                 got = si_of[vkey] = si[0] if si is not None else math.nan
             rec[column] = got
-        rec["workload"] = plan.workloads[it.workload_index].label
+        rec["workload"] = labels[it.workload_index]
         rec.update(row)
-        for k in row:
-            if k.startswith("energy_") and k.endswith("_j") and k != "energy_j":
-                energy_cols[k] = None
-            elif k not in _FIXED:
-                extra_cols[k] = None
+        layout = tuple(row)
+        if layout not in layouts:  # new keys, in order of first appearance
+            layouts.add(layout)
+            for k in layout:
+                if k.startswith("energy_") and k.endswith("_j") and k != "energy_j":
+                    energy_cols[k] = None
+                elif k not in _FIXED:
+                    extra_cols[k] = None
         records.append(rec)
     head = ["point", *(a.path for a in plan.axes)]
     head += [a.si_column for a in plan.axes if a.si_column is not None]

@@ -54,3 +54,27 @@ def test_missing_pandas_is_one_clear_error_before_any_point(monkeypatch: Any) ->
     with pytest.raises(SweepError, match=r"sweeps need pandas: pip install 'hwsim\[sweep\]'"):
         sweep(TINY, jobs=1)
     assert ran == []
+
+
+def test_columns_of_rows_with_different_fields_in_order_of_first_appearance() -> None:
+    # An LLM's rows add its fields after the energy parts. Columns: fixed head, energy parts
+    # and extra fields in the order a row first brings them, then the fixed tail.
+    df = sweep(
+        {
+            "hardware": "tpu-like",
+            "dtype": "int8",
+            "workloads": ["lenet5", {"name": "gpt2", "prompt_len": 8, "gen_len": 2}],
+            "axes": {"memory.sram.capacity": ["1 MiB", "2 MiB"]},
+        },
+        jobs=1,
+    )
+    assert df["error"].isna().all() and len(df) == 4
+    cols = list(df.columns)
+    energy = [c for c in cols if c.startswith("energy_") and c != "energy_j"]
+    assert energy == ["energy_compute_j", "energy_static_j"] + [
+        f"energy_{m}_j" for m in ("weight_regs", "sram", "dram")
+    ]
+    llm = ["prompt_len", "gen_len", "ttft_s", "tpot_s", "decode_tokens_per_s", "kv_cache_bytes"]
+    assert [c for c in cols if c in llm] == llm
+    assert cols.index(energy[-1]) < cols.index("prompt_len")
+    assert cols[-4:] == ["onchip_bytes", "mac_units", "area_proxy", "error"]
