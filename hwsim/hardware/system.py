@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from hwsim.hardware.models import MAX_INSTANCES, Estimate, Frozen, Source
+from hwsim.hardware.models import MAX_INSTANCES, Estimate, Frozen, Source, empty_list
 from hwsim.hardware.quantity import BytesPerSecond, JoulesPerByte, Seconds
 
 LinkKind = Literal["nvlink", "pcie", "infiniband", "ethernet", "chip_to_chip"]
@@ -55,8 +55,10 @@ class SystemSpec(Frozen):
         default=None, ge=1, le=MAX_INSTANCES, description="two_level: devices per node"
     )
     inter_node_link: Link | None = Field(default=None, description="two_level: between nodes")
-    sources: list[Source] = Field(default_factory=list, description="where the numbers came from")
-    estimated: list[Estimate] = Field(default_factory=list, description="derived numbers")
+    sources: list[Source] = Field(
+        default_factory=empty_list, description="where the numbers came from"
+    )
+    estimated: list[Estimate] = Field(default_factory=empty_list, description="derived numbers")
 
     @model_validator(mode="after")
     def _levels(self) -> SystemSpec:
