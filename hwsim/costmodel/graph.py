@@ -274,6 +274,8 @@ def _costs(
             ctx_key, (key, op.name), partial(_constant, ctx, op, fused, folded, act_level)
         )
     parts = shared_parts(ctx_key, key, partial(_traffic, ctx, op, fused, act_level))
+    if len(parts) == 1:  # most ops: one unit runs them
+        return (finish_cost(ctx, op, parts[0]),)
     return tuple(finish_cost(ctx, op, p) for p in parts)
 
 
