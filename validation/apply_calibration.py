@@ -28,12 +28,31 @@ def _g(v: float) -> str:
     return f"{v:.4g}"
 
 
-def apply(chip: str, name: str, calibrated: Path) -> list[int]:
-    """Edit hardware_specs/CHIP.yaml in place; returns the 1-based line numbers changed."""
+# Boards with no rows of their own that run a stack on the same core at the same clock as a
+# fitted chip: they carry that chip's calibrated profile (the same generated code or kernels
+# on the same core), so every refit keeps them in step instead of leaving a stale copy.
+CARRIED: dict[str, tuple[str, str]] = {
+    "stm32h747i-disco": (
+        "stm32h743",
+        "Carried over from stm32h743 (this board has no rows; its Cortex-M7 runs at 480 MHz "
+        "like the STM32H743's, with the same L1 caches and flash accelerator, so a stack's "
+        "generated code or kernels take the same cycles): ",
+    ),
+}
+
+
+def apply(chip: str, name: str, calibrated: Path, note: str = "") -> list[int]:
+    """Edit hardware_specs/CHIP.yaml in place; returns the 1-based line numbers changed.
+
+    ``note`` prefixes the reasoning (a profile carried over from another chip's fit).
+    """
     path = ROOT / "hardware_specs" / f"{chip}.yaml"
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     spec = load_hardware(path)
     old, new = spec.profiles[name], load_profile(calibrated)
+    if note and new.estimated:
+        est = new.estimated[0].model_copy(update={"reasoning": note + new.estimated[0].reasoning})
+        new = new.model_copy(update={"estimated": [est, *new.estimated[1:]]})
     top = next(i for i, line in enumerate(lines) if line.rstrip() == "profiles:")
     start = next(i for i in range(top, len(lines)) if lines[i].rstrip() == f"  {name}:")
     end = next(
@@ -99,6 +118,9 @@ def main(argv: list[str]) -> None:
     for f in files:
         chip, name = f.stem.split("--")
         print(f"{chip} / {name}: lines {apply(chip, name, f)}")
+        for board, (source, note) in CARRIED.items():
+            if source == chip and name in load_hardware(board).profiles:
+                print(f"{board} / {name} (from {chip}): lines {apply(board, name, f, note)}")
 
 
 if __name__ == "__main__":

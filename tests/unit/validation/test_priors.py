@@ -75,3 +75,19 @@ def test_tflm_per_op_cost_is_inside_the_measured_interpreter_bound(
     assert bound == pytest.approx(4364, abs=1)
     cycles = load_profile(PRIORS / prior).overhead_per_op * clock_hz
     assert 0 < cycles <= bound
+
+
+def test_boards_without_rows_carry_the_fit_of_their_core() -> None:
+    # The STM32H747I-DISCO's Cortex-M7 runs at 480 MHz like the STM32H743's and has no rows:
+    # validation/apply_calibration.py (CARRIED) copies the H743's joint fit onto it at every
+    # refit, so `hwsim run ... -H stm32h747i-disco --profile x-cube-ai` is the fitted stack,
+    # not a stale per-chip calibration.
+    src, dst = hwsim.load_hardware("stm32h743"), hwsim.load_hardware("stm32h747i-disco")
+    assert src.unit("cpu").clock == dst.unit("cpu").clock == pytest.approx(480e6)
+    for name in ("x-cube-ai", "tinyengine", "cmsis-nn", "tflm"):
+        a, b = src.profile(name), dst.profile(name)
+        assert b.efficiency == a.efficiency, name
+        assert b.bandwidth_efficiency == a.bandwidth_efficiency, name
+        assert b.overhead_per_op == a.overhead_per_op, name
+        assert b.overhead_per_run == a.overhead_per_run, name
+        assert b.estimated[0].reasoning.startswith("Carried over from stm32h743"), name
