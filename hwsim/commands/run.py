@@ -3,7 +3,9 @@
 A plain ``hwsim run`` command line skips Typer altogether (:mod:`hwsim.commands.run_core`);
 this command reads every other one. Both call the same :func:`run_core.run_command`. An option
 added here is added to ``run_command`` and to run_core's option tables too
-(tests/unit/ux/test_run_args.py checks that the three agree).
+(tests/unit/ux/test_run_args.py checks that the three agree). An option whose value Typer
+reads by more than its type (a callback, parser, ``min``/``max``, ``envvar``, ...) stays out
+of the tables: the fast path would skip that (the same test lists such options).
 """
 
 from __future__ import annotations

@@ -68,6 +68,49 @@ def test_the_option_tables_name_every_option_of_the_typer_command() -> None:
     assert set(_VALUE_OPTIONS) | set(_FLAG_OPTIONS) == seen - TYPER_ONLY
 
 
+_LAYOUT_ONLY = {"default", "help", "param_decls", "hidden", "show_default", "rich_help_panel"}
+"""typer.Option settings that do not change how a command line is read (help text, names;
+defaults are compared with run_command's below)."""
+
+
+def test_every_run_option_is_read_as_plainly_as_the_fast_path_reads_it() -> None:
+    # parse_run_args reads a value by its type alone. A callback, parser, range (min/max),
+    # counter, prompt, environment variable, ... given to a run option in Typer would be
+    # skipped by it: such an option belongs in TYPER_ONLY (or parse_run_args learns it).
+    plain = {
+        typer.models.OptionInfo: vars(typer.Option()),
+        typer.models.ArgumentInfo: vars(typer.Argument()),
+    }
+    hints = typing.get_type_hints(run_cli.run, include_extras=True)
+    checked = []
+    for name, hint in hints.items():
+        if name == "return":
+            continue
+        assert typing.get_origin(hint) is typing.Annotated, name
+        (info,) = [m for m in typing.get_args(hint)[1:] if type(m) in plain]
+        opts = info.param_decls or ("--" + name.replace("_", "-"),)
+        if set(opts) & TYPER_ONLY:
+            continue
+        settings_ = {k: v for k, v in vars(info).items() if k not in _LAYOUT_ONLY}
+        default = {k: v for k, v in plain[type(info)].items() if k not in _LAYOUT_ONLY}
+        assert settings_ == default, name
+        checked.append(name)
+    read_fast = {param for param, _ in [*_VALUE_OPTIONS.values(), *_FLAG_OPTIONS.values()]}
+    assert set(checked) == {"workload", *read_fast}
+
+
+def test_the_command_and_the_app_read_argv_as_click_does_by_default() -> None:
+    # No settings that change the reading of tokens (an env-var prefix, token normalising,
+    # unknown options passed through, other help names): the fast path knows none of them.
+    group = typer.main.get_command(app)
+    command = _run_click_command()
+    assert group.context_settings == {} and command.context_settings == {}
+    assert command.allow_interspersed_args and not command.ignore_unknown_options
+    # hwsim.cli.main skips the root callback on a plain run: it may only hold --version
+    # (eager; exits before any command). A new root option needs the fast path's attention.
+    assert [p.name for p in group.params] == ["version"]
+
+
 def test_run_command_takes_the_typer_commands_parameters_with_its_defaults() -> None:
     typer_sig = inspect.signature(run_cli.run).parameters
     plain_sig = inspect.signature(run_core.run_command).parameters
