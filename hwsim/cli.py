@@ -65,7 +65,10 @@ def _run_without_typer(argv: Sequence[str]) -> bool:
 
         if exc.errno != errno.EPIPE:
             raise
-        from typer._click.utils import PacifyFlushWrapper
+        try:  # recent typer vendors its own copy of click
+            from typer._click.utils import PacifyFlushWrapper
+        except ImportError:  # typer before 0.26, on top of click
+            from click.utils import PacifyFlushWrapper  # type: ignore[no-redef]
 
         sys.stdout = PacifyFlushWrapper(sys.stdout)
         sys.stderr = PacifyFlushWrapper(sys.stderr)

@@ -289,3 +289,24 @@ def test_a_run_without_typer_collects_no_garbage_while_it_runs_and_then_does() -
     )
     assert "lenet5" in proc.stdout
     assert "DURING False" in proc.stderr and "AFTER True" in proc.stderr
+
+
+@pytest.mark.parametrize("vendored", [True, False])
+def test_a_run_without_typer_exits_quietly_on_a_closed_pipe(vendored: bool) -> None:
+    # `hwsim run ... | head`: status 1 and no traceback, as through Typer; also with a typer
+    # older than 0.26 (pyproject allows 0.12), which has no typer._click but click itself.
+    if not vendored:
+        pytest.importorskip("click")
+    code = (
+        "import sys\n"
+        f"if not {vendored}: sys.modules['typer._click'] = None\n"
+        "sys.argv = ['hwsim', 'run', 'lenet5', '-H', 'stm32f746']\n"
+        "import hwsim.commands.run_core as rc\n"
+        "def closed(**kw):\n"
+        "    raise BrokenPipeError(32, 'Broken pipe')\n"
+        "rc.run_command = closed\n"
+        "from hwsim.cli import main\n"
+        "main()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (proc.returncode, proc.stderr) == (1, "")
