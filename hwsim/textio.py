@@ -264,9 +264,12 @@ def atomic_path(target: str | Path, *, suffix: str = "") -> Iterator[Path]:
         yield target  # /dev/stdout, a named pipe: a stream cannot be replaced, only written
         return
     folder = target.parent
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=suffix or target.suffix or ".tmp", dir=folder
-    )
+    try:
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=suffix or target.suffix or ".tmp", dir=folder
+        )
+    except OSError as exc:  # (a missing or read-only folder)
+        raise _about(exc, target) from exc
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -277,10 +280,20 @@ def atomic_path(target: str | Path, *, suffix: str = "") -> Iterator[Path]:
         except OSError:  # pragma: no cover - a filesystem without modes
             pass
         os.replace(tmp_path, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp_path.unlink()
+        if isinstance(exc, OSError) and exc.filename in (tmp, tmp_path):
+            raise _about(exc, target) from exc
         raise
+
+
+def _about(exc: OSError, target: Path) -> OSError:
+    """``exc`` about ``target``, the path asked for, not the temporary file (whose random
+    name would otherwise be the one an error message shows)."""
+    if exc.errno is None:
+        return exc
+    return type(exc)(exc.errno, exc.strerror, str(target))
 
 
 def _is_stream(target: Path) -> bool:

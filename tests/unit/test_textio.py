@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -51,6 +52,21 @@ def test_written_file_gets_ordinary_permissions(tmp_path: Path) -> None:
 def test_missing_folder_is_an_oserror_and_writes_nothing(tmp_path: Path) -> None:
     with pytest.raises(OSError):
         textio.write_atomic(tmp_path / "nope" / "a.txt", "x")
+
+
+@pytest.mark.parametrize("where", ["nope/a.json", "folder"])
+def test_a_failed_write_names_the_path_asked_for_not_the_temporary_file(
+    tmp_path: Path, where: str
+) -> None:
+    # a missing folder (the temporary file cannot be made), a folder in the way (the rename
+    # fails): either way the message shows the target, never '.a.json.x8k2_.json'
+    (tmp_path / "folder").mkdir()
+    target = tmp_path / where
+    with pytest.raises(OSError) as err:
+        textio.write_atomic(target, "x")
+    assert str(err.value).endswith(f": {str(target)!r}")
+    assert err.value.errno in (errno.ENOENT, errno.EISDIR)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["folder"]
 
 
 def test_fifo_and_device_are_refused_without_blocking(tmp_path: Path) -> None:
