@@ -61,6 +61,8 @@ def row_problem(row: Any) -> str | None:
                 return f"bad field name {shorten(k)}"
             if len(_GOOD_KEYS) < _MAX_GOOD_KEYS:
                 _GOOD_KEYS.add(k)
+        if type(v) is float:  # most values (exactly float: plain)
+            continue
         if isinstance(v, str):
             if len(v) > _MAX_TEXT:
                 return f"{k} is longer than {_MAX_TEXT:,} characters"
@@ -88,6 +90,8 @@ def row_problem(row: Any) -> str | None:
         if k not in row:
             return f"{k} is missing"
     for k, v in row.items():
+        if type(v) is float and 0.0 <= v < math.inf and k not in _OPTIONAL_TEXT:
+            continue  # most values: a finite, non-negative number (NaN fails the comparison)
         if k in _TEXT or k in ("batch", "fits", "error"):
             continue
         if k in _OPTIONAL_TEXT:

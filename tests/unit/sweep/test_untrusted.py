@@ -43,6 +43,8 @@ def _good_row() -> dict[str, Any]:
         ({"latency_s": float("inf")}, "not finite"),
         ({"energy_j": float("nan")}, "not finite"),
         ({"energy_dram_j": -1.0}, "negative"),
+        ({"energy_dram_j": float("-inf")}, "not finite"),
+        ({"bound": 1.5}, "bound is not text"),
         ({"macs": "12"}, "not a number"),
         ({"fits": 1}, "fits"),
         ({"batch": 0}, "batch"),
