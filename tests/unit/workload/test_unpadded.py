@@ -102,3 +102,25 @@ def test_cli_profile_and_run_take_unpadded_len() -> None:
     res = runner.invoke(app, [*run, "--unpadded-len", "400"])
     assert res.exit_code == 2
     assert "unpadded_len" in res.output and "Traceback" not in res.output
+
+
+def test_one_sample_runs_its_rounded_length() -> None:
+    # batch 1, mean 100.4: one sample of round(100.4) = 100 tokens; attention 100^2 per head
+    w = load_workload("bert-base", batch=1, seq_len=128, unpadded_len=100.4)
+    assert isinstance(w, Workload)
+    attn = next(op for op in w.ops if op.op_type == "attention")
+    assert attn.macs == 2 * 64 * 12 * 100 * 100
+    q = next(op for op in w.ops if op.name == "layers.0.q_proj")
+    assert q.macs == 100 * 768 * 768
+
+
+@pytest.mark.parametrize("chip", ["tpu-like", "a100-80gb-sxm", "raspberry-pi-4"])
+def test_packing_full_length_samples_changes_no_result(chip: str) -> None:
+    # Samples that fill seq_len leave no padding to drop: the packed (1, B x S) tokens and the
+    # B blocks of S x S scores are the padded batch's GEMMs, so the simulation is the same to
+    # the bit (array, GPU and CPU mappers).
+    from hwsim import simulate
+
+    padded = simulate("distilbert", chip, batch=3, seq_len=64).to_dict()
+    packed = simulate("distilbert", chip, batch=3, seq_len=64, unpadded_len=64).to_dict()
+    assert packed == padded
