@@ -131,6 +131,7 @@ CORAL_ROWS = [
     ("M17", "resnet50", "resolution=299", "49", "ResNet-50 V1 (299x299) | 484 | 49 | 1763 | 56"),
     ("M18", "vgg16", "", "296", "VGG16 (224x224) | 867 | 296 | 4595 | 343"),
     ("M25", "models/vgg19.yaml", "", "308", "VGG19 (224x224) | 1060 | 308 | 5538 | 357"),
+    ("M26", "models/inception-v1.yaml", "", "3.4", "Inception v1 (224x224) | 90 | 3.4 | 392 | 4.1"),
 ]
 
 TINYENGINE = "https://github.com/mit-han-lab/tinyengine/blob/022fc116e000cf7ba1c071df466a1165b550f5ac/README.md"

@@ -91,3 +91,65 @@ def test_boards_without_rows_carry_the_fit_of_their_core() -> None:
         assert b.overhead_per_op == a.overhead_per_op, name
         assert b.overhead_per_run == a.overhead_per_run, name
         assert b.estimated[0].reasoning.startswith("Carried over from stm32h743"), name
+
+
+# Google's Edge TPU runtime (libedgetpu @e35aed1): driver/config/beagle/beagle_chip_structures.h
+# ("4ULL, // NOLINT: number_x_tiles", "4ULL, // NOLINT: number_y_tiles", "64ULL, // NOLINT:
+# num_cells", "196608ULL, // NOLINT: narrow_memory_capacity") and
+# driver/beagle/beagle_top_level_handler.cc (GcbClock::k500MHZ at PerformanceExpectation_Max,
+# k250MHZ at High, the throttled build's setting).
+BEAGLE_TILES = 4 * 4
+BEAGLE_CELLS_PER_TILE = 64
+BEAGLE_MAX_CLOCK_HZ = 500e6
+BEAGLE_THROTTLED_CLOCK_HZ = 250e6
+
+
+def test_edgetpu_peak_is_four_macs_per_cell_at_the_max_clock() -> None:
+    # 4 TOPS (Coral FAQ) over 16 tiles x 64 cells at 500 MHz: 4e12 / (2 x 1024 x 5e8) = 3.906
+    # MACs per cell per cycle, i.e. 4 (4.096 TOPS, quoted as "4 TOPS"); at the throttled
+    # runtime's 250 MHz the same cells would need 7.8 per cycle.
+    tpu = next(c for c in hwsim.load_hardware("edge-tpu").compute if c.name == "tpu")
+    assert tpu.clock == BEAGLE_MAX_CLOCK_HZ
+    per_cell = tpu.total_peak("int8") / (2 * BEAGLE_TILES * BEAGLE_CELLS_PER_TILE * tpu.clock)
+    assert per_cell == pytest.approx(3.906, abs=0.001)
+    assert round(per_cell) == 4
+
+
+def test_edgetpu_throttled_runtime_halves_the_chip_not_the_usb_link() -> None:
+    from hwsim.hardware.operating import at_point, find_point, host_io_time
+
+    chip = hwsim.load_hardware("edge-tpu")
+    slow = at_point(chip, find_point(chip, clock=BEAGLE_THROTTLED_CLOCK_HZ))
+    tpu = next(c for c in slow.compute if c.name == "tpu")
+    assert tpu.total_peak("int8") == pytest.approx(2e12)  # 4 TOPS x 250 / 500
+    assert slow.level("sram").bandwidth == pytest.approx(chip.level("sram").bandwidth / 2)
+    assert slow.level("host").bandwidth == chip.level("host").bandwidth
+    # One 224x224x3 int8 image in and 1001 int8 logits out over USB 3 at 0.8 x 500 MB/s, plus
+    # 20 us per transfer: the same at either clock.
+    prof = chip.profile("edgetpu")
+    io = 2 * 20e-6 + (224 * 224 * 3 + 1001) / 400e6
+    assert host_io_time(slow, prof, 224 * 224 * 3, 1001) == pytest.approx(io)
+    assert host_io_time(chip, prof, 224 * 224 * 3, 1001) == pytest.approx(io)
+
+
+def test_edgetpu_run_at_the_throttled_clock_is_slower_but_less_than_twice() -> None:
+    # MobileNet v1: the MAC work runs at half rate, the USB transfers and the runtime's
+    # per-invoke cost (host side) do not move, so the run is between 1x and 2x slower.
+    fast = hwsim.simulate("mobilenet_v1", "edge-tpu", dtype="int8")
+    slow = hwsim.simulate("mobilenet_v1", "edge-tpu", dtype="int8", clock="250 MHz")
+    assert 1.0 < slow.latency_s / fast.latency_s < 2.0
+    fixed = hwsim.load_hardware("edge-tpu").profile("edgetpu").overhead_per_run
+    assert slow.latency_s - fast.latency_s < fast.latency_s - fixed
+
+
+def test_edgetpu_invoke_cost_leaves_mobilenet_v1_below_the_peak() -> None:
+    # Coral's table (row M15): MobileNet v1 in 2.4 ms with the USB Accelerator. Its 224x224x3
+    # int8 image goes in and 1001 logits come out over USB 3 (0.8 x 500 MB/s, 20 us each
+    # way): 0.419 ms. Its 568.7 M MACs need at least 2 x 568.7e6 / 4e12 = 0.284 ms at the 4
+    # TOPS peak. So the per-invoke cost is at most 2.4 - 0.419 - 0.284 = 1.697 ms; the
+    # shipped (fitted) one must leave the MACs some time below the peak.
+    io = 2 * 20e-6 + (224 * 224 * 3 + 1001) / 400e6
+    bound = 2.4e-3 - io - 2 * 568.7e6 / 4e12
+    assert bound == pytest.approx(1.697e-3, abs=1e-6)
+    invoke = hwsim.load_hardware("edge-tpu").profile("edgetpu").overhead_per_run
+    assert 0 < invoke < bound
