@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hwsim.commands.base import app, err, fail, out
+from hwsim.commands.base import app, err, fail, out, write_json
 from hwsim.errors import HwsimError
 
 if TYPE_CHECKING:  # rich and the file writer load when a command runs, not at --help
@@ -38,16 +37,6 @@ def _colour(factor: float) -> str:
 
 def _pct(v: float) -> str:
     return "-" if math.isnan(v) else f"{v:.1%}"
-
-
-def _write(data: object, path: str) -> None:
-    text = json.dumps(data, indent=2, allow_nan=False) + "\n"
-    if path == "-":
-        sys.stdout.write(text)
-    else:
-        from hwsim.textio import write_atomic
-
-        write_atomic(path, text)
 
 
 def print_report(report: object, console: Console, title: str = "validation") -> None:
@@ -304,7 +293,7 @@ def validate_command(
         raise fail(exc) from None
     if json_out:
         try:
-            _write(data, json_out)
+            write_json(data, json_out)
         except OSError as exc:
             raise fail(f"cannot write output: {exc}") from None
 
@@ -433,6 +422,6 @@ def calibrate_command(
                 f"wrote {output} (use: hwsim run MODEL -H {res.hardware} --profile {output})"
             )
         if json_out:
-            _write(res.to_dict(), json_out)
+            write_json(res.to_dict(), json_out)
     except OSError as exc:
         raise fail(f"cannot write output: {exc}") from None
