@@ -7,20 +7,26 @@ Encoders (BERT, DistilBERT, ViT) are :class:`Workload`; decoders (GPT-2, Llama, 
 
 from __future__ import annotations
 
+from hwsim.errors import WorkloadError
 from hwsim.resources import builtin_dir
 from hwsim.workload.ir import DecoderWorkload, Workload
 from hwsim.workload.lengths import DECODER_GEN_LEN, DECODER_PROMPT_LEN, ENCODER_SEQ_LEN
 from hwsim.workload.registry import register
 
 
-def _config(name: str) -> str:
-    return str(builtin_dir("workloads") / f"{name}.json")
+def _load(name: str, **params: object) -> Workload | DecoderWorkload:
+    """The built-in ``name`` from its shipped config.json; errors name it, not the file."""
+    from hwsim.workload.frontends.hf_config import load_hf_config  # on first use: pydantic
+
+    path = str(builtin_dir("workloads") / f"{name}.json")
+    try:
+        return load_hf_config(path, name=name, **params)
+    except WorkloadError as exc:  # "bert-base: seq_len 1000 exceeds ...", not the install path
+        raise WorkloadError(str(exc).replace(path, name), params=exc.params) from None
 
 
 def _encoder(name: str, batch: int, dtype: str, **params: float | None) -> Workload:
-    from hwsim.workload.frontends.hf_config import load_hf_config  # on first use: pydantic
-
-    w = load_hf_config(_config(name), name=name, batch=batch, dtype=dtype, **params)
+    w = _load(name, batch=batch, dtype=dtype, **params)
     assert isinstance(w, Workload)
     return w
 
@@ -28,16 +34,8 @@ def _encoder(name: str, batch: int, dtype: str, **params: float | None) -> Workl
 def _decoder(
     name: str, batch: int, dtype: str, prompt_len: int, gen_len: int, kv_dtype: str | None
 ) -> DecoderWorkload:
-    from hwsim.workload.frontends.hf_config import load_hf_config
-
-    w = load_hf_config(
-        _config(name),
-        name=name,
-        batch=batch,
-        dtype=dtype,
-        prompt_len=prompt_len,
-        gen_len=gen_len,
-        kv_dtype=kv_dtype,
+    w = _load(
+        name, batch=batch, dtype=dtype, prompt_len=prompt_len, gen_len=gen_len, kv_dtype=kv_dtype
     )
     assert isinstance(w, DecoderWorkload)
     return w

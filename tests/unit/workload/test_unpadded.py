@@ -124,3 +124,20 @@ def test_packing_full_length_samples_changes_no_result(chip: str) -> None:
     padded = simulate("distilbert", chip, batch=3, seq_len=64).to_dict()
     packed = simulate("distilbert", chip, batch=3, seq_len=64, unpadded_len=64).to_dict()
     assert packed == padded
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "needle"),
+    [
+        ("bert-large", {"unpadded_len": 200}, "unpadded_len must be between 1 and seq_len 128"),
+        ("bert-base", {"seq_len": 1000}, "seq_len 1000 exceeds max_position_embeddings 512"),
+        ("gpt2", {"prompt_len": 2000, "gen_len": 1}, "exceeds the 1024 learned positions"),
+    ],
+)
+def test_a_builtins_error_names_it_not_its_shipped_config_file(
+    name: str, params: dict[str, int], needle: str
+) -> None:
+    with pytest.raises(WorkloadError) as err:
+        load_workload(name, **params)
+    assert str(err.value).startswith(f"{name}: ") and needle in str(err.value)
+    assert ".json" not in str(err.value)
