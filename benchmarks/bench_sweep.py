@@ -10,10 +10,13 @@ times, interleaved with the other measurements so that load from other processes
 alike; min and median are printed, and the CPU time of the sweep and its workers.
 ``--tree DIR`` (repeatable) times the same sweep with other checkouts of hwsim on
 ``PYTHONPATH`` (before/after comparisons); ``--cli`` also times the whole ``hwsim sweep``
-command (interpreter start, imports, CSV and Parquet written).
+command (interpreter start, imports, CSV and Parquet written). On a machine shared with
+other jobs, ``--quiet CORES`` (Linux) starts a round only once the other processes have used
+less than CORES cores over the last second, and drops a round (and runs another) when the
+other processes that are alive at its end used more than that on average while it ran.
 
     python benchmarks/bench_sweep.py --points 8000 --jobs 2 --no-dask --repeat 7 [--cli]
-        [--sequential] [--tree /path/to/other/checkout] [--workload resnet18]
+        [--sequential] [--tree /path/to/other/checkout] [--workload resnet18] [--quiet 0.1]
 """
 
 from __future__ import annotations
@@ -110,6 +113,39 @@ def _cli_wall(tree: str | None, plan_file: Path, jobs: int) -> float:
         return time.perf_counter() - t0
 
 
+def _cpu_ticks() -> dict[int, int]:
+    """CPU clock ticks (user + system) so far of every process but this one (Linux /proc)."""
+    out = {}
+    me = os.getpid()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit() or int(entry.name) == me:
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        out[int(entry.name)] = int(fields[11]) + int(fields[12])
+    return out
+
+
+def _others_cores(before: dict[int, int], after: dict[int, int], seconds: float) -> float:
+    """Cores the processes alive at ``after`` used on average since ``before`` (the
+    benchmark's own children have exited by then; short jobs of others that came and went in
+    between are not seen)."""
+    ticks = sum(t - before.get(pid, 0) for pid, t in after.items())
+    return ticks / os.sysconf("SC_CLK_TCK") / max(seconds, 1e-9)
+
+
+def _wait_quiet(cores: float) -> None:
+    """Return once the other processes used less than ``cores`` over one second."""
+    while True:
+        before, t0 = _cpu_ticks(), time.monotonic()
+        time.sleep(1.0)
+        if _others_cores(before, _cpu_ticks(), time.monotonic() - t0) < cores:
+            return
+
+
 def _stats(label: str, secs: list[float], rows: int) -> None:
     lo, med = min(secs), statistics.median(secs)
     print(
@@ -190,7 +226,16 @@ def main() -> None:
         help="another hwsim checkout to time the same way (repeatable)",
     )
     ap.add_argument("--no-dask", action="store_true", help="skip the Dask measurement")
+    ap.add_argument(
+        "--quiet",
+        type=float,
+        metavar="CORES",
+        help="run a round only while other processes use less than CORES cores; drop a round "
+        "they disturbed (Linux)",
+    )
     args = ap.parse_args()
+    if args.quiet is not None and not Path("/proc/self/stat").exists():
+        raise SystemExit("--quiet reads /proc (Linux only)")
 
     import hwsim
     from hwsim.workload.registry import builtin_workloads
@@ -218,18 +263,33 @@ def main() -> None:
         plan_file = Path(tmp) / "sweep.yaml"
         plan_file.write_text(json.dumps(plan), encoding="utf-8")  # JSON is YAML
         n_rows = 0
-        for _ in range(args.repeat):
+        done = dropped = 0
+        while done < args.repeat:
+            if args.quiet is not None:
+                if dropped > 4 * args.repeat:
+                    print(f"--quiet: gave up after {dropped} disturbed rounds")
+                    break
+                _wait_quiet(args.quiet)
+                before, t_start = _cpu_ticks(), time.monotonic()
+            got: list[tuple[tuple[int, str, int | str], float]] = []
             for ti, tree in enumerate(trees):
                 name = "this checkout" if ti == 0 else str(tree)
                 for jobs in modes:
                     dt, dc, n_rows = _sweep_in_child(tree, plan, jobs)
-                    times.setdefault((ti, name, jobs), []).append(dt)
-                    times.setdefault((ti, name, f"cpu{jobs}"), []).append(dc / jobs)
+                    got += [((ti, name, jobs), dt), ((ti, name, f"cpu{jobs}"), dc / jobs)]
                     rows[(ti, name, jobs)] = rows[(ti, name, f"cpu{jobs}")] = n_rows
                 if args.cli:
-                    dt = _cli_wall(tree, plan_file, args.jobs)
-                    times.setdefault((ti, name, "cli"), []).append(dt)
+                    got.append(((ti, name, "cli"), _cli_wall(tree, plan_file, args.jobs)))
                     rows[(ti, name, "cli")] = n_rows
+            if args.quiet is not None:
+                busy = _others_cores(before, _cpu_ticks(), time.monotonic() - t_start)
+                if busy > args.quiet:
+                    dropped += 1
+                    print(f"round dropped: other processes used {busy:.2f} cores meanwhile")
+                    continue
+            for key, value in got:
+                times.setdefault(key, []).append(value)
+            done += 1
     for key in sorted(times, key=lambda k: (k[0], str(k[2]))):
         _, name, mode = key
         if mode == "cli":
@@ -241,9 +301,14 @@ def main() -> None:
         _stats(
             f"{what}, {Path(name).name if name != 'this checkout' else name}", times[key], rows[key]
         )
+    quiet = (
+        f"; rounds while other processes used < {args.quiet:g} cores, {dropped} dropped"
+        if args.quiet is not None
+        else ""
+    )
     print(
-        f"{n_rows} rows; load average at the end {os.getloadavg()[0]:.2f} ({args.repeat} "
-        "interleaved runs each). 'CPU s / jobs': the CPU time of the sweep and its workers "
+        f"{n_rows} rows; load average at the end {os.getloadavg()[0]:.2f} ({done} "
+        f"interleaved runs each{quiet}). 'CPU s / jobs': the CPU time of the sweep and its workers "
         "over the worker count, the wall time it would take on idle cores (shared machines)"
     )
     if not args.no_dask:
