@@ -61,9 +61,9 @@ class OpCost:
     def of(cls, **values: Any) -> OpCost:
         """An op cost from the value of every init field (defaults included), built without
         the generated ``__init__``: a frozen dataclass's sets each field through
-        ``object.__setattr__`` (about 3.8 us for these 21, twice this), and a sweep builds
-        one per distinct op at every point. Nothing is checked or defaulted: for the cost
-        model's own values."""
+        ``object.__setattr__`` (about 3.8 us for these 21 fields, twice what this takes),
+        and a sweep builds one per distinct op at every point. Nothing is checked or
+        defaulted: for the cost model's own values."""
         values["bytes_by_level"] = _moved(values["read_bytes"], values["write_bytes"])
         return cls._finished(values)
 
