@@ -12,6 +12,7 @@ from hwsim.commands.base import (
     ProfileOpt,
     ResolutionOpt,
     SeqLenOpt,
+    UnpaddedLenOpt,
     WidthOpt,
     app,
     err,
@@ -167,6 +168,7 @@ def serve_cmd(
     resolution: ResolutionOpt = None,
     width: WidthOpt = None,
     seq_len: SeqLenOpt = None,
+    unpadded_len: UnpaddedLenOpt = None,
     kv_dtype: KvDtypeOpt = None,
     tp: Annotated[int, typer.Option(help="tensor-parallel devices (on a system)")] = 1,
     pp: Annotated[int, typer.Option(help="pipeline-parallel stages (on a system)")] = 1,
@@ -204,7 +206,13 @@ def serve_cmd(
         raise fail("give --rate R (requests/s) or --rates R1,R2,...")
     run_rates: list[float | None] = [rate] if (rate is not None or not sweep) else []
     run_rates += [r for r in sweep if r not in run_rates]
-    params = {"resolution": resolution, "width": width, "seq_len": seq_len, "kv_dtype": kv_dtype}
+    params = {
+        "resolution": resolution,
+        "width": width,
+        "seq_len": seq_len,
+        "unpadded_len": unpadded_len,
+        "kv_dtype": kv_dtype,
+    }
     try:
         results = serve_rates(
             workload,
