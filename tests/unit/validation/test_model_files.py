@@ -55,3 +55,33 @@ def test_inception_v1_counts_match_the_slim_graph() -> None:
     assert conv_macs == macs
     assert macs == pytest.approx(1.498e9, rel=1e-3)  # the "1.5 G MACs" quoted in the docs
     assert params == pytest.approx(6.62e6, rel=1e-3)
+
+
+def test_efficientnet_edgetpu_s_counts_match_the_tpu_builder() -> None:
+    # tensorflow/tpu 631fb4c, efficientnet_edgetpu_builder.py (S: width 1.0, depth 1.0, 224):
+    # stem 3x3/2 to 32; blocks (repeats, kernel, stride, expand, in, out, type) where type 1
+    # is a 3x3 expansion conv + 1x1 projection carrying the stride and type 0 is 1x1 expand,
+    # kxk depthwise (stride), 1x1 project; head 1x1 to 1280; FC 1280 -> 1001 with bias.
+    blocks = [
+        (1, 3, 1, 4, 24, 24, 1),
+        (2, 3, 2, 8, 24, 32, 1),
+        (4, 3, 2, 8, 32, 48, 1),
+        (5, 5, 2, 8, 48, 96, 0),
+        (4, 5, 1, 8, 96, 144, 0),
+        (2, 5, 2, 8, 144, 192, 0),
+    ]
+    params = 3 * 3 * 3 * 32
+    cin = 32
+    for r, k, _s, e, i, o, kind in blocks:
+        for rep in range(r):
+            mid = (i if rep == 0 else o) * e
+            if kind == 1:
+                params += 3 * 3 * cin * mid + mid * o
+            else:
+                params += cin * mid + k * k * mid + mid * o
+            cin = o
+    params += cin * 1280 + 1280 * 1001 + 1001
+    w = hwsim.load_workload(MODELS / "efficientnet-edgetpu-s.yaml")
+    assert isinstance(w, Workload)
+    assert sum(op.params for op in w.ops) == params
+    assert params == pytest.approx(5.388e6, rel=1e-3)
