@@ -141,8 +141,11 @@ class CostContext:
     profile: SoftwareProfile
     placement: Placement
     objective: str = "latency"
-    _paths: dict[tuple[str, int], tuple[int, ...]] = field(default_factory=dict, compare=False)
-    _timing: list[LevelTiming] = field(default_factory=list, compare=False)
+    # Memos of what the context derives from its spec (new ones for a replace()d context):
+    _paths: dict[tuple[str, int], tuple[int, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _timing: list[LevelTiming] = field(default_factory=list, init=False, repr=False, compare=False)
 
     @property
     def level_names(self) -> tuple[str, ...]:

@@ -87,3 +87,17 @@ def test_derived_fields_by_hand() -> None:
     assert cost.latency_s == 0.5 + 3.0  # overhead + slowest of compute and levels
     assert math.isclose(cost.energy_j, 1.75)
     assert cost.but(compute_s=4.0).latency_s == 4.5
+
+
+def test_a_replaced_context_derives_its_own_level_timing() -> None:
+    import hwsim
+    from hwsim.costmodel.opcost import CostContext
+    from hwsim.costmodel.placement import place
+
+    chip = hwsim.load_hardware("tpu-like")
+    fast = hwsim.override(chip, {"memory.dram.bandwidth": "16 GB/s"})
+    ctx = CostContext(chip, chip.profile(None), place(chip, 1.0, 1.0))
+    assert [t.read_bw for t in ctx.timing()] == [m.read_bw for m in chip.memory]
+    other = dataclasses.replace(ctx, spec=fast)
+    assert other.timing()[2].read_bw == 16e9  # DRAM: the new chip's, not the memo's
+    assert ctx.timing()[2].read_bw == 8e9
