@@ -112,6 +112,7 @@ def apply(chip: str, name: str, calibrated: Path, note: str = "") -> list[int]:
 
 
 def main(argv: list[str]) -> None:
+    """Write the fitted profiles of validation/calibrated/ into the shipped hardware specs."""
     files = sorted((ROOT / "validation" / "calibrated").glob("*.yaml"))
     if argv:
         files = [f for f in files if f.stem in argv]

@@ -30,13 +30,14 @@ def _pct(v: float | None) -> str:
 
 
 def summary(d: dict[str, Any]) -> str:
+    """Markdown table: each scheme's median |error|, shares within 1.25x/2x and bias, by class."""
     out = [
         "| scheme | class | rows | median \\|error\\| | within 1.25x | within 2x | bias | worst |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for k, rep in d["schemes"].items():
         name = SHORT[k] if k != "k_fold" else f"{d['folds']}-fold"
-        groups = list(rep["summary"]["by_class"].items()) + [("overall", rep["summary"]["overall"])]
+        groups = [*rep["summary"]["by_class"].items(), ("overall", rep["summary"]["overall"])]
         for i, (cls, st) in enumerate(groups):
             n = st["n"]
             bold = "**" if cls == "overall" else ""
@@ -60,6 +61,7 @@ def _param(n: str, v: float, run_clock_hz: float | None) -> str:
 
 
 def fits(d: dict[str, Any]) -> str:
+    """Markdown table: each stack's chips, rows, fitted parameters and degrees of freedom."""
     out = ["| stack | chips | rows | fitted parameters | dof |", "|---|---|---|---|---|"]
     for f in d["fits"]:
         chips = ", ".join(sorted({m.split("/")[0] for m in f["members"]}))
@@ -76,6 +78,7 @@ def fits(d: dict[str, Any]) -> str:
 
 
 def rows(d: dict[str, Any]) -> str:
+    """Markdown table: every row's predicted/measured ratio under each scheme."""
     schemes = list(d["schemes"])
     head = (
         "| id | class | workload | chip / profile | metric | measured | "
@@ -111,6 +114,7 @@ def render(d: dict[str, Any]) -> str:
 
 
 def main(argv: list[str]) -> None:
+    """Print the tables for a `hwsim validate --json` file, or splice them into a Markdown file."""
     d = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     text = render(d)
     if len(argv) == 3 and argv[1] == "--splice":

@@ -40,6 +40,7 @@ def _spec_at(rev: str, chip: str) -> str | None:
 
 
 def main(argv: list[str]) -> None:
+    """Write each measured (chip, stack)'s uncalibrated profile (from the specs' history) to validation/priors/."""
     rows = read_measurements(ROOT / "validation" / "measurements.csv")
     pairs = sorted({(m.hardware, m.profile or "") for m in rows})
     out = ROOT / "validation" / "priors"

@@ -33,6 +33,7 @@ VAL = ROOT / "validation"
 
 
 def main(argv: list[str]) -> None:
+    """Fit every stack jointly over its chips and write validation/calibrated/."""
     del argv
     rows = read_measurements(VAL / "measurements.csv")
     pred = Predictor()

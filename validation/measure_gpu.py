@@ -33,6 +33,7 @@ import argparse
 import csv
 import ctypes
 import io
+import itertools
 import os
 import statistics
 import sys
@@ -153,13 +154,13 @@ def integrate_energy_j(samples: Sequence[tuple[float, float]], t0: float, t1: fl
             return pts[0][1]
         if t >= pts[-1][0]:
             return pts[-1][1]
-        for (ta, pa), (tb, pb) in zip(pts, pts[1:]):
+        for (ta, pa), (tb, pb) in itertools.pairwise(pts):
             if ta <= t <= tb:
                 return pa if tb == ta else pa + (pb - pa) * (t - ta) / (tb - ta)
         return pts[-1][1]
 
     knots = [t0] + [t for t, _ in pts if t0 < t < t1] + [t1]
-    return sum((tb - ta) * (p_at(ta) + p_at(tb)) / 2 for ta, tb in zip(knots, knots[1:]))
+    return sum((tb - ta) * (p_at(ta) + p_at(tb)) / 2 for ta, tb in itertools.pairwise(knots))
 
 
 def gemm_flops(m: int, n: int, k: int) -> float:
@@ -482,6 +483,7 @@ def _measure(args: argparse.Namespace) -> tuple[list[Row], str]:  # pragma: no c
 
 
 def main(argv: list[str] | None = None) -> int:  # pragma: no cover - GPU
+    """Run the measurements on the local GPU and write their rows; return the exit status."""
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--out", default="-", help="CSV path (default: stdout)")
     p.add_argument("--hardware", default="h100-sxm", help="hwsim chip name for the rows")

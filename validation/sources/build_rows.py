@@ -119,7 +119,7 @@ M14_NOTE = (
     "prompt length 1024 from the model's info.yaml at the same commit "
     f'({AIHUB}/llama_v2_7b_chat/info.yaml): "Input sequence length for Prompt Processor: '
     "'1024'\" and \"both values in the range are the same since prompt length is the full "
-    'context length (1024 tokens)"; dtype w4a16-int: AI Hub\'s w4a16 is 4-bit weights and '
+    "context length (1024 tokens)\"; dtype w4a16-int: AI Hub's w4a16 is 4-bit weights and "
     "16-bit integer activations (AIMET fixed-point encodings, QNN 16-bit integer inference), "
     "so its MACs run at the Hexagon int16 rate, not the fp16 one"
 )
@@ -205,7 +205,9 @@ TINYENGINE_QUOTE = {"mcunet-in2": "mcunet-in2 | 6463ms | 642ms | 351ms | 280ms"}
 
 ESP_TFLM = "https://github.com/espressif/esp-tflite-micro/blob/01a78d0ab8e1640804c97149c67e5bdbeb9faaa8/README.md"
 
-ESP_NN = "https://github.com/espressif/esp-nn/blob/79d59ae3eb5f6b6ebc5149034ae5876d29605eed/README.md"
+ESP_NN = (
+    "https://github.com/espressif/esp-nn/blob/79d59ae3eb5f6b6ebc5149034ae5876d29605eed/README.md"
+)
 ESP_NN_MNV3_QUOTE = (
     "**MobileNetV3 Small** (INT8 quantized, 224x224x3, 1000 classes) ... "
     "ESP32-S3 | 240MHz | 26000ms | 1434ms ... The above is time taken for execution of the "
@@ -223,7 +225,13 @@ ESP_NN_MNV3_NOTE = (
 # (id, profile, value, column, conditions' kernel text)
 ESP_NN_MNV3_ROWS = [
     ("E24", "esp-nn", "1434", "with ESP-NN", "TFLite Micro + ESP-NN 1.2.1 optimised kernels"),
-    ("E25", "tflm", "26000", "without ESP-NN", "TFLite Micro with its reference kernels (ESP-NN disabled)"),
+    (
+        "E25",
+        "tflm",
+        "26000",
+        "without ESP-NN",
+        "TFLite Micro with its reference kernels (ESP-NN disabled)",
+    ),
 ]
 
 EYERISS = "https://vdocuments.site/ieee-journal-of-solid-state-circuits-1-eyeriss-an-dejan-markovic-y-h-chen-and.html"
@@ -494,6 +502,7 @@ COLS = (Path(__file__).parents[1] / "measurements.csv").read_text().splitlines()
 
 
 def rows() -> list[dict[str, str]]:
+    """Every measurement row laid out from its source, in the CSV's order."""
     out: list[dict[str, str]] = []
     for rid, sub, board, task, kind, value in TINY_ROWS:
         chip, btxt = BOARDS[board]
@@ -793,6 +802,7 @@ def rows() -> list[dict[str, str]]:
 
 
 def main() -> None:
+    """Write the rows to stdout as validation/measurements.csv."""
     w = csv.DictWriter(sys.stdout, fieldnames=COLS, lineterminator="\n")
     for r in rows():
         w.writerow({c: r.get(c, "") for c in COLS})
