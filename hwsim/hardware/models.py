@@ -204,6 +204,12 @@ class ComputeUnit(Frozen):
         return self.energy_per_mac[DType(dtype)]
 
 
+RESERVED_LEVEL_NAMES = frozenset({"compute", "fused", "link", "memory", "overhead", "static"})
+"""Names a memory level can't take: a run's energy breakdown has one entry per level beside
+``compute``, ``static`` and ``link``, and its bound times one per level beside ``compute``,
+``overhead``, ``fused`` and ``memory`` (a memory-bound layer with no level)."""
+
+
 class MemoryLevel(Frozen):
     """One level of the memory hierarchy."""
 
@@ -564,6 +570,13 @@ class HardwareSpec(Frozen):
             dup = sorted({n for n in names if names.count(n) > 1})
             if dup:
                 problems.append(f"{what}: duplicate name(s) {', '.join(dup)}")
+        taken = sorted({m.name for m in self.memory} & RESERVED_LEVEL_NAMES)
+        if taken:
+            problems.append(
+                f"memory: level name(s) {', '.join(taken)} reserved for the parts of a run's "
+                f"time and energy breakdown ({', '.join(sorted(RESERVED_LEVEL_NAMES))}): "
+                "rename the level"
+            )
         kinds = [m.kind for m in self.memory]
         first_off = next((i for i, k in enumerate(kinds) if k in OFF_CHIP_KINDS), len(kinds))
         late = [

@@ -224,3 +224,21 @@ def test_bad_override_raises_spec_error(changes: dict[str, Any], must_mention: s
     with pytest.raises(SpecError) as info:
         hwsim.override(base, changes)
     assert must_mention in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["compute", "static", "link", "overhead", "fused", "memory"])
+def test_level_name_reserved_for_breakdowns(tmp_path: Path, name: str) -> None:
+    # A level named "compute" would merge its energy into the compute entry of every
+    # breakdown (and "static" into the idle energy): a silently wrong split, so refused.
+    data = copy.deepcopy(GOOD)
+    data["memory"][1]["name"] = name
+    message = error_of(write(tmp_path, data))
+    assert message.startswith("bad.yaml: ")
+    assert f"level name(s) {name} reserved" in message
+    assert "\n" not in message
+
+
+def test_unreserved_level_name_loads(tmp_path: Path) -> None:
+    data = copy.deepcopy(GOOD)
+    data["memory"][1]["name"] = "compute_sram"
+    assert load_hardware(write(tmp_path, data)).memory[1].name == "compute_sram"
