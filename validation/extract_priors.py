@@ -11,7 +11,9 @@ before their fit) and, for the chip + profile pairs that first got rows with the
 (issue #14), 7949681 (never calibrated before it). ``validation/calibrate_all.sh`` starts every fit from these files, so a
 re-run gives the same profiles whatever state ``hardware_specs/`` is in. A prior whose first
 line says "revised prior" was edited by hand with cited physics (its ``sources`` and
-``estimated`` say what changed and why) and is left as it is.
+``estimated`` say what changed and why) and is left as it is. The priors of row-less chip +
+stack pairs that take a stack's shared fit (validation/fit_all.py) are not written here: they
+are the profiles as shipped before their first transfer (the commit is in their header).
 """
 
 from __future__ import annotations
