@@ -331,7 +331,7 @@ def serve_rates(
     prefill = costs.prefill(plen, column=0)  # time of each prompt's prefill, s
     return [
         _run_continuous(
-            st, costs, kv, budget_tokens, t, r, plen, glen, prefill, pd, gd, max_prefill_tokens
+            st, costs, kv, budget_tokens, t, r, plen, glen, ctx, prefill, pd, gd, max_prefill_tokens
         )
         for t, r, _ in runs
     ]
@@ -405,23 +405,26 @@ def _run_continuous(
     rate: float,
     plen: np.ndarray,
     glen: np.ndarray,
+    ctx: np.ndarray,
     prefill: np.ndarray,
     pd: LengthDist,
     gd: LengthDist,
     max_prefill_tokens: int,
 ) -> ServingResult:
     n = times.size
-    p, g, pre = plen[:n], glen[:n], prefill[:n]
+    p, g, kvt, pre = plen[:n], glen[:n], ctx[:n], prefill[:n]  # views, no copies
+    # Before the timelines exist, so its sorted copy does not add to the peak memory.
+    prefill_total = costs.prefill_total(p)
 
-    def one(idx: np.ndarray) -> tuple[Timeline, ContinuousStats]:
-        """One replica's server on the requests ``idx``."""
+    def one(idx: slice) -> tuple[Timeline, ContinuousStats]:
+        """One replica's server on the requests ``idx`` (views; kvt = p + g)."""
         if st.chunk_size is not None:
             return chunked_batching(
                 times[idx],
                 p[idx],
                 g[idx],
                 costs.prefill_time,
-                p[idx] + g[idx],
+                kvt[idx],
                 budget_tokens=budget_tokens,
                 max_batch=costs.b_max,
                 chunk_size=st.chunk_size,
@@ -433,7 +436,7 @@ def _run_continuous(
             p[idx],
             g[idx],
             pre[idx],
-            p[idx] + g[idx],
+            kvt[idx],
             budget_tokens=budget_tokens,
             max_batch=costs.b_max,
             max_prefill_tokens=max_prefill_tokens,
@@ -442,9 +445,10 @@ def _run_continuous(
         )
 
     # Data-parallel replicas: request j goes to replica j mod R (round robin in arrival order).
-    parts = [np.arange(k, n, st.replicas) for k in range(min(st.replicas, n))]
+    # Strided slices are views: one replica reads the arrays in place.
+    parts = [slice(k, n, st.replicas) for k in range(min(st.replicas, n))]
     tl, stats = merge_replicas([one(idx) for idx in parts], parts, times)
-    total = costs.decode_total(stats.counts, stats.kv_sums) + costs.prefill_total(p)
+    total = costs.decode_total(stats.counts, stats.kv_sums) + prefill_total
     grid = costs.grid
     fields = _fields(st, costs.dtype, "continuous", rate, tl, total, costs.warnings, costs.layout)
     fields |= {

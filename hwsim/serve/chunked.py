@@ -57,7 +57,7 @@ def chunked_batching(
         time_s: decode-step time per cached token, by batch size, s.
     """
     n = len(times)
-    tl = Timeline(times.copy(), np.empty(n), np.empty(n), np.empty(n))
+    tl = Timeline(times, np.empty(n), np.empty(n), np.empty(n))  # arrivals: no copy
     stats = ContinuousStats(np.zeros(max_batch + 1), np.zeros(max_batch + 1))
     counts = [0] * (max_batch + 1)
     kv_sums = [0.0] * (max_batch + 1)
@@ -190,7 +190,7 @@ def chunked_batching(
 
 
 def merge_replicas(
-    runs: list[tuple[Timeline, ContinuousStats]], parts: list[np.ndarray], times: np.ndarray
+    runs: list[tuple[Timeline, ContinuousStats]], parts: list[slice], times: np.ndarray
 ) -> tuple[Timeline, ContinuousStats]:
     """One timeline of ``len(runs)`` independent replicas that served ``parts`` of the
     requests: per-request times put back in place (the queue follows from them), iteration
@@ -198,7 +198,7 @@ def merge_replicas(
     if len(runs) == 1:
         return runs[0]
     n = times.size
-    tl = Timeline(times.copy(), np.empty(n), np.empty(n), np.empty(n))
+    tl = Timeline(times, np.empty(n), np.empty(n), np.empty(n))  # arrivals: no copy
     assert tl.first_token_s is not None
     width = max(len(st.counts) for _, st in runs)
     stats = ContinuousStats(np.zeros(width), np.zeros(width))
