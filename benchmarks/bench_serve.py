@@ -5,14 +5,20 @@ a100-80gb-sxm at 8 requests/s (near its capacity, so the batch holds ~70-120 seq
 Target: <= 5 s including the cost table (the decode/prefill simulations). Best of 3.
 CNN: 50,000 LeNet-5 requests on tpu-like, dynamic batching up to 8.
 
+1e6 (million()): the same LLM case with 1,000,000 requests through `serve()` and through
+`hwsim serve ... --json`, each run in a fresh process (wall time and peak RSS).
+Target: <= 8 s, <= 150 MiB.
+
 Run: .venv/bin/python benchmarks/bench_serve.py
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from typing import Any
 
@@ -76,6 +82,21 @@ print(time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxr
 """
 
 
+def _cli_million(json_path: str) -> tuple[float, float]:
+    """`hwsim serve` on the 1e6 case in a fresh process: (wall s, peak RSS MiB)."""
+    cmd = [sys.executable, "-m", "hwsim", "serve", "llama-2-7b", "-H", "a100-80gb-sxm"]
+    cmd += ["--rate", "8", "--dtype", "fp16", "--prompt-len", "1024", "--gen-len", "128"]
+    cmd += ["--requests", "1000000", "--json", json_path]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"hwsim serve failed ({proc.returncode})")
+    return wall, usage.ru_maxrss / 1024
+
+
 def million(runs: int = 7) -> None:
     """1e6 LLM requests, each run in a fresh process (wall incl. cost table, peak RSS).
 
@@ -92,6 +113,14 @@ def million(runs: int = 7) -> None:
         f"llm 1e6 requests: wall min {min(walls):.2f} s, median {statistics.median(walls):.2f} s; "
         f"peak RSS min {min(rss):.0f} MiB, median {statistics.median(rss):.0f} MiB "
         f"(p99 latency {float(out[2]):.3g} s; target <= 8 s, <= 150 MiB)"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        cli = [_cli_million(os.path.join(tmp, "serve.json")) for _ in range(runs)]
+    print(
+        f"hwsim serve 1e6 requests --json (process incl. startup): wall min "
+        f"{min(w for w, _ in cli):.2f} s, median {statistics.median(w for w, _ in cli):.2f} s; "
+        f"peak RSS min {min(m for _, m in cli):.0f} MiB, median "
+        f"{statistics.median(m for _, m in cli):.0f} MiB"
     )
 
 

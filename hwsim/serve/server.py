@@ -17,9 +17,9 @@ Two policies:
 Both serve one queue on one server with arrivals known in advance, so they advance a clock
 from one decision to the next instead of going through simpy's event queue (which would hold
 a single event at a time); the chunked-prefill policy (chunked.py) still runs as simpy
-processes. Per-request times go into preallocated arrays; the queue-length series is derived
-from them afterwards (ServingResult.queue_time_s), so memory grows by a few arrays of 8 bytes
-per request. Deterministic: nothing is random here.
+processes. Per-request times go into preallocated arrays (the arrival array is kept, not
+copied); the queue-length series is derived from them afterwards (ServingResult.queue_time_s),
+so memory grows by a few arrays of 8 bytes per request. Deterministic: nothing is random here.
 """
 
 from __future__ import annotations
