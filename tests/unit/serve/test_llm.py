@@ -229,6 +229,35 @@ def test_queue_steps_by_hand() -> None:
 
 
 @given(
+    events=st.lists(
+        st.tuples(st.integers(0, 20), st.integers(0, 5), st.integers(0, 5)), min_size=1
+    ),
+    window=st.integers(1, 4),
+)
+def test_queue_steps_windows_count_every_event(
+    events: list[tuple[int, int, int]], window: int
+) -> None:
+    """Built window by window (a few events each here), the queue still has every distinct
+    event time once, with the counts of the definition: arrived - started and started -
+    finished, at or before each time."""
+    import hwsim.serve.result as result
+
+    a = np.array([float(x) for x, _, _ in events])
+    s = a + np.array([float(w) for _, w, _ in events])
+    f = s + np.array([float(d) for _, _, d in events])
+    old = result._QUEUE_WINDOW
+    result._QUEUE_WINDOW = window
+    try:
+        t, waiting, running = queue_steps(np.sort(a), s, f)
+    finally:
+        result._QUEUE_WINDOW = old
+    times = sorted(set(a) | set(s) | set(f))
+    assert t.tolist() == times
+    assert waiting.tolist() == [int((a <= u).sum() - (s <= u).sum()) for u in times]
+    assert running.tolist() == [int((s <= u).sum() - (f <= u).sum()) for u in times]
+
+
+@given(
     c=st.floats(1e-3, 1.0),
     g=st.floats(0.0, 1e-3),
     wait=st.floats(1e-9, 10.0),
