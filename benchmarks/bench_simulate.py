@@ -11,19 +11,25 @@ them first (``clear_caches()``), so they search every mapping and cost every op 
 
 from __future__ import annotations
 
+import functools
 import statistics
 import time
 import tracemalloc
+from collections.abc import Callable
+from typing import TypeVar
 
 import hwsim
 from hwsim.costmodel.graph import clear_caches
 from hwsim.costmodel.tiling import gemm_refetch
+from hwsim.workload import Workload
+
+T = TypeVar("T")
 
 
-def cold(fn):
+def cold(fn: Callable[[], T]) -> Callable[[], T]:
     """``fn`` run after forgetting every cached mapping and op cost."""
 
-    def run():
+    def run() -> T:
         clear_caches()
         gemm_refetch.cache_clear()
         return fn()
@@ -31,7 +37,7 @@ def cold(fn):
     return run
 
 
-def timed(fn, repeat: int = 7) -> tuple[float, float]:
+def timed(fn: Callable[[], object], repeat: int = 7) -> tuple[float, float]:
     """(first call, best of the following calls) in ms; the median is printed too.
 
     The best of N is the figure least disturbed by other processes on a shared machine.
@@ -52,6 +58,7 @@ def main() -> None:
     a100 = hwsim.load_hardware("a100-80gb-sxm")
     gemm_refetch.cache_clear()
     r50 = hwsim.load_workload("resnet50", dtype="fp16")
+    assert isinstance(r50, Workload)
     first, warm = timed(lambda: hwsim.simulate(r50, a100))
     print(
         f"resnet50 fp16 b1 on a100: first {first:.1f} ms, best {warm:.1f} ms ({len(r50.ops)} ops)"
@@ -82,14 +89,15 @@ def main() -> None:
     )
     for g in (128, 512, 2048):
         _, warm = timed(
-            lambda g=g: hwsim.simulate(
-                "llama-2-7b", a100, dtype="fp16", prompt_len=1024, gen_len=g
+            functools.partial(
+                hwsim.simulate, "llama-2-7b", a100, dtype="fp16", prompt_len=1024, gen_len=g
             ),
             repeat=3,
         )
         print(f"  gen_len {g:5d}: {warm:.0f} ms (constant in gen_len: decode is sampled)")
     for name in ("mobilenet_v2", "resnet50", "vgg16", "bert-large"):
         w = hwsim.load_workload(name, dtype="fp16")
+        assert isinstance(w, Workload)
         hwsim.simulate(w, a100)
         tracemalloc.start()
         hwsim.simulate(w, a100)

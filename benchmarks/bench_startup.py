@@ -82,11 +82,11 @@ def main() -> None:
     print(f"min / median of {args.runs} runs; load average {load:.1f} at the end")
     for label in commands:
         for tree in trees:
-            w, c = wall[(label, tree)], cpu[(label, tree)]
+            ws, cs = wall[(label, tree)], cpu[(label, tree)]
             name = label if len(trees) == 1 else f"{label}  [{tree}]"
             print(
-                f"{name:45s} wall {min(w):.3f} / {statistics.median(w):.3f} s"
-                f"   cpu {min(c):.3f} / {statistics.median(c):.3f} s"
+                f"{name:45s} wall {min(ws):.3f} / {statistics.median(ws):.3f} s"
+                f"   cpu {min(cs):.3f} / {statistics.median(cs):.3f} s"
             )
 
 

@@ -187,7 +187,7 @@ def _dask(plan: dict[str, Any], jobs: int) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         t0 = time.perf_counter()
-        cluster = LocalCluster(
+        cluster = LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=jobs,
             threads_per_worker=1,
             processes=True,
