@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -26,19 +27,39 @@ def queue_steps(
     events count together: the value at a time is the state after all of its events.
     Exact, and the same for one server or several replicas merged.
     """
-    # Built window by window over the time axis (each window holds at most _QUEUE_WINDOW
-    # events of each kind), first counting the distinct times to allocate the outputs once:
-    # the peak memory of a million requests stays the three outputs (bench_serve.py).
+    m, windows = _queue_windows(arrival_s, start_s, finish_s)
+    t = np.empty(m)
+    waiting = np.empty(m, dtype=np.int32)
+    running = np.empty(m, dtype=np.int32)
+    at = 0
+    for u, w, r in windows:
+        t[at : at + u.size] = u
+        waiting[at : at + u.size] = w
+        running[at : at + u.size] = r
+        at += u.size
+    return t, waiting, running
+
+
+def _queue_windows(
+    arrival_s: np.ndarray, start_s: np.ndarray, finish_s: np.ndarray
+) -> tuple[int, Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+    """The number of distinct event times, and :func:`queue_steps` window by window.
+
+    The windows split the time axis (each holds at most ``_QUEUE_WINDOW`` events of each
+    kind) and come in time order; concatenated they are ``queue_steps``' three outputs.
+    Counting the distinct times first lets a caller allocate once or thin without ever
+    holding the whole series: the peak memory of a million requests (bench_serve.py).
+    """
     a, s, f = _sorted(arrival_s), _sorted(start_s), _sorted(finish_s)
     if a.size == 0:
-        return np.empty(0), np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int32)
+        return 0, iter(())
     step = _QUEUE_WINDOW
     bounds = np.unique(np.concatenate([a[::step], s[::step], f[::step]]))
     # Window k holds the times in [bounds[k], bounds[k + 1]); bounds[0] is the earliest.
     cuts = [np.searchsorted(x, bounds, side="left") for x in (a, s, f)]
     ends = [np.append(c[1:], x.size) for c, x in zip(cuts, (a, s, f))]
 
-    def window(k: int) -> np.ndarray:
+    def times(k: int) -> np.ndarray:
         """The distinct event times of window ``k``, sorted."""
         u = np.concatenate([x[c[k] : e[k]] for x, c, e in zip((a, s, f), cuts, ends)])
         u.sort()
@@ -47,20 +68,64 @@ def queue_steps(
         keep[-1:] = True
         return u[keep]
 
-    sizes = [window(k).size for k in range(bounds.size)]
-    m = sum(sizes)
-    t = np.empty(m)
-    waiting = np.empty(m, dtype=np.int32)
-    running = np.empty(m, dtype=np.int32)
+    def windows() -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        for k in range(bounds.size):
+            u = times(k)
+            started = np.searchsorted(s, u, side="right")
+            waiting = (np.searchsorted(a, u, side="right") - started).astype(np.int32)
+            running = (started - np.searchsorted(f, u, side="right")).astype(np.int32)
+            yield u, waiting, running
+
+    return sum(times(k).size for k in range(bounds.size)), windows()
+
+
+def queue_thinned(
+    arrival_s: np.ndarray, start_s: np.ndarray, finish_s: np.ndarray, max_points: int
+) -> tuple[list[float], list[float], list[float]]:
+    """:func:`queue_steps` thinned to at most ``max_points`` (> 0) samples.
+
+    With more events than that, the series is cut into ``max_points`` equal stretches of
+    events and each keeps its event with the longest queue (the first such one), so peaks
+    survive; otherwise every event is kept. Built window by window: the full series is
+    never held (a million requests have ~3 million events). The counts come as Python
+    ints (typed as floats, as in :meth:`ServingResult.queue_series`).
+    """
+    m, windows = _queue_windows(arrival_s, start_s, finish_s)
+    t_out: list[float] = []
+    w_out: list[float] = []
+    r_out: list[float] = []
+    if m <= max_points:
+        for u, w, r in windows:
+            t_out += [float(x) for x in u]
+            w_out += [int(x) for x in w]
+            r_out += [int(x) for x in r]
+        return t_out, w_out, r_out
+    edges = np.linspace(0, m, max_points + 1).astype(np.int64)
+    # The stretches that hold events, as [lo, hi) in event index; each stretch's best so
+    # far is (waiting, time, running), replaced only by a strictly longer queue.
+    stretches = [(int(lo), int(hi)) for lo, hi in itertools.pairwise(edges) if hi > lo]
+    best: list[tuple[int, float, int] | None] = [None] * len(stretches)
+    b = 0
     at = 0
-    for k, size in enumerate(sizes):
-        u = window(k)
-        started = np.searchsorted(s, u, side="right")
-        t[at : at + size] = u
-        waiting[at : at + size] = np.searchsorted(a, u, side="right") - started
-        running[at : at + size] = started - np.searchsorted(f, u, side="right")
-        at += size
-    return t, waiting, running
+    for u, w, r in windows:
+        end = at + u.size
+        while b < len(stretches) and stretches[b][0] < end:
+            lo, hi = stretches[b]
+            i, j = max(lo, at) - at, min(hi, end) - at
+            k = i + int(np.argmax(w[i:j]))
+            cur = best[b]
+            if cur is None or int(w[k]) > cur[0]:
+                best[b] = (int(w[k]), float(u[k]), int(r[k]))
+            if hi > end:  # the stretch goes on in the next window
+                break
+            b += 1
+        at = end
+    for x in best:
+        assert x is not None
+        w_out.append(x[0])
+        t_out.append(x[1])
+        r_out.append(x[2])
+    return t_out, w_out, r_out
 
 
 _QUEUE_WINDOW = 1 << 16
@@ -291,6 +356,11 @@ class ServingResult:
         """
         if max_points == 0:  # headline fields only: the queue is not computed
             return {"time_s": [], "waiting": [], "running": []}
+        if max_points is not None and max_points > 0 and "_queue" not in self.__dict__:
+            # Thinned straight from the windows: the full series (~27 MB for a million
+            # requests) is never built unless a caller already asked for it.
+            t_l, w_l, r_l = queue_thinned(self.arrival_s, self.start_s, self.finish_s, max_points)
+            return {"time_s": t_l, "waiting": w_l, "running": r_l}
         t, w, r = self.queue_time_s, self.queue_waiting, self.queue_running
         if max_points is not None and t.size > max_points:
             edges = np.linspace(0, t.size, max(0, max_points) + 1).astype(np.int64)

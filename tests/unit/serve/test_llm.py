@@ -3,6 +3,7 @@ against simulate(), KV budget, determinism."""
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 
 import numpy as np
@@ -255,6 +256,48 @@ def test_queue_steps_windows_count_every_event(
     assert t.tolist() == times
     assert waiting.tolist() == [int((a <= u).sum() - (s <= u).sum()) for u in times]
     assert running.tolist() == [int((s <= u).sum() - (f <= u).sum()) for u in times]
+
+
+@given(
+    events=st.lists(
+        st.tuples(st.integers(0, 20), st.integers(0, 5), st.integers(0, 5)), min_size=1
+    ),
+    window=st.integers(1, 4),
+    max_points=st.integers(1, 12),
+)
+def test_queue_thinned_keeps_the_longest_queue_of_each_stretch(
+    events: list[tuple[int, int, int]], window: int, max_points: int
+) -> None:
+    """Thinned window by window (a few events each here), each of ``max_points`` equal
+    stretches of the distinct event times keeps its first time with the longest waiting
+    queue; with fewer events than that, all are kept."""
+    import hwsim.serve.result as result
+
+    a = np.array([float(x) for x, _, _ in events])
+    s = a + np.array([float(w) for _, w, _ in events])
+    f = s + np.array([float(d) for _, _, d in events])
+    old = result._QUEUE_WINDOW
+    result._QUEUE_WINDOW = window
+    try:
+        t, waiting, running = result.queue_thinned(np.sort(a), s, f, max_points)
+    finally:
+        result._QUEUE_WINDOW = old
+    times = sorted(set(a) | set(s) | set(f))
+    w_all = [int((a <= u).sum() - (s <= u).sum()) for u in times]
+    r_all = [int((s <= u).sum() - (f <= u).sum()) for u in times]
+    n = len(times)
+    if n <= max_points:
+        keep = list(range(n))
+    else:  # stretch k holds events [floor(k n / p), floor((k + 1) n / p))
+        bounds = [k * n // max_points for k in range(max_points + 1)]
+        keep = []
+        for lo, hi in itertools.pairwise(bounds):
+            if hi > lo:
+                top = max(w_all[lo:hi])
+                keep.append(next(i for i in range(lo, hi) if w_all[i] == top))
+    assert t == [times[i] for i in keep]
+    assert waiting == [w_all[i] for i in keep]
+    assert running == [r_all[i] for i in keep]
 
 
 @given(
