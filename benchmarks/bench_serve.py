@@ -23,12 +23,12 @@ import time
 from typing import Any
 
 import hwsim.serve.api as api
-from hwsim.serve import serve
+from hwsim.serve import serve, server
 
 LLM: dict[str, Any] = dict(dtype="fp16", prompt_len=1024, gen_len=128, requests=10_000, seed=0)
 
 _loop = [0.0]
-_orig = api.continuous_batching
+_orig = server.continuous_batching
 
 
 def _timed(*args: Any, **kwargs: Any) -> Any:
@@ -40,7 +40,7 @@ def _timed(*args: Any, **kwargs: Any) -> Any:
 
 
 def main() -> None:
-    api.continuous_batching = _timed  # type: ignore[assignment]
+    vars(api)["continuous_batching"] = _timed  # the name api.serve calls: time the loop
     serve("gpt2", "a100-80gb-sxm", rate=10.0, requests=10)  # warm imports and the zoo
     best = None
     for _ in range(3):
