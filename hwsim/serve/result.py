@@ -132,6 +132,10 @@ _QUEUE_WINDOW = 1 << 16
 """Events of each kind per window of :func:`queue_steps`."""
 
 
+_TPOT_CHUNK = 1 << 16
+"""Requests per slice when :attr:`ServingResult.tpot_s` divides in place."""
+
+
 def _sorted(x: np.ndarray) -> np.ndarray:
     """``x`` sorted: itself when it already is (arrivals always, FIFO starts mostly)."""
     if x.size < 2 or bool(np.all(x[1:] >= x[:-1])):
@@ -251,7 +255,9 @@ class ServingResult:
         m = self.gen_len > 1
         if m.all():  # no masked copies; the same values
             d: np.ndarray = self.finish_s - self.first_token_s
-            d /= self.gen_len - 1
+            g = self.gen_len
+            for i in range(0, d.size, _TPOT_CHUNK):  # no full-size temporary for ``g - 1``
+                d[i : i + _TPOT_CHUNK] /= g[i : i + _TPOT_CHUNK] - 1
             return d
         return np.asarray((self.finish_s[m] - self.first_token_s[m]) / (self.gen_len[m] - 1))
 
