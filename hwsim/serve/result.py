@@ -360,21 +360,14 @@ class ServingResult:
         With more than ``max_points`` events, each stretch of events keeps the one with the
         longest queue (so peaks survive the thinning).
         """
-        if max_points == 0:  # headline fields only: the queue is not computed
+        if max_points is not None and max_points <= 0:  # headline fields only: no queue
             return {"time_s": [], "waiting": [], "running": []}
-        if max_points is not None and max_points > 0 and "_queue" not in self.__dict__:
+        if max_points is not None:
             # Thinned straight from the windows: the full series (~27 MB for a million
-            # requests) is never built unless a caller already asked for it.
+            # requests) is never built for it.
             t_l, w_l, r_l = queue_thinned(self.arrival_s, self.start_s, self.finish_s, max_points)
             return {"time_s": t_l, "waiting": w_l, "running": r_l}
         t, w, r = self.queue_time_s, self.queue_waiting, self.queue_running
-        if max_points is not None and t.size > max_points:
-            edges = np.linspace(0, t.size, max(0, max_points) + 1).astype(np.int64)
-            idx = np.asarray(
-                [lo + int(np.argmax(w[lo:hi])) for lo, hi in itertools.pairwise(edges) if hi > lo],
-                dtype=np.int64,
-            )
-            t, w, r = t[idx], w[idx], r[idx]
         return {
             "time_s": [float(x) for x in t],
             "waiting": [int(x) for x in w],
